@@ -1,0 +1,73 @@
+// The event bus: the one way decoded traffic reaches detectors, inventory and sinks
+// (DESIGN.md "data path"; Snort 3's DataBus). Producers (parsers, the flow table, detectors)
+// publish typed events; subscribers receive them synchronously on the producing thread, in
+// subscription order. An event and every view inside it are valid only during the callback:
+// a subscriber copies what it keeps.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "common/net.h"
+
+namespace ward::bus {
+
+// Direction of the bytes that produced an event, relative to the connection's originator.
+enum class Direction : std::uint8_t { kToServer = 0, kToClient = 1 };
+inline constexpr Direction opposite(Direction d) noexcept {
+  return d == Direction::kToServer ? Direction::kToClient : Direction::kToServer;
+}
+inline constexpr int index(Direction d) noexcept { return static_cast<int>(d); }
+
+// Every event type has one entry here (one line per new event type).
+enum class EventKind : std::uint16_t {
+  kConnRecord,         // flow/flow_events.h: a connection ended or timed out
+  kAnomaly,            // bus/anomaly.h: a parser, decoder or limit reported something wrong
+  kAlert,              // detect/alert.h: a detector raised an alert
+  kArp,                // decode/decode_events.h: an ARP request or reply
+  kMqttMessage,        // parsers/mqtt/mqtt_events.h: one MQTT control packet
+  kMqttTransaction,    // parsers/mqtt/mqtt_events.h: a completed connect/publish/subscribe
+  kHl7Message,         // parsers/hl7_mllp/hl7_events.h: one HL7 v2 message
+  kInfusionProgram,    // parsers/hl7_mllp/hl7_events.h: pump programming (PCD-03 or MQTT JSON)
+  kPhiObserved,        // parsers/hl7_mllp/hl7_events.h: PHI fields seen in cleartext
+};
+
+struct Event {
+  const EventKind kind;
+
+ protected:
+  explicit constexpr Event(EventKind k) noexcept : kind(k) {}
+  ~Event() = default;
+  Event(const Event&) = default;
+  Event& operator=(const Event&) = delete;
+};
+
+// Returns the event as T if it is one, else nullptr. T declares `static constexpr EventKind kKind`.
+template <typename T>
+const T* event_cast(const Event& e) noexcept {
+  return e.kind == T::kKind ? static_cast<const T*>(&e) : nullptr;
+}
+
+enum class Transport : std::uint8_t { kNone = 0, kIcmp = 1, kTcp = 6, kUdp = 17, kIcmp6 = 58 };
+std::string_view transport_name(Transport t) noexcept;
+
+// Where an event happened. Views are valid during the callback only.
+struct EventContext {
+  TimeNs ts = 0;
+  std::string_view uid;  // empty for events that belong to no flow
+  IpAddr orig_h;
+  IpAddr resp_h;
+  std::uint16_t orig_p = 0;
+  std::uint16_t resp_p = 0;
+  Transport proto = Transport::kNone;
+  Direction dir = Direction::kToServer;
+  MacAddr orig_mac;
+  MacAddr resp_mac;
+  std::string_view service;  // parser name once the protocol is known
+
+  // The sender and receiver of the bytes behind the event.
+  [[nodiscard]] const IpAddr& src_h() const noexcept { return dir == Direction::kToServer ? orig_h : resp_h; }
+  [[nodiscard]] const IpAddr& dst_h() const noexcept { return dir == Direction::kToServer ? resp_h : orig_h; }
+};
+
+}  // namespace ward::bus

@@ -1,0 +1,27 @@
+// Keyed hashing of patient identifiers so logs stay linkable without disclosing PHI:
+// HMAC-SHA256 with a per-installation key, truncated to 96 bits, written "hmac:<24 hex>".
+// The key lives in a file created on first use (0600); see load_or_create_phi_key().
+// Thread-safe (stateless apart from the immutable key).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+
+namespace ward {
+
+class PhiHasher {
+ public:
+  explicit PhiHasher(std::string key) : key_(std::move(key)) {}
+  // "hmac:" + 24 lowercase hex digits. Empty input gives an empty string.
+  [[nodiscard]] std::string hash(std::string_view value) const;
+
+ private:
+  std::string key_;
+};
+
+// Reads the key at `path`, or creates it with 32 random bytes (mode 0600) if it is missing.
+Result<std::string> load_or_create_phi_key(const std::string& path);
+
+}  // namespace ward

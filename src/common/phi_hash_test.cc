@@ -1,0 +1,43 @@
+#include "common/phi_hash.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+
+namespace ward {
+namespace {
+
+TEST(PhiHasher, SameValueSameKeyGivesTheSameHashAndHidesTheValue) {
+  PhiHasher h("0123456789abcdef0123456789abcdef");
+  const std::string a = h.hash("DOE^JANE");
+  EXPECT_EQ(a, h.hash("DOE^JANE"));
+  EXPECT_NE(a, h.hash("DOE^JOHN"));
+  EXPECT_EQ(a.rfind("hmac:", 0), 0u);
+  EXPECT_EQ(a.size(), 5u + 24u);
+  EXPECT_EQ(a.find("DOE"), std::string::npos);
+  EXPECT_EQ(h.hash(""), "");
+}
+
+TEST(PhiHasher, ADifferentKeyGivesADifferentHash) {
+  EXPECT_NE(PhiHasher("key-one-key-one-").hash("12345"), PhiHasher("key-two-key-two-").hash("12345"));
+}
+
+TEST(PhiKey, IsCreatedOnceWithOwnerOnlyPermissionsAndThenReused) {
+  const auto dir = std::filesystem::temp_directory_path() / ("ward-phi-key-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "phi.key").string();
+  auto k1 = load_or_create_phi_key(path);
+  ASSERT_TRUE(k1.ok()) << k1.error().to_string();
+  EXPECT_EQ(k1->size(), 32u);
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  auto k2 = load_or_create_phi_key(path);
+  ASSERT_TRUE(k2.ok());
+  EXPECT_EQ(*k1, *k2);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace ward

@@ -1,0 +1,140 @@
+// Events of the MQTT parser (MQTT 3.1, 3.1.1 and 5.0). MqttMessage is emitted for every
+// control packet as it is decoded (detectors react to it at once); MqttTransaction is emitted
+// when a request/response exchange completes or the flow ends (the `mqtt` log is written from
+// it). Views in MqttMessage are valid during the callback only; MqttTransaction owns copies
+// bounded by the parser's limits.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bus/event.h"
+#include "common/bytes.h"
+
+namespace ward::parsers::mqtt {
+
+// MQTT 5.0 §2.1.2 (the same numbering in 3.1.1 §2.2.1; 15 is AUTH in 5.0, reserved before).
+enum class PacketType : std::uint8_t {
+  kReserved = 0,
+  kConnect = 1,
+  kConnack = 2,
+  kPublish = 3,
+  kPuback = 4,
+  kPubrec = 5,
+  kPubrel = 6,
+  kPubcomp = 7,
+  kSubscribe = 8,
+  kSuback = 9,
+  kUnsubscribe = 10,
+  kUnsuback = 11,
+  kPingreq = 12,
+  kPingresp = 13,
+  kDisconnect = 14,
+  kAuth = 15,
+};
+std::string_view packet_type_name(PacketType t) noexcept;  // "connect", "publish", ...
+
+// One MQTT 5 property (MQTT 5.0 §2.2.2.2). `name` is the snake_case name Suricata's EVE uses
+// ("content_type", "message_expiry_interval", ...); user properties have name "user_property"
+// with key/value in str/str2.
+struct Property {
+  std::uint8_t id = 0;
+  std::string_view name;
+  enum class Kind : std::uint8_t { kInteger, kString, kBinary, kStringPair } kind = Kind::kInteger;
+  std::uint32_t integer = 0;
+  std::string_view str;   // string, binary (raw bytes) or user-property key
+  std::string_view str2;  // user-property value
+};
+
+struct TopicFilter {
+  std::string_view filter;
+  std::uint8_t qos = 0;      // requested maximum QoS (SUBSCRIBE); 0 for UNSUBSCRIBE
+  std::uint8_t options = 0;  // MQTT 5 subscription options byte (whole)
+};
+
+struct MqttMessage : bus::Event {
+  static constexpr bus::EventKind kKind = bus::EventKind::kMqttMessage;
+  MqttMessage() noexcept : bus::Event(kKind) {}
+
+  PacketType type = PacketType::kReserved;
+  bool dup = false;
+  std::uint8_t qos = 0;
+  bool retain = false;
+  std::uint32_t remaining_length = 0;
+  std::uint8_t protocol_version = 0;  // of the connection (from CONNECT; 0 if not seen)
+  std::optional<std::uint16_t> packet_id;
+
+  // CONNECT (MQTT 5.0 §3.1)
+  std::string_view protocol_name;  // "MQTT" or "MQIsdp"
+  bool flag_username = false, flag_password = false, flag_will = false, flag_will_retain = false,
+       flag_clean_session = false;
+  std::uint8_t will_qos = 0;
+  std::uint16_t keep_alive = 0;
+  std::string_view client_id;
+  std::string_view will_topic;
+  ByteView will_payload;
+  std::span<const Property> will_properties;
+  std::string_view username;
+  bool has_password = false;  // the password itself is never exposed in events
+
+  // CONNACK
+  bool session_present = false;
+  // CONNACK return code (3.1.x) or reason code (5.0); also PUBACK..PUBCOMP, DISCONNECT, AUTH
+  // reason codes when present.
+  std::optional<std::uint8_t> reason_code;
+
+  // PUBLISH
+  std::string_view topic;
+  ByteView payload;  // the whole payload as received (bounded by the PDU limit)
+
+  // SUBSCRIBE / UNSUBSCRIBE
+  std::span<const TopicFilter> topics;
+  // SUBACK / UNSUBACK (5.0) reason codes, one per topic
+  std::span<const std::uint8_t> reason_codes;
+
+  std::span<const Property> properties;  // MQTT 5 properties of this packet
+};
+
+// A completed exchange, with owned, bounded copies (for logs and the inventory).
+struct MqttTransaction : bus::Event {
+  static constexpr bus::EventKind kKind = bus::EventKind::kMqttTransaction;
+  MqttTransaction() noexcept : bus::Event(kKind) {}
+
+  enum class Kind : std::uint8_t { kConnect, kPublish, kSubscribe, kUnsubscribe };
+  Kind kind = Kind::kConnect;
+  TimeNs start_ts = 0;              // when the request was seen
+  bus::Direction dir = bus::Direction::kToServer;  // direction of the request
+  std::uint8_t protocol_version = 0;
+
+  // connect
+  std::string proto_name;
+  std::string client_id;
+  std::string username;
+  bool has_password = false;
+  std::string will_topic;
+  std::string will_payload;         // excerpt
+  std::string connect_status;       // "Connection Accepted", "Not authorized", ... or "" if no CONNACK
+  std::optional<std::uint8_t> connack_code;
+  std::vector<std::pair<std::string, std::string>> properties;  // name -> value as text
+
+  // publish
+  std::string topic;
+  std::string payload;              // excerpt (see LogOptions / Limits)
+  std::uint32_t payload_len = 0;
+  std::uint8_t qos = 0;
+  bool retain = false;
+  std::optional<std::uint16_t> packet_id;
+  std::string status;               // "ok", "incomplete_qos", reason text ...
+
+  // subscribe / unsubscribe
+  std::vector<std::string> topics;
+  std::vector<std::uint8_t> qos_levels;
+  std::vector<std::uint8_t> granted;  // SUBACK codes
+  bool ack = false;
+};
+
+}  // namespace ward::parsers::mqtt

@@ -1,0 +1,107 @@
+// The parser contract (STYLE.md section 2). A StreamParser decodes one TCP connection's
+// reassembled byte streams, both directions, incrementally:
+//   - on_data() gets a view that is valid only during the call; the parser consumes whole
+//     units and returns how many bytes it consumed and, when it stops short, how many more it
+//     needs. The StreamDriver keeps the unconsumed tail and calls again when more arrives.
+//   - It never does I/O, never reads the clock, never throws, and buffers only within its
+//     Limits; an oversized unit is skipped (anomaly + counter), not buffered.
+//   - Output goes only to its EventSink: typed events, anomalies, confirm_protocol().
+// One parser instance serves one flow and is used from one thread.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "bus/event.h"
+#include "common/bytes.h"
+#include "common/result.h"
+
+namespace ward::bus {
+class LogSink;
+class Subscriber;
+}  // namespace ward::bus
+
+namespace ward::parsers {
+
+using bus::Direction;
+
+struct Progress {
+  std::uint32_t consumed = 0;  // bytes of the input fully handled
+  std::uint32_t needed = 0;    // bytes beyond the unconsumed tail needed to progress; 0 = unknown
+};
+
+// A fatal parse error for one direction: the parser gives up on it. `id` is a stable anomaly id
+// with static storage ("mqtt.invalid_remaining_length").
+struct ParseError {
+  std::string_view id;
+};
+
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  virtual void emit(const bus::Event& e) = 0;
+  // `id` has static storage; `detail` is copied if kept.
+  virtual void anomaly(std::string_view id, std::string_view detail) = 0;
+  // The parser is sure the flow speaks its protocol. Call once.
+  virtual void confirm_protocol() = 0;
+};
+
+class StreamParser {
+ public:
+  virtual ~StreamParser() = default;
+  // `input` is valid only during the call. Never throws.
+  [[nodiscard]] virtual Result<Progress, ParseError> on_data(Direction dir, ByteView input) noexcept = 0;
+  // `missing_bytes` were lost in `dir` (capture loss or a limit): resynchronise or stop.
+  virtual void on_gap(Direction dir, std::uint64_t missing_bytes) noexcept = 0;
+  // No more data will come in `dir`. Flush what is pending.
+  virtual void on_end(Direction dir) noexcept = 0;
+};
+
+enum class Probe : std::uint8_t {
+  kNo,     // these bytes are not this protocol
+  kMaybe,  // not enough bytes to tell
+  kYes,    // these bytes are this protocol
+};
+
+// Limit overrides from configuration, keyed "<parser>.<limit>" (e.g. "mqtt.max_pdu_bytes").
+class LimitOverrides {
+ public:
+  void set(std::string key, std::uint64_t value) { values_[std::move(key)] = value; }
+  [[nodiscard]] std::uint64_t get(std::string_view key, std::uint64_t fallback) const {
+    auto it = values_.find(key);
+    return it == values_.end() ? fallback : it->second;
+  }
+  [[nodiscard]] const std::map<std::string, std::uint64_t, std::less<>>& all() const { return values_; }
+
+ private:
+  std::map<std::string, std::uint64_t, std::less<>> values_;
+};
+
+// What log writers need beyond the events themselves.
+struct LogOptions {
+  std::string phi_key;                     // HMAC key for patient identifiers (never logged)
+  std::uint32_t payload_excerpt_bytes = 128;  // bound on payload bytes copied into logs
+};
+
+class ParserFactory {
+ public:
+  virtual ~ParserFactory() = default;
+  [[nodiscard]] virtual std::unique_ptr<StreamParser> make(EventSink& sink) const = 0;
+};
+
+// One registered protocol (parsers/registry.cc holds the list, one line each).
+struct ParserSpec {
+  std::string_view name;                      // service name in logs: "mqtt", "hl7"
+  std::span<const std::uint16_t> tcp_ports;   // ports that select this parser without content
+  // Content detection on the first bytes of a direction (either direction).
+  Probe (*probe)(Direction dir, ByteView first_bytes) noexcept;
+  std::unique_ptr<ParserFactory> (*configure)(const LimitOverrides& overrides);
+  // The log writer for this protocol's events (may be null).
+  std::unique_ptr<bus::Subscriber> (*make_log)(bus::LogSink& sink, const LogOptions& options);
+};
+
+}  // namespace ward::parsers

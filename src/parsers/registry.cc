@@ -1,0 +1,27 @@
+// The one list of parsers. Adding a parser = one line here (see _template/README.md).
+#include "parsers/registry.h"
+
+#include <array>
+
+#include "parsers/hl7_mllp/hl7_parser.h"
+#include "parsers/mqtt/mqtt_parser.h"
+
+namespace ward::parsers {
+namespace {
+
+const std::array<const ParserSpec*, 2> kParsers = {
+    &mqtt::parser_spec(),
+    &hl7::parser_spec(),
+};
+
+}  // namespace
+
+std::span<const ParserSpec* const> all_parsers() { return kParsers; }
+
+const ParserSpec* find_parser(std::string_view name) {
+  for (const ParserSpec* p : kParsers)
+    if (p->name == name) return p;
+  return nullptr;
+}
+
+}  // namespace ward::parsers

@@ -1,0 +1,51 @@
+#include "parsers/testing/fuzz_util.h"
+
+#include <memory>
+#include <vector>
+
+#include "common/bytes.h"
+#include "parsers/stream_driver.h"
+
+namespace ward::parsers::testing {
+namespace {
+
+class NullSink : public EventSink {
+ public:
+  void emit(const bus::Event& /*e*/) override {}
+  void anomaly(std::string_view id, std::string_view detail) override {
+    // Touch the views so ASan checks they are still valid.
+    for (char c : id) sum_ += static_cast<unsigned char>(c);
+    for (char c : detail) sum_ += static_cast<unsigned char>(c);
+  }
+  void confirm_protocol() override {}
+
+ private:
+  unsigned sum_ = 0;
+};
+
+}  // namespace
+
+void fuzz_stream_parser(const ParserFactory& factory, const std::uint8_t* data, std::size_t size) {
+  NullSink sink;
+  auto parser = factory.make(sink);
+  StreamDriver driver(StreamDriver::Limits{});
+  ByteReader in(ByteView(data, size));
+  while (!in.empty()) {
+    const std::uint8_t flags = *in.u8();
+    const Direction dir = (flags & 1) ? Direction::kToClient : Direction::kToServer;
+    std::size_t len = in.remaining();
+    if (auto l = in.u16be()) len = std::min<std::size_t>(*l, in.remaining());
+    if (flags & 2) {
+      driver.gap(*parser, dir, len);
+      continue;
+    }
+    auto piece = *in.bytes(len);
+    auto copy = std::make_unique<std::uint8_t[]>(piece.size() + 1);
+    std::copy(piece.begin(), piece.end(), copy.get());
+    driver.deliver(*parser, sink, dir, ByteView(copy.get(), piece.size()));
+  }
+  driver.end(*parser, Direction::kToServer);
+  driver.end(*parser, Direction::kToClient);
+}
+
+}  // namespace ward::parsers::testing

@@ -1,0 +1,17 @@
+// One fuzz driver for every StreamParser (after zeek/zeek:src/fuzzers/FuzzBuffer.h).
+// The fuzz input is a sequence of chunks: [flags:1][length:2 BE][bytes:length]; flags bit 0 is
+// the direction (0 to server, 1 to client), bit 1 asks for a gap of `length` bytes instead of
+// data. A final short chunk takes what is left. Each chunk is copied into its own heap
+// allocation so ASan catches reads past it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "parsers/parser.h"
+
+namespace ward::parsers::testing {
+
+void fuzz_stream_parser(const ParserFactory& factory, const std::uint8_t* data, std::size_t size);
+
+}  // namespace ward::parsers::testing
