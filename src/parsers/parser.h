@@ -18,6 +18,7 @@
 
 #include "bus/event.h"
 #include "common/bytes.h"
+#include "common/net.h"
 #include "common/result.h"
 
 namespace ward::bus {
@@ -48,6 +49,9 @@ class EventSink {
   virtual void anomaly(std::string_view id, std::string_view detail) = 0;
   // The parser is sure the flow speaks its protocol. Call once.
   virtual void confirm_protocol() = 0;
+  // Capture time of the packet whose bytes are being parsed (packet metadata, not the clock).
+  // Parsers use it to stamp transactions that complete later.
+  [[nodiscard]] virtual TimeNs packet_time() const = 0;
 };
 
 class StreamParser {

@@ -16,7 +16,8 @@ namespace ward::parsers {
 class StreamDriver {
  public:
   struct Limits {
-    std::uint32_t max_pending_bytes = 256 * 1024;
+    // Must be at least the largest unit any parser buffers (their Limits stay below it).
+    std::uint32_t max_pending_bytes = 1024 * 1024;
   };
 
   explicit StreamDriver(Limits limits) noexcept : limits_(limits) {}

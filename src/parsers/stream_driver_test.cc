@@ -40,6 +40,7 @@ class CountingSink : public EventSink {
   void emit(const bus::Event& /*e*/) override {}
   void anomaly(std::string_view id, std::string_view /*d*/) override { anomalies.emplace_back(id); }
   void confirm_protocol() override {}
+  [[nodiscard]] TimeNs packet_time() const override { return 0; }
   std::vector<std::string> anomalies;
 };
 

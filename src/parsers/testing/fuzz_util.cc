@@ -18,6 +18,7 @@ class NullSink : public EventSink {
     for (char c : detail) sum_ += static_cast<unsigned char>(c);
   }
   void confirm_protocol() override {}
+  [[nodiscard]] TimeNs packet_time() const override { return 0; }
 
  private:
   unsigned sum_ = 0;

@@ -30,10 +30,12 @@ class RecordingSink : public EventSink {
   void emit(const bus::Event& e) override;
   void anomaly(std::string_view id, std::string_view detail) override;
   void confirm_protocol() override { ++confirmations; }
+  [[nodiscard]] TimeNs packet_time() const override { return now; }
 
   std::vector<std::string> events;     // describe(e) for each emitted event with a description
   std::vector<std::string> anomalies;  // anomaly ids in order
   int confirmations = 0;
+  TimeNs now = 1'700'000'000 * kNsPerSec;
 
  private:
   Describe describe_;
