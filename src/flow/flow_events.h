@@ -1,0 +1,30 @@
+// Events of the flow table.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "bus/event.h"
+
+namespace ward::flow {
+
+// A connection ended (or was flushed by the active timeout): what Zeek's conn.log records.
+// Published with the EventContext of the flow; ctx.ts is the time of the first packet.
+struct ConnRecord : bus::Event {
+  static constexpr bus::EventKind kKind = bus::EventKind::kConnRecord;
+  ConnRecord() noexcept : bus::Event(kKind) {}
+
+  TimeNs duration = 0;
+  std::string_view conn_state;  // Zeek's S0, S1, SF, REJ, RSTO, RSTR, OTH ...
+  std::string_view history;     // Zeek's history letters
+  std::string_view end_reason;  // idle_timeout, tcp_closed, evicted, end_of_input, active_timeout
+  std::uint64_t orig_bytes = 0, resp_bytes = 0;  // payload bytes (TCP: by sequence space)
+  std::uint64_t orig_pkts = 0, resp_pkts = 0;
+  std::uint64_t orig_ip_bytes = 0, resp_ip_bytes = 0;
+  std::uint64_t missed_bytes = 0;
+  std::uint16_t vlan = 0;
+  std::uint16_t inner_vlan = 0;
+  bool partial = false;  // more records follow for this uid (active timeout)
+};
+
+}  // namespace ward::flow
