@@ -76,6 +76,8 @@ class [[nodiscard]] Result {
   T* operator->() { return &std::get<0>(v_); }
   const T* operator->() const { return &std::get<0>(v_); }
   T& operator*() & { return std::get<0>(v_); }
+  const T& operator*() const& { return std::get<0>(v_); }
+  T&& operator*() && { return std::get<0>(std::move(v_)); }
   // REQUIRES: !ok()
   const E& error() const& { return std::get<1>(v_); }
   E&& error() && { return std::get<1>(std::move(v_)); }
