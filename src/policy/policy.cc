@@ -1,0 +1,343 @@
+#include "policy/policy.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cctype>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+
+namespace ward::policy {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  return true;
+}
+
+// Walks the YAML tree with a path for messages. Every accessor that fails records the first
+// error (with file:line:column) and returns a neutral value, so loading reads linearly.
+class Reader {
+ public:
+  explicit Reader(std::string name) : name_(std::move(name)) {}
+
+  [[nodiscard]] bool failed() const { return !error_.empty(); }
+  [[nodiscard]] const std::string& error() const { return error_; }
+
+  std::string where(const YAML::Node& n) const {
+    const YAML::Mark m = n.Mark();
+    if (m.is_null()) return name_;
+    return name_ + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
+  }
+  void fail(const YAML::Node& n, const std::string& path, const std::string& msg) {
+    if (error_.empty()) error_ = where(n) + ": " + path + ": " + msg;
+  }
+
+  // Rejects keys not in `allowed`, to catch typos in a safety-relevant file.
+  void check_keys(const YAML::Node& map, const std::string& path, std::initializer_list<std::string_view> allowed) {
+    if (!map.IsMap()) {
+      fail(map, path, "expected a mapping");
+      return;
+    }
+    for (const auto& kv : map) {
+      const std::string key = kv.first.Scalar();
+      bool ok = false;
+      for (std::string_view a : allowed) ok = ok || a == key;
+      if (!ok) {
+        std::string list;
+        for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+        fail(kv.first, path, "unknown key '" + key + "' (expected one of: " + list + ")");
+      }
+    }
+  }
+
+  std::string str(const YAML::Node& n, const std::string& path) {
+    if (!n.IsScalar()) {
+      fail(n, path, "expected a string");
+      return {};
+    }
+    return n.Scalar();
+  }
+
+  std::optional<double> number(const YAML::Node& n, const std::string& path) {
+    if (!n) return std::nullopt;
+    if (!n.IsScalar()) {
+      fail(n, path, "expected a number");
+      return std::nullopt;
+    }
+    const std::string& s = n.Scalar();
+    char* end = nullptr;
+    const double v = std::strtod(s.c_str(), &end);
+    if (s.empty() || end == nullptr || *end != '\0' || !std::isfinite(v)) {
+      fail(n, path, "'" + s + "' is not a number");
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  bool boolean(const YAML::Node& n, const std::string& path, bool fallback) {
+    if (!n) return fallback;
+    const std::string& s = n.IsScalar() ? n.Scalar() : "";
+    if (s == "true" || s == "yes" || s == "on") return true;
+    if (s == "false" || s == "no" || s == "off") return false;
+    fail(n, path, "expected true or false");
+    return fallback;
+  }
+
+  std::vector<std::string> strings(const YAML::Node& n, const std::string& path) {
+    std::vector<std::string> out;
+    if (!n) return out;
+    if (!n.IsSequence()) {
+      fail(n, path, "expected a list");
+      return out;
+    }
+    for (std::size_t i = 0; i < n.size(); ++i) out.push_back(str(n[i], path + "[" + std::to_string(i) + "]"));
+    return out;
+  }
+
+  std::vector<Cidr> hosts(const YAML::Node& n, const std::string& path) {
+    std::vector<Cidr> out;
+    if (!n) return out;
+    if (!n.IsSequence()) {
+      fail(n, path, "expected a list of addresses or CIDR blocks");
+      return out;
+    }
+    for (std::size_t i = 0; i < n.size(); ++i) {
+      const std::string p = path + "[" + std::to_string(i) + "]";
+      const std::string s = str(n[i], p);
+      Cidr c;
+      if (!s.empty() && !Cidr::parse(s, c)) fail(n[i], p, "'" + s + "' is not an IP address or CIDR block");
+      out.push_back(c);
+    }
+    return out;
+  }
+
+ private:
+  std::string name_;
+  std::string error_;
+};
+
+std::optional<Limit> read_limit(Reader& r, const YAML::Node& n, const std::string& path, std::string_view default_units) {
+  if (!n) return std::nullopt;
+  r.check_keys(n, path, {"units", "soft_min", "soft_max", "hard_min", "hard_max"});
+  if (r.failed()) return std::nullopt;
+  Limit l;
+  const std::string units = n["units"] ? r.str(n["units"], path + ".units") : std::string(default_units);
+  if (units.empty()) {
+    r.fail(n, path, "units are required (e.g. mL/h, mcg/kg/min, units/h)");
+    return std::nullopt;
+  }
+  l.units = std::string(clinical::canonical_units(units));
+  l.soft_min = r.number(n["soft_min"], path + ".soft_min");
+  l.soft_max = r.number(n["soft_max"], path + ".soft_max");
+  l.hard_min = r.number(n["hard_min"], path + ".hard_min");
+  l.hard_max = r.number(n["hard_max"], path + ".hard_max");
+  l.where = r.where(n);
+  if (!l.soft_max && !l.hard_max && !l.soft_min && !l.hard_min)
+    r.fail(n, path, "give at least one of soft_min, soft_max, hard_min, hard_max");
+  if (l.soft_max && l.hard_max && *l.hard_max < *l.soft_max) r.fail(n, path, "hard_max must be >= soft_max");
+  if (l.soft_min && l.hard_min && *l.hard_min > *l.soft_min) r.fail(n, path, "hard_min must be <= soft_min");
+  for (const auto* v : {&l.soft_min, &l.soft_max, &l.hard_min, &l.hard_max})
+    if (*v && **v < 0) r.fail(n, path, "limits cannot be negative");
+  return l;
+}
+
+}  // namespace
+
+bool topic_matches(std::string_view filter, std::string_view topic) noexcept {
+  std::size_t f = 0;
+  std::size_t t = 0;
+  while (f <= filter.size()) {
+    const std::size_t f_end = std::min(filter.find('/', f), filter.size());
+    const std::string_view level = filter.substr(f, f_end - f);
+    if (level == "#") return true;
+    if (t > topic.size()) return false;
+    const std::size_t t_end = std::min(topic.find('/', t), topic.size());
+    if (level != "+" && level != topic.substr(t, t_end - t)) return false;
+    f = f_end + 1;
+    t = t_end + 1;
+    if (f > filter.size()) return t > topic.size();
+  }
+  return false;
+}
+
+const Drug* Policy::find_drug(std::string_view id, std::string_view name) const {
+  for (const Drug& d : drugs) {
+    for (const std::string& i : d.ids)
+      if (!id.empty() && iequals(i, id)) return &d;
+  }
+  for (const Drug& d : drugs)
+    if (!name.empty() && iequals(d.name, name)) return &d;
+  return nullptr;
+}
+
+const CareAreaLimits* Policy::limits_for(const Drug& d, std::string_view care_area, std::string_view default_area) {
+  for (std::string_view want : {care_area, default_area, std::string_view("default")}) {
+    if (want.empty()) continue;
+    for (const CareAreaLimits& c : d.care_areas)
+      if (iequals(c.care_area, want)) return &c;
+  }
+  return nullptr;
+}
+
+const Programmer* Policy::find_programmer(const IpAddr& host) const {
+  for (const Programmer& p : programmers)
+    for (const Cidr& c : p.hosts)
+      if (c.contains(host)) return &p;
+  return nullptr;
+}
+
+bool Policy::is_suppressed(std::string_view rule, const IpAddr& a, const IpAddr& b) const {
+  for (const Suppression& s : suppressions) {
+    if (s.rule != "*" && s.rule != rule) continue;
+    if (s.hosts.empty()) return true;
+    for (const Cidr& c : s.hosts)
+      if (c.contains(a) || c.contains(b)) return true;
+  }
+  return false;
+}
+
+Result<Policy> parse_policy(std::string_view yaml_text, const std::string& name) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml_text));
+  } catch (const YAML::Exception& e) {  // yaml-cpp reports syntax errors by exception
+    return unexpected(invalid_argument(name + ":" + std::to_string(e.mark.line + 1) + ":" +
+                                       std::to_string(e.mark.column + 1) + ": YAML syntax error: " + e.msg));
+  }
+  Reader r(name);
+  Policy p;
+  p.path = name;
+  if (!root || root.IsNull()) return p;  // an empty policy: every check that needs data is off
+  try {
+    r.check_keys(root, "policy", {"version", "site", "drug_library", "infusion", "phi", "alerts", "limits"});
+    if (root["version"]) {
+      const std::string v = r.str(root["version"], "version");
+      if (v != "1") r.fail(root["version"], "version", "unsupported policy version '" + v + "' (this Ward reads 1)");
+    }
+    if (root["site"]) p.site = r.str(root["site"], "site");
+
+    if (const YAML::Node lib = root["drug_library"]) {
+      r.check_keys(lib, "drug_library", {"version", "drugs"});
+      if (lib["version"]) p.drug_library_version = r.str(lib["version"], "drug_library.version");
+      const YAML::Node drugs = lib["drugs"];
+      if (drugs && !drugs.IsSequence()) r.fail(drugs, "drug_library.drugs", "expected a list");
+      std::set<std::string> seen_names;
+      for (std::size_t i = 0; drugs && drugs.IsSequence() && i < drugs.size() && !r.failed(); ++i) {
+        const std::string path = "drug_library.drugs[" + std::to_string(i) + "]";
+        const YAML::Node dn = drugs[i];
+        r.check_keys(dn, path, {"name", "ids", "care_areas"});
+        if (r.failed()) break;
+        Drug d;
+        if (!dn["name"]) r.fail(dn, path, "a drug needs a name");
+        else d.name = r.str(dn["name"], path + ".name");
+        std::string lower = d.name;
+        for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (!seen_names.insert(lower).second) r.fail(dn["name"], path + ".name", "drug '" + d.name + "' is listed twice");
+        d.ids = r.strings(dn["ids"], path + ".ids");
+        const YAML::Node areas = dn["care_areas"];
+        if (!areas || !areas.IsMap()) {
+          r.fail(areas ? areas : dn, path + ".care_areas", "expected a mapping of care area to limits");
+          break;
+        }
+        for (const auto& kv : areas) {
+          const std::string area = kv.first.Scalar();
+          const std::string apath = path + ".care_areas." + area;
+          r.check_keys(kv.second, apath, {"rate", "dose_rate", "dose", "vtbi"});
+          if (r.failed()) break;
+          CareAreaLimits c;
+          c.care_area = area;
+          c.rate = read_limit(r, kv.second["rate"], apath + ".rate", "mL/h");
+          c.dose_rate = read_limit(r, kv.second["dose_rate"], apath + ".dose_rate", "");
+          c.dose = read_limit(r, kv.second["dose"], apath + ".dose", "");
+          c.vtbi = read_limit(r, kv.second["vtbi"], apath + ".vtbi", "mL");
+          if (c.rate && c.rate->units != "mL/h")
+            r.fail(kv.second["rate"], apath + ".rate", "rate is a volume rate: units must be mL/h (use dose_rate for " + c.rate->units + ")");
+          if (c.vtbi && c.vtbi->units != "mL")
+            r.fail(kv.second["vtbi"], apath + ".vtbi", "vtbi units must be mL");
+          d.care_areas.push_back(std::move(c));
+        }
+        p.drugs.push_back(std::move(d));
+      }
+    }
+
+    if (const YAML::Node inf = root["infusion"]) {
+      r.check_keys(inf, "infusion", {"authorized_programmers", "mqtt_command_topics", "default_care_area"});
+      if (inf["default_care_area"]) p.default_care_area = r.str(inf["default_care_area"], "infusion.default_care_area");
+      const YAML::Node progs = inf["authorized_programmers"];
+      if (progs && !progs.IsSequence()) r.fail(progs, "infusion.authorized_programmers", "expected a list");
+      for (std::size_t i = 0; progs && progs.IsSequence() && i < progs.size() && !r.failed(); ++i) {
+        const std::string path = "infusion.authorized_programmers[" + std::to_string(i) + "]";
+        r.check_keys(progs[i], path, {"name", "hosts"});
+        if (r.failed()) break;
+        Programmer pr;
+        pr.name = progs[i]["name"] ? r.str(progs[i]["name"], path + ".name") : "programmer " + std::to_string(i + 1);
+        pr.hosts = r.hosts(progs[i]["hosts"], path + ".hosts");
+        if (pr.hosts.empty()) r.fail(progs[i], path, "list the hosts (addresses or CIDR blocks) of this programmer");
+        p.programmers.push_back(std::move(pr));
+      }
+      p.mqtt_command_topics = r.strings(inf["mqtt_command_topics"], "infusion.mqtt_command_topics");
+      for (std::size_t i = 0; i < p.mqtt_command_topics.size(); ++i) {
+        const std::string& t = p.mqtt_command_topics[i];
+        const auto hash = t.find('#');
+        if (t.empty() || (hash != std::string::npos && hash != t.size() - 1))
+          r.fail(inf["mqtt_command_topics"][i], "infusion.mqtt_command_topics[" + std::to_string(i) + "]",
+                 "'" + t + "' is not a valid MQTT topic filter");
+      }
+    }
+
+    if (const YAML::Node phi = root["phi"]) {
+      r.check_keys(phi, "phi", {"detect_cleartext", "mqtt_json_fields"});
+      p.phi_detect_cleartext = r.boolean(phi["detect_cleartext"], "phi.detect_cleartext", true);
+      p.phi_json_fields = r.strings(phi["mqtt_json_fields"], "phi.mqtt_json_fields");
+    }
+    if (p.phi_json_fields.empty()) {
+      p.phi_json_fields = {"patient_name", "patient_id", "mrn", "dob", "birth_date", "ssn", "name", "address", "phone"};
+    }
+
+    if (const YAML::Node al = root["alerts"]) {
+      r.check_keys(al, "alerts", {"suppress"});
+      const YAML::Node sup = al["suppress"];
+      if (sup && !sup.IsSequence()) r.fail(sup, "alerts.suppress", "expected a list");
+      for (std::size_t i = 0; sup && sup.IsSequence() && i < sup.size() && !r.failed(); ++i) {
+        const std::string path = "alerts.suppress[" + std::to_string(i) + "]";
+        r.check_keys(sup[i], path, {"rule", "hosts"});
+        if (r.failed()) break;
+        Suppression s;
+        if (!sup[i]["rule"]) r.fail(sup[i], path, "a suppression needs a rule (or \"*\")");
+        else s.rule = r.str(sup[i]["rule"], path + ".rule");
+        s.hosts = r.hosts(sup[i]["hosts"], path + ".hosts");
+        p.suppressions.push_back(std::move(s));
+      }
+    }
+
+    if (const YAML::Node lim = root["limits"]) {
+      if (!lim.IsMap()) r.fail(lim, "limits", "expected a mapping of limit name to number");
+      for (const auto& kv : lim) {
+        const std::string key = kv.first.Scalar();
+        const auto v = r.number(kv.second, "limits." + key);
+        if (v && (*v < 0 || *v != static_cast<double>(static_cast<std::uint64_t>(*v))))
+          r.fail(kv.second, "limits." + key, "expected a whole number >= 0");
+        if (v) p.limits.set(key, static_cast<std::uint64_t>(*v));
+      }
+    }
+  } catch (const YAML::Exception& e) {  // e.g. a scalar where a map was expected
+    return unexpected(invalid_argument(name + ":" + std::to_string(e.mark.line + 1) + ":" +
+                                       std::to_string(e.mark.column + 1) + ": " + e.msg));
+  }
+  if (r.failed()) return unexpected(invalid_argument(r.error()));
+  return p;
+}
+
+Result<Policy> load_policy(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return unexpected(not_found(path + ": cannot open policy file"));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_policy(ss.str(), path);
+}
+
+}  // namespace ward::policy

@@ -1,0 +1,83 @@
+// The policy file (`ward.yaml`): what the monitor checks traffic against. This version holds
+// the parts issue-by-issue work has built so far: the drug library with per care area limits,
+// the hosts authorised to program pumps, MQTT topics that carry pump commands, PHI settings,
+// alert suppressions and limit overrides. Zones and conduits come with the detection engine.
+//
+// load_policy() validates everything and reports the first problem with file, line and column
+// ("ward.yaml:12:7: drug_library.drugs[0].care_areas.ICU.rate: hard_max must be >= soft_max").
+// A Policy is immutable after loading and safe to share between threads.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "clinical/infusion.h"
+#include "common/net.h"
+#include "common/result.h"
+#include "parsers/parser.h"
+
+namespace ward::policy {
+
+// Limits for one quantity (rate, dose rate, dose or VTBI) of one drug in one care area.
+struct Limit {
+  std::string units;  // canonical (clinical::canonical_units)
+  std::optional<double> soft_min, soft_max, hard_min, hard_max;
+  std::string where;  // "ward.yaml:14:11", for alert evidence
+};
+
+struct CareAreaLimits {
+  std::string care_area;  // "ICU", or "default"
+  std::optional<Limit> rate;       // volume rate, mL/h
+  std::optional<Limit> dose_rate;  // e.g. mcg/kg/min, units/h
+  std::optional<Limit> dose;       // bolus / amount
+  std::optional<Limit> vtbi;       // mL
+};
+
+struct Drug {
+  std::string name;              // generic name, matched case-insensitively to RXG-4.2
+  std::vector<std::string> ids;  // codes matched to RXG-4.1 (NDC, local codes)
+  std::vector<CareAreaLimits> care_areas;
+};
+
+struct Programmer {
+  std::string name;
+  std::vector<Cidr> hosts;
+};
+
+struct Suppression {
+  std::string rule;  // alert rule id, or "*" for all
+  std::vector<Cidr> hosts;  // empty = any host; else matches either endpoint
+};
+
+struct Policy {
+  std::string path;
+  std::string site;
+  std::string drug_library_version;
+  std::vector<Drug> drugs;
+  std::string default_care_area;
+  std::vector<Programmer> programmers;        // empty: the authorisation check is off
+  std::vector<std::string> mqtt_command_topics;  // MQTT topic filters (+ and # wildcards)
+  bool phi_detect_cleartext = true;
+  std::vector<std::string> phi_json_fields;      // JSON keys that carry PHI in MQTT payloads
+  std::vector<Suppression> suppressions;
+  parsers::LimitOverrides limits;
+
+  // The drug named by `id` (RXG-4.1) or `name` (RXG-4.2), or nullptr.
+  [[nodiscard]] const Drug* find_drug(std::string_view id, std::string_view name) const;
+  // The limits for `care_area` (falling back to the default care area, then "default").
+  [[nodiscard]] static const CareAreaLimits* limits_for(const Drug& d, std::string_view care_area,
+                                                        std::string_view default_area);
+  // The programmer whose hosts contain `host`, or nullptr.
+  [[nodiscard]] const Programmer* find_programmer(const IpAddr& host) const;
+  [[nodiscard]] bool is_suppressed(std::string_view rule, const IpAddr& a, const IpAddr& b) const;
+};
+
+Result<Policy> load_policy(const std::string& path);
+Result<Policy> parse_policy(std::string_view yaml_text, const std::string& name);
+
+// MQTT topic filter matching (MQTT 5.0 §4.7): '+' one level, '#' the rest.
+bool topic_matches(std::string_view filter, std::string_view topic) noexcept;
+
+}  // namespace ward::policy

@@ -1,0 +1,135 @@
+#include "policy/policy.h"
+
+#include <gtest/gtest.h>
+
+namespace ward::policy {
+namespace {
+
+constexpr std::string_view kGood = R"(version: 1
+site: Test ward
+drug_library:
+  version: "2026.1"
+  drugs:
+    - name: Heparin
+      ids: ["00409-2720-01", "HEP25K"]
+      care_areas:
+        ICU:
+          dose_rate: {units: "units/h", soft_max: 1800, hard_max: 2500}
+          vtbi: {hard_max: 500}
+        default:
+          rate: {soft_max: 100, hard_max: 250}
+infusion:
+  default_care_area: ICU
+  authorized_programmers:
+    - name: pump-server
+      hosts: [10.10.1.5, "10.10.9.0/24"]
+  mqtt_command_topics: ["ward/+/pump/+/program"]
+phi:
+  detect_cleartext: true
+alerts:
+  suppress:
+    - rule: ward.protocol.malformed
+      hosts: [10.10.3.0/24]
+limits:
+  mqtt.max_pdu_bytes: 65536
+)";
+
+TEST(Policy, AValidFileLoadsEverySection) {
+  auto p = parse_policy(kGood, "ward.yaml");
+  ASSERT_TRUE(p.ok()) << p.error().to_string();
+  EXPECT_EQ(p->site, "Test ward");
+  EXPECT_EQ(p->drug_library_version, "2026.1");
+  ASSERT_EQ(p->drugs.size(), 1u);
+  const Drug* d = p->find_drug("", "heparin");
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(p->find_drug("HEP25K", "something else"), d);
+  EXPECT_EQ(p->find_drug("nope", "nope"), nullptr);
+  const CareAreaLimits* icu = Policy::limits_for(*d, "icu", p->default_care_area);
+  ASSERT_NE(icu, nullptr);
+  ASSERT_TRUE(icu->dose_rate.has_value());
+  EXPECT_EQ(icu->dose_rate->units, "units/h");
+  EXPECT_EQ(icu->dose_rate->hard_max, 2500);
+  EXPECT_EQ(icu->vtbi->units, "mL");
+  EXPECT_EQ(icu->dose_rate->where, "ward.yaml:10:22");
+  const CareAreaLimits* other = Policy::limits_for(*d, "NICU", "");
+  ASSERT_NE(other, nullptr);
+  EXPECT_EQ(other->care_area, "default");
+  IpAddr a, b;
+  ASSERT_TRUE(IpAddr::parse("10.10.9.77", a));
+  ASSERT_TRUE(IpAddr::parse("10.10.1.6", b));
+  ASSERT_NE(p->find_programmer(a), nullptr);
+  EXPECT_EQ(p->find_programmer(a)->name, "pump-server");
+  EXPECT_EQ(p->find_programmer(b), nullptr);
+  EXPECT_EQ(p->limits.get("mqtt.max_pdu_bytes", 0), 65536u);
+  IpAddr s;
+  ASSERT_TRUE(IpAddr::parse("10.10.3.4", s));
+  EXPECT_TRUE(p->is_suppressed("ward.protocol.malformed", a, s));
+  EXPECT_FALSE(p->is_suppressed("ward.protocol.malformed", a, b));
+  EXPECT_FALSE(p->is_suppressed("ward.infusion.hard_limit", a, s));
+}
+
+struct BadCase {
+  const char* name;
+  const char* yaml;
+  const char* expect;  // substring of the error, including file:line:column
+};
+
+TEST(Policy, ErrorsNameTheLineColumnAndWhatIsWrong) {
+  const BadCase cases[] = {
+      {"syntax", "site: [unclosed\n", "ward.yaml:2:1: YAML syntax error"},
+      {"unknown top key", "sight: x\n", "ward.yaml:1:1: policy: unknown key 'sight'"},
+      {"version", "version: 2\n", "ward.yaml:1:10: version: unsupported policy version '2'"},
+      {"limit order", "drug_library:\n  drugs:\n    - name: x\n      care_areas:\n        ICU:\n          rate: {soft_max: 10, hard_max: 5}\n",
+       "ward.yaml:6:17: drug_library.drugs[0].care_areas.ICU.rate: hard_max must be >= soft_max"},
+      {"not a number", "drug_library:\n  drugs:\n    - name: x\n      care_areas:\n        ICU:\n          rate: {hard_max: lots}\n",
+       "ward.yaml:6:28: drug_library.drugs[0].care_areas.ICU.rate.hard_max: 'lots' is not a number"},
+      {"rate units", "drug_library:\n  drugs:\n    - name: x\n      care_areas:\n        ICU:\n          rate: {units: mg/h, hard_max: 5}\n",
+       "rate is a volume rate: units must be mL/h"},
+      {"no limits", "drug_library:\n  drugs:\n    - name: x\n      care_areas:\n        ICU:\n          vtbi: {units: mL}\n",
+       "give at least one of soft_min"},
+      {"duplicate drug", "drug_library:\n  drugs:\n    - name: x\n      care_areas: {}\n    - name: X\n      care_areas: {}\n",
+       "ward.yaml:5:13: drug_library.drugs[1].name: drug 'X' is listed twice"},
+      {"bad host", "infusion:\n  authorized_programmers:\n    - name: a\n      hosts: [10.0.0.300]\n",
+       "ward.yaml:4:15: infusion.authorized_programmers[0].hosts[0]: '10.0.0.300' is not an IP address"},
+      {"no hosts", "infusion:\n  authorized_programmers:\n    - name: a\n", "list the hosts"},
+      {"bad topic", "infusion:\n  mqtt_command_topics: [\"a/#/b\"]\n", "is not a valid MQTT topic filter"},
+      {"bad bool", "phi:\n  detect_cleartext: maybe\n", "ward.yaml:2:21: phi.detect_cleartext: expected true or false"},
+      {"bad limit", "limits:\n  flow.max_flows: -1\n", "expected a whole number >= 0"},
+      {"typo in limits", "drug_library:\n  drugs:\n    - name: x\n      care_areas:\n        ICU:\n          rate: {hardmax: 5}\n",
+       "unknown key 'hardmax'"},
+  };
+  for (const BadCase& c : cases) {
+    auto p = parse_policy(c.yaml, "ward.yaml");
+    ASSERT_FALSE(p.ok()) << c.name;
+    EXPECT_NE(p.error().message().find(c.expect), std::string::npos) << c.name << ": " << p.error().message();
+  }
+}
+
+TEST(Policy, AMissingFileIsNotFound) {
+  auto p = load_policy("/nonexistent/ward.yaml");
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error().code(), StatusCode::kNotFound);
+}
+
+TEST(Policy, AnEmptyFileIsAValidPolicyWithChecksOff) {
+  auto p = parse_policy("", "ward.yaml");
+  ASSERT_TRUE(p.ok());
+  EXPECT_TRUE(p->drugs.empty());
+  EXPECT_TRUE(p->programmers.empty());
+}
+
+TEST(TopicMatches, FollowsMqttWildcardRules) {
+  EXPECT_TRUE(topic_matches("ward/+/pump/+/program", "ward/icu/pump/P7/program"));
+  EXPECT_FALSE(topic_matches("ward/+/pump/+/program", "ward/icu/pump/P7/program/x"));
+  EXPECT_FALSE(topic_matches("ward/+/pump/+/program", "ward/icu/pump/program"));
+  EXPECT_TRUE(topic_matches("ward/#", "ward/icu/anything"));
+  EXPECT_TRUE(topic_matches("ward/#", "ward"));
+  EXPECT_TRUE(topic_matches("#", "a/b"));
+  EXPECT_TRUE(topic_matches("a/b", "a/b"));
+  EXPECT_FALSE(topic_matches("a/b", "a/c"));
+  EXPECT_TRUE(topic_matches("+/+", "a/"));
+  EXPECT_FALSE(topic_matches("+", "a/b"));
+}
+
+}  // namespace
+}  // namespace ward::policy
