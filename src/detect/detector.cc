@@ -1,0 +1,19 @@
+#include "detect/detector.h"
+
+namespace ward::detect {
+
+void Detector::raise(const bus::EventContext& ctx, AlertEvent& a) {
+  if (policy_.is_suppressed(a.rule, ctx.orig_h, ctx.resp_h)) {
+    ++stats_.suppressed;
+    return;
+  }
+  if (raised_.size() >= kMaxRemembered) raised_.clear();  // forget, rather than grow
+  if (!raised_.insert(a.alert_id).second) {
+    ++stats_.repeats;
+    return;
+  }
+  ++stats_.raised;
+  bus_.publish(ctx, a);
+}
+
+}  // namespace ward::detect

@@ -1,0 +1,21 @@
+// The list of detectors: one line each. MqttClinical comes first because it publishes the
+// clinical events the detectors after it consume.
+#include "detect/anomaly_detector.h"
+#include "detect/infusion_detector.h"
+#include "detect/mqtt_clinical.h"
+#include "detect/phi_detector.h"
+
+namespace ward::detect {
+
+std::vector<std::unique_ptr<bus::Subscriber>> make_detectors(const policy::Policy& policy,
+                                                             const bus::EventBus& bus,
+                                                             DetectorStats& stats) {
+  std::vector<std::unique_ptr<bus::Subscriber>> out;
+  out.push_back(std::make_unique<MqttClinical>(policy, bus));
+  out.push_back(std::make_unique<InfusionDetector>(policy, bus, stats));
+  out.push_back(std::make_unique<PhiDetector>(policy, bus, stats));
+  out.push_back(std::make_unique<AnomalyDetector>(policy, bus, stats));
+  return out;
+}
+
+}  // namespace ward::detect
