@@ -1,0 +1,268 @@
+#include "storage/sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include <ctime>
+
+#include "common/json_writer.h"
+#include "detect/alert.h"
+#include "flow/flow_events.h"
+
+namespace ward::storage {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS runs (
+  run_id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT NOT NULL, source TEXT NOT NULL,
+  ward_version TEXT NOT NULL, packets INTEGER, bytes INTEGER, first_ts REAL, last_ts REAL, status TEXT);
+CREATE TABLE IF NOT EXISTS devices (
+  ip TEXT PRIMARY KEY, mac TEXT, first_seen REAL NOT NULL, last_seen REAL NOT NULL,
+  flows INTEGER NOT NULL, bytes INTEGER NOT NULL, services_offered TEXT, services_used TEXT,
+  roles TEXT, names TEXT, device_ids TEXT);
+CREATE TABLE IF NOT EXISTS alerts (
+  alert_id TEXT PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES runs(run_id), ts REAL NOT NULL,
+  rule TEXT NOT NULL, severity TEXT NOT NULL, technique TEXT, technique_name TEXT, uid TEXT,
+  src_ip TEXT, dst_ip TEXT, device_id TEXT, summary TEXT NOT NULL, evidence TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS alerts_by_severity ON alerts(severity, ts);
+CREATE TABLE IF NOT EXISTS flows (
+  run_id INTEGER NOT NULL REFERENCES runs(run_id), orig_h TEXT NOT NULL, resp_h TEXT NOT NULL,
+  resp_p INTEGER NOT NULL, proto TEXT NOT NULL, service TEXT NOT NULL, conns INTEGER NOT NULL,
+  first_ts REAL NOT NULL, last_ts REAL NOT NULL, orig_bytes INTEGER NOT NULL, resp_bytes INTEGER NOT NULL,
+  orig_pkts INTEGER NOT NULL, resp_pkts INTEGER NOT NULL,
+  PRIMARY KEY (run_id, orig_h, resp_h, resp_p, proto, service));
+)sql";
+
+double secs(TimeNs t) { return static_cast<double>(t) / 1e9; }
+
+std::string join(const std::set<std::string>& s) {
+  std::string out;
+  for (const auto& v : s) out += (out.empty() ? "" : ",") + v;
+  return out;
+}
+
+// RAII for a prepared statement.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr); }
+  ~Stmt() { sqlite3_finalize(s_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  [[nodiscard]] bool ok() const { return rc_ == SQLITE_OK; }
+  sqlite3_stmt* get() { return s_; }
+  void text(int i, std::string_view v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  }
+  void i64(int i, std::int64_t v) { sqlite3_bind_int64(s_, i, v); }
+  void real(int i, double v) { sqlite3_bind_double(s_, i, v); }
+  // Runs the statement and resets it for the next row. Returns true on success.
+  bool step() {
+    const int rc = sqlite3_step(s_);
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW;
+  }
+
+ private:
+  sqlite3_stmt* s_ = nullptr;
+  int rc_ = SQLITE_ERROR;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, const std::string& source) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+    std::string msg = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return unexpected(io_error(path + ": cannot open database: " + msg));
+  }
+  sqlite3_busy_timeout(db, 5000);
+  std::unique_ptr<SqliteStore> s(new SqliteStore(db));
+  for (const char* sql : {"PRAGMA journal_mode=WAL;", "PRAGMA synchronous=NORMAL;", "PRAGMA foreign_keys=ON;", kSchema}) {
+    if (Status st = s->exec(sql); !st.ok()) return unexpected(io_error(path + ": " + st.message()));
+  }
+  Stmt ins(db, "INSERT INTO runs(started_at, source, ward_version, status) VALUES (?, ?, ?, 'running')");
+  char now[32];
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  ins.text(1, now);
+  ins.text(2, source);
+  ins.text(3, WARD_VERSION);
+  if (!ins.ok() || !ins.step()) return unexpected(io_error(path + ": cannot record the run: " + sqlite3_errmsg(db)));
+  s->run_id_ = sqlite3_last_insert_rowid(db);
+  return s;
+}
+
+SqliteStore::~SqliteStore() { sqlite3_close(db_); }
+
+Status SqliteStore::exec(const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err != nullptr ? err : "unknown error";
+    sqlite3_free(err);
+    return io_error(msg);
+  }
+  return {};
+}
+
+void SqliteStore::on_event(const bus::EventContext& ctx, const bus::Event& e) {
+  if (const auto* a = bus::event_cast<detect::AlertEvent>(e)) {
+    AlertRow r;
+    r.alert_id = a->alert_id;
+    r.rule = a->rule;
+    r.severity = detect::severity_name(a->severity);
+    r.technique = a->technique.id;
+    r.technique_name = a->technique.name;
+    r.uid = ctx.uid;
+    r.src = ctx.src_h().to_string();
+    r.dst = ctx.dst_h().to_string();
+    r.device_id = a->device_id;
+    r.summary = a->summary;
+    JsonWriter w(r.evidence);
+    w.begin_object();
+    for (const auto& [k, v] : a->evidence) w.kv(k, v);
+    w.end_object();
+    r.ts = secs(ctx.ts);
+    alerts_.push_back(std::move(r));
+    if (alerts_.size() >= kAlertBatch) note(flush_alerts());
+    return;
+  }
+  if (const auto* c = bus::event_cast<flow::ConnRecord>(e)) {
+    FlowKey k{ctx.orig_h.to_string(), ctx.resp_h.to_string(), ctx.resp_p, std::string(bus::transport_name(ctx.proto)),
+              std::string(ctx.service)};
+    FlowAgg& f = flows_[k];
+    if (f.conns == 0 || ctx.ts < f.first_ts) f.first_ts = ctx.ts;
+    f.last_ts = std::max(f.last_ts, ctx.ts + c->duration);
+    ++f.conns;
+    f.orig_bytes += c->orig_bytes;
+    f.resp_bytes += c->resp_bytes;
+    f.orig_pkts += c->orig_pkts;
+    f.resp_pkts += c->resp_pkts;
+    if (flows_.size() >= kFlowGroups) note(flush_flows());
+  }
+}
+
+Status SqliteStore::flush_alerts() {
+  if (alerts_.empty()) return {};
+  if (Status s = exec("BEGIN"); !s.ok()) return s;
+  Stmt st(db_,
+          "INSERT INTO alerts(alert_id, run_id, ts, rule, severity, technique, technique_name, uid, src_ip, dst_ip, "
+          "device_id, summary, evidence) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
+          "ON CONFLICT(alert_id) DO UPDATE SET run_id=excluded.run_id, ts=excluded.ts, summary=excluded.summary, "
+          "evidence=excluded.evidence");
+  bool ok = st.ok();
+  for (const AlertRow& r : alerts_) {
+    if (!ok) break;
+    st.text(1, r.alert_id);
+    st.i64(2, run_id_);
+    st.real(3, r.ts);
+    st.text(4, r.rule);
+    st.text(5, r.severity);
+    st.text(6, r.technique);
+    st.text(7, r.technique_name);
+    st.text(8, r.uid);
+    st.text(9, r.src);
+    st.text(10, r.dst);
+    st.text(11, r.device_id);
+    st.text(12, r.summary);
+    st.text(13, r.evidence);
+    ok = st.step();
+  }
+  if (!ok) {
+    Status err = io_error(std::string("writing alerts: ") + sqlite3_errmsg(db_));
+    (void)exec("ROLLBACK");
+    return err;
+  }
+  alerts_.clear();
+  return exec("COMMIT");
+}
+
+Status SqliteStore::flush_flows() {
+  if (flows_.empty()) return {};
+  if (Status s = exec("BEGIN"); !s.ok()) return s;
+  Stmt st(db_,
+          "INSERT INTO flows(run_id, orig_h, resp_h, resp_p, proto, service, conns, first_ts, last_ts, orig_bytes, "
+          "resp_bytes, orig_pkts, resp_pkts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
+          "ON CONFLICT(run_id, orig_h, resp_h, resp_p, proto, service) DO UPDATE SET conns=conns+excluded.conns, "
+          "first_ts=min(first_ts, excluded.first_ts), last_ts=max(last_ts, excluded.last_ts), "
+          "orig_bytes=orig_bytes+excluded.orig_bytes, resp_bytes=resp_bytes+excluded.resp_bytes, "
+          "orig_pkts=orig_pkts+excluded.orig_pkts, resp_pkts=resp_pkts+excluded.resp_pkts");
+  bool ok = st.ok();
+  for (const auto& [k, f] : flows_) {
+    if (!ok) break;
+    st.i64(1, run_id_);
+    st.text(2, std::get<0>(k));
+    st.text(3, std::get<1>(k));
+    st.i64(4, std::get<2>(k));
+    st.text(5, std::get<3>(k));
+    st.text(6, std::get<4>(k));
+    st.i64(7, static_cast<std::int64_t>(f.conns));
+    st.real(8, secs(f.first_ts));
+    st.real(9, secs(f.last_ts));
+    st.i64(10, static_cast<std::int64_t>(f.orig_bytes));
+    st.i64(11, static_cast<std::int64_t>(f.resp_bytes));
+    st.i64(12, static_cast<std::int64_t>(f.orig_pkts));
+    st.i64(13, static_cast<std::int64_t>(f.resp_pkts));
+    ok = st.step();
+  }
+  if (!ok) {
+    Status err = io_error(std::string("writing flows: ") + sqlite3_errmsg(db_));
+    (void)exec("ROLLBACK");
+    return err;
+  }
+  flows_.clear();
+  return exec("COMMIT");
+}
+
+Status SqliteStore::finish(const std::map<IpAddr, inventory::Device>& devices, const RunInfo& run) {
+  note(flush_alerts());
+  note(flush_flows());
+  if (Status s = exec("BEGIN"); !s.ok()) {
+    note(s);
+    return error_;
+  }
+  Stmt st(db_,
+          "INSERT INTO devices(ip, mac, first_seen, last_seen, flows, bytes, services_offered, services_used, roles, "
+          "names, device_ids) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(ip) DO UPDATE SET "
+          "mac=coalesce(nullif(excluded.mac,''), mac), first_seen=min(first_seen, excluded.first_seen), "
+          "last_seen=max(last_seen, excluded.last_seen), flows=flows+excluded.flows, bytes=bytes+excluded.bytes, "
+          "services_offered=excluded.services_offered, services_used=excluded.services_used, roles=excluded.roles, "
+          "names=excluded.names, device_ids=excluded.device_ids");
+  bool ok = st.ok();
+  for (const auto& [ip, d] : devices) {
+    if (!ok) break;
+    st.text(1, ip.to_string());
+    st.text(2, d.mac.is_zero() ? std::string() : d.mac.to_string());
+    st.real(3, secs(d.first_seen));
+    st.real(4, secs(d.last_seen));
+    st.i64(5, static_cast<std::int64_t>(d.flows));
+    st.i64(6, static_cast<std::int64_t>(d.bytes));
+    st.text(7, join(d.services_offered));
+    st.text(8, join(d.services_used));
+    st.text(9, join(d.roles));
+    st.text(10, join(d.names));
+    st.text(11, join(d.device_ids));
+    ok = st.step();
+  }
+  Stmt upd(db_, "UPDATE runs SET packets=?, bytes=?, first_ts=?, last_ts=?, status=? WHERE run_id=?");
+  if (ok && upd.ok()) {
+    upd.i64(1, static_cast<std::int64_t>(run.packets));
+    upd.i64(2, static_cast<std::int64_t>(run.bytes));
+    upd.real(3, secs(run.first_ts));
+    upd.real(4, secs(run.last_ts));
+    upd.text(5, run.status);
+    upd.i64(6, run_id_);
+    ok = upd.step();
+  }
+  if (!ok) {
+    note(io_error(std::string("writing devices and run: ") + sqlite3_errmsg(db_)));
+    (void)exec("ROLLBACK");
+    return error_;
+  }
+  note(exec("COMMIT"));
+  return error_;
+}
+
+}  // namespace ward::storage
