@@ -1,0 +1,172 @@
+// `ward`: the command-line entry point.
+//   ward monitor --read capture.pcap --policy ward.yaml --out logs/ --db ward.db
+//   ward monitor --interface eth0 ...          (live; stops cleanly on SIGINT/SIGTERM)
+//   ward policy check ward.yaml
+//   ward version
+// Exit codes: 0 success; 1 an input or output error during the run (everything before it was
+// processed and written); 2 a usage or configuration error; 3 alerts at or above --fail-on.
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "common/json_writer.h"
+#include "detect/alert.h"
+#include "engine/monitor.h"
+#include "engine/report.h"
+#include "policy/policy.h"
+
+namespace {
+
+std::atomic<ward::capture::PacketSource*> g_source{nullptr};
+
+extern "C" void on_stop_signal(int /*sig*/) {
+  // Async-signal-safe: an atomic load and an atomic store. SA_RESETHAND makes a second signal
+  // terminate at once.
+  if (ward::capture::PacketSource* s = g_source.load()) s->request_stop();
+}
+
+void install_signal_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESETHAND;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+int run_monitor_command(const ward::engine::MonitorOptions& opts, const std::string& format, bool quiet,
+                        const std::string& fail_on) {
+  ward::detect::Severity threshold = ward::detect::Severity::kCritical;
+  if (!fail_on.empty() && !ward::detect::parse_severity(fail_on, threshold)) {
+    std::cerr << "ward monitor: --fail-on must be one of info, low, medium, high, critical\n";
+    return 2;
+  }
+  install_signal_handlers();
+  auto r = ward::engine::run_monitor(opts, &g_source);
+  if (!r.ok()) {
+    std::cerr << "ward monitor: " << r.error().message() << "\n";
+    return 2;
+  }
+  if (format == "json") {
+    std::cout << ward::engine::format_report_json(*r) << "\n";
+  } else if (!quiet) {
+    std::cout << ward::engine::format_report_text(*r);
+  }
+  if (!r->input_error.ok()) {
+    std::cerr << "ward monitor: " << r->input_error.message() << "\n";
+    return 1;
+  }
+  if (!r->output_error.ok()) {
+    std::cerr << "ward monitor: " << r->output_error.message() << "\n";
+    return 1;
+  }
+  if (!fail_on.empty()) {
+    for (int s = static_cast<int>(threshold); s <= 4; ++s)
+      if (r->alerts_by_severity[static_cast<std::size_t>(s)] > 0) return 3;
+  }
+  return 0;
+}
+
+int run_policy_check(const std::string& path, const std::string& format) {
+  auto p = ward::policy::load_policy(path);
+  if (format == "json") {
+    std::string out;
+    ward::JsonWriter w(out);
+    w.begin_object().kv("file", path).kv("valid", p.ok());
+    if (!p.ok()) {
+      w.kv("error", p.error().message());
+    } else {
+      w.kv("drugs", static_cast<std::uint64_t>(p->drugs.size()))
+          .kv("authorized_programmers", static_cast<std::uint64_t>(p->programmers.size()))
+          .kv("mqtt_command_topics", static_cast<std::uint64_t>(p->mqtt_command_topics.size()));
+    }
+    w.end_object();
+    std::cout << out << "\n";
+    return p.ok() ? 0 : 2;
+  }
+  if (!p.ok()) {
+    std::cerr << p.error().message() << "\n";
+    return 2;
+  }
+  for (const auto& [k, v] : p->limits.all()) {
+    if (!ward::engine::is_known_limit_key(k)) {
+      std::cerr << path << ": limits: unknown limit '" << k << "'\n";
+      return 2;
+    }
+  }
+  std::cout << path << ": ok (" << p->drugs.size() << " drugs, " << p->programmers.size()
+            << " authorised programmers, " << p->mqtt_command_topics.size() << " MQTT command topics)\n";
+  if (p->programmers.empty()) std::cout << "  note: no authorized_programmers: the programmer check is off\n";
+  if (p->drugs.empty()) std::cout << "  note: no drug_library: the dose-limit checks are off\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Ward: network security monitoring for medical-device networks"};
+  app.require_subcommand(1);
+  std::string format = "text";
+
+  ward::engine::MonitorOptions mo;
+  bool quiet = false;
+  std::string fail_on;
+  std::vector<std::string> sets;
+  std::uint64_t seed = 0;
+  auto* mon = app.add_subcommand("monitor", "Analyse a capture file or a live interface");
+  auto* read_opt = mon->add_option("-r,--read", mo.read_path, "pcap or pcapng file to read (- for stdin)");
+  auto* iface_opt = mon->add_option("-i,--interface", mo.interface, "network interface to capture on");
+  read_opt->excludes(iface_opt);
+  mon->add_option("-f,--filter", mo.bpf_filter, "BPF capture filter");
+  mon->add_option("-p,--policy", mo.policy_path, "policy file (ward.yaml)");
+  mon->add_option("-o,--out", mo.out_dir, "directory for the JSON Lines logs");
+  mon->add_option("--db", mo.db_path, "SQLite database to write");
+  mon->add_option("--phi-key", mo.phi_key_path, "key file for hashing patient identifiers (created if missing)");
+  auto* seed_opt = mon->add_option("--seed", seed, "seed for connection uids (reproducible output)");
+  mon->add_option("--set", sets, "override a limit, e.g. --set flow.max_flows=200000");
+  mon->add_option("--max-packets", mo.max_packets, "stop after this many packets");
+  mon->add_option("--payload-excerpt", mo.payload_excerpt_bytes, "bytes of payload kept in logs (default 128)");
+  mon->add_option("--format", format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  mon->add_flag("-q,--quiet", quiet, "print nothing but errors");
+  mon->add_option("--fail-on", fail_on, "exit with 3 if an alert at or above this severity was raised");
+
+  std::string policy_file;
+  auto* pol = app.add_subcommand("policy", "Work with the policy file");
+  pol->require_subcommand(1);
+  auto* check = pol->add_subcommand("check", "Validate a policy file");
+  check->add_option("file", policy_file, "policy file")->required();
+  check->add_option("--format", format, "text or json")->check(CLI::IsMember({"text", "json"}));
+
+  app.add_subcommand("version", "Print the version");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {  // CLI11 reports usage errors by exception
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+
+  if (app.got_subcommand("version")) {
+    std::cout << "ward " << WARD_VERSION << "\n";
+    return 0;
+  }
+  if (pol->parsed()) return run_policy_check(policy_file, format);
+
+  if (*seed_opt) mo.uid_seed = seed;
+  for (const std::string& s : sets) {
+    const auto eq = s.find('=');
+    std::uint64_t v = 0;
+    const char* begin = eq == std::string::npos ? nullptr : s.c_str() + eq + 1;
+    char* end = nullptr;
+    if (begin != nullptr && *begin != '\0' && *begin != '-') v = std::strtoull(begin, &end, 10);
+    if (begin == nullptr || end == nullptr || *end != '\0') {
+      std::cerr << "ward monitor: --set expects key=number, got '" << s << "'\n";
+      return 2;
+    }
+    mo.limits.emplace_back(s.substr(0, eq), v);
+  }
+  return run_monitor_command(mo, format, quiet, fail_on);
+}

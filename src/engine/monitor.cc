@@ -1,0 +1,263 @@
+#include "engine/monitor.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+
+#include "bus/anomaly.h"
+#include "bus/anomaly_log.h"
+#include "bus/bus.h"
+#include "common/phi_hash.h"
+#include "detect/alert.h"
+#include "detect/alert_log.h"
+#include "detect/detector.h"
+#include "flow/conn_log.h"
+#include "flow/flow_events.h"
+#include "inventory/device_tracker.h"
+#include "parsers/registry.h"
+#include "policy/policy.h"
+#include "storage/jsonl_sink.h"
+#include "storage/sqlite_store.h"
+
+namespace ward::engine {
+namespace {
+
+constexpr std::string_view kFlowKeys[] = {
+    "flow.max_flows", "flow.tcp_idle_timeout_s", "flow.tcp_closed_timeout_s", "flow.udp_idle_timeout_s",
+    "flow.other_idle_timeout_s", "flow.active_timeout_s", "flow.tcp_max_held_bytes", "flow.tcp_max_held_segments",
+    "flow.probe_bytes", "stream.max_pending_bytes", "decode.max_fragment_bytes", "decode.max_fragment_datagrams",
+    "decode.fragment_timeout_s",
+};
+
+// Counts what the summary shows: flows per service and alerts by severity.
+class SummaryCollector final : public bus::Subscriber {
+ public:
+  void on_event(const bus::EventContext& ctx, const bus::Event& e) override {
+    if (bus::event_cast<flow::ConnRecord>(e) != nullptr) {
+      if (!static_cast<const flow::ConnRecord&>(e).partial)
+        ++services[ctx.service.empty() ? std::string(bus::transport_name(ctx.proto)) + " (other)" : std::string(ctx.service)];
+      return;
+    }
+    const auto* a = bus::event_cast<detect::AlertEvent>(e);
+    if (a == nullptr) return;
+    ++by_severity[static_cast<std::size_t>(a->severity)];
+    AlertLine l{std::string(detect::severity_name(a->severity)), std::string(a->rule), a->summary,
+                ctx.src_h().to_string(), ctx.dst_h().to_string(), std::string(ctx.uid),
+                std::string(a->technique.id), static_cast<int>(a->severity), ctx.ts};
+    // Keep the most severe (then earliest) few, in bounded memory.
+    top.push_back(std::move(l));
+    if (top.size() > 64) trim();
+  }
+  void trim() {
+    std::stable_sort(top.begin(), top.end(), [](const AlertLine& x, const AlertLine& y) { return x.rank > y.rank; });
+    if (top.size() > 10) top.resize(10);
+  }
+
+  std::map<std::string, std::uint64_t> services;
+  std::array<std::uint64_t, 5> by_severity{};
+  std::vector<AlertLine> top;
+};
+
+TimeNs seconds_limit(const parsers::LimitOverrides& l, std::string_view key, TimeNs fallback) {
+  return static_cast<TimeNs>(l.get(key, static_cast<std::uint64_t>(fallback / kNsPerSec))) * kNsPerSec;
+}
+
+std::uint64_t peak_rss_kib() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<std::uint64_t>(ru.ru_maxrss);
+}
+
+}  // namespace
+
+bool is_known_limit_key(std::string_view key) {
+  for (std::string_view k : kFlowKeys)
+    if (k == key) return true;
+  for (const parsers::ParserSpec* p : parsers::all_parsers()) {
+    if (key.size() > p->name.size() + 1 && key.substr(0, p->name.size()) == p->name && key[p->name.size()] == '.')
+      return true;
+  }
+  return false;
+}
+
+Result<MonitorReport> run_monitor(const MonitorOptions& o, std::atomic<capture::PacketSource*>* active_source) {
+  MonitorReport report;
+  if (o.read_path.empty() == o.interface.empty())
+    return unexpected(invalid_argument("give exactly one of --read FILE or --interface NAME"));
+
+  // Policy and limits.
+  policy::Policy policy;
+  if (!o.policy_path.empty()) {
+    auto p = policy::load_policy(o.policy_path);
+    if (!p.ok()) return unexpected(p.error());
+    policy = std::move(*p);
+  }
+  report.policy_path = o.policy_path;
+  parsers::LimitOverrides limits = policy.limits;
+  for (const auto& [k, v] : o.limits) limits.set(k, v);
+  for (const auto& [k, v] : limits.all()) {
+    if (!is_known_limit_key(k)) return unexpected(invalid_argument("unknown limit '" + k + "' (see docs/limits.md)"));
+  }
+
+  // Input.
+  std::unique_ptr<capture::PacketSource> source;
+  if (!o.read_path.empty()) {
+    auto s = capture::open_file(o.read_path, o.bpf_filter);
+    if (!s.ok()) return unexpected(s.error());
+    source = std::move(*s);
+  } else {
+    auto s = capture::open_live({.interface = o.interface, .bpf_filter = o.bpf_filter});
+    if (!s.ok()) return unexpected(s.error());
+    source = std::move(*s);
+  }
+  report.source = source->describe();
+
+  // Outputs.
+  std::unique_ptr<storage::JsonlSink> logs;
+  if (!o.out_dir.empty()) {
+    auto s = storage::JsonlSink::open(o.out_dir);
+    if (!s.ok()) return unexpected(s.error());
+    logs = std::move(*s);
+  }
+  std::unique_ptr<storage::SqliteStore> store;
+  if (!o.db_path.empty()) {
+    auto s = storage::SqliteStore::open(o.db_path, report.source);
+    if (!s.ok()) return unexpected(s.error());
+    store = std::move(*s);
+    report.db_path = o.db_path;
+  }
+  parsers::LogOptions log_options;
+  log_options.payload_excerpt_bytes = o.payload_excerpt_bytes;
+  {
+    std::string key_path = o.phi_key_path;
+    if (key_path.empty()) {
+      const std::string base = !o.db_path.empty() ? std::filesystem::path(o.db_path).parent_path().string()
+                               : !o.out_dir.empty() ? o.out_dir : std::string(".");
+      key_path = (base.empty() ? std::string(".") : base) + "/ward-phi.key";
+    }
+    auto key = load_or_create_phi_key(key_path);
+    if (!key.ok()) return unexpected(key.error());
+    log_options.phi_key = std::move(*key);
+  }
+
+  // The bus and its subscribers. Detectors come before the sinks so that the alerts they raise
+  // while handling an event are written right after it.
+  bus::EventBus bus;
+  detect::DetectorStats detector_stats;
+  auto detectors = detect::make_detectors(policy, bus, detector_stats);
+  for (auto& d : detectors) bus.subscribe(*d);
+  inventory::DeviceTracker devices;
+  bus.subscribe(devices);
+  SummaryCollector summary;
+  bus.subscribe(summary);
+  std::vector<std::unique_ptr<bus::Subscriber>> writers;
+  if (logs) {
+    writers.push_back(std::make_unique<flow::ConnLog>(*logs));
+    writers.push_back(std::make_unique<detect::AlertLog>(*logs));
+    for (const parsers::ParserSpec* p : parsers::all_parsers())
+      if (p->make_log != nullptr) writers.push_back(p->make_log(*logs, log_options));
+  }
+  // The anomaly log also keeps the counts for the summary, so it exists without logs too.
+  struct NullSink : bus::LogSink {
+    void write(std::string_view, std::string_view) override {}
+  } null_sink;
+  bus::AnomalyLog anomaly_log(logs ? static_cast<bus::LogSink&>(*logs) : null_sink);
+  for (auto& w : writers) bus.subscribe(*w);
+  bus.subscribe(anomaly_log);
+  if (store) bus.subscribe(*store);
+
+  // Parsers and the flow table.
+  std::vector<flow::ParserBinding> bindings;
+  for (const parsers::ParserSpec* p : parsers::all_parsers()) bindings.push_back({p, p->configure(limits)});
+  flow::Config fc;
+  fc.max_flows = limits.get("flow.max_flows", fc.max_flows);
+  fc.tcp_idle_timeout = seconds_limit(limits, "flow.tcp_idle_timeout_s", fc.tcp_idle_timeout);
+  fc.tcp_closed_timeout = seconds_limit(limits, "flow.tcp_closed_timeout_s", fc.tcp_closed_timeout);
+  fc.udp_idle_timeout = seconds_limit(limits, "flow.udp_idle_timeout_s", fc.udp_idle_timeout);
+  fc.other_idle_timeout = seconds_limit(limits, "flow.other_idle_timeout_s", fc.other_idle_timeout);
+  fc.active_timeout = seconds_limit(limits, "flow.active_timeout_s", fc.active_timeout);
+  fc.tcp.max_held_bytes = static_cast<std::uint32_t>(limits.get("flow.tcp_max_held_bytes", fc.tcp.max_held_bytes));
+  fc.tcp.max_held_segments = static_cast<std::uint32_t>(limits.get("flow.tcp_max_held_segments", fc.tcp.max_held_segments));
+  fc.probe_bytes = static_cast<std::uint32_t>(limits.get("flow.probe_bytes", fc.probe_bytes));
+  fc.stream.max_pending_bytes = static_cast<std::uint32_t>(limits.get("stream.max_pending_bytes", fc.stream.max_pending_bytes));
+  if (o.uid_seed) {
+    fc.uid_seed = *o.uid_seed;
+  } else {
+    fc.uid_seed = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+                  (static_cast<std::uint64_t>(::getpid()) << 32);
+  }
+  flow::FlowTable table(fc, bus, bindings);
+
+  decode::Limits dl;
+  dl.max_fragment_bytes = limits.get("decode.max_fragment_bytes", dl.max_fragment_bytes);
+  dl.max_fragment_datagrams = static_cast<std::uint32_t>(limits.get("decode.max_fragment_datagrams", dl.max_fragment_datagrams));
+  dl.fragment_timeout = seconds_limit(limits, "decode.fragment_timeout_s", dl.fragment_timeout);
+  decode::Decoder decoder(dl, [&bus](std::string_view id, const decode::Packet& p) {
+    bus::EventContext ctx;
+    ctx.ts = p.ts;
+    ctx.orig_h = p.src;
+    ctx.resp_h = p.dst;
+    ctx.orig_p = p.src_port;
+    ctx.resp_p = p.dst_port;
+    bus.anomaly(ctx, id, "packet " + std::to_string(p.number));
+  });
+
+  // The packet loop.
+  const auto started = std::chrono::steady_clock::now();
+  if (active_source != nullptr) active_source->store(source.get());
+  const int link = source->link_type();
+  capture::RawPacket raw;
+  decode::Packet pkt;
+  for (;;) {
+    if (o.max_packets != 0 && report.packets >= o.max_packets) break;
+    auto r = source->next(raw);
+    if (!r.ok()) {
+      report.input_error = r.error();
+      break;
+    }
+    if (!*r) break;
+    ++report.packets;
+    report.bytes += raw.caplen;
+    if (report.first_ts == 0 || raw.ts < report.first_ts) report.first_ts = raw.ts;
+    report.last_ts = std::max(report.last_ts, raw.ts);
+    const auto res = decoder.decode(link, raw.ts, raw.wirelen, raw.data, pkt);
+    if (res != decode::DecodeResult::kOk) continue;
+    pkt.number = raw.number;
+    if (pkt.l3 == decode::L3::kIpv4 || pkt.l3 == decode::L3::kIpv6) table.process(pkt);
+  }
+  if (active_source != nullptr) active_source->store(nullptr);
+
+  // Drain: end every flow (parsers flush their transactions), then finish the sinks.
+  table.flush_all();
+  bus.finish();
+  summary.trim();
+
+  report.capture = source->stats();
+  report.decode = decoder.stats();
+  report.flows = table.stats();
+  report.services = summary.services;
+  report.anomalies = anomaly_log.counts();
+  report.alerts_by_severity = summary.by_severity;
+  report.top_alerts = summary.top;
+  report.alerts_suppressed = detector_stats.suppressed;
+  report.devices = devices.devices().size();
+
+  if (store) {
+    storage::RunInfo run{report.source, report.packets, report.bytes, report.first_ts, report.last_ts,
+                         report.input_error.ok() ? "ok" : report.input_error.message()};
+    if (Status s = store->finish(devices.devices(), run); !s.ok() && report.output_error.ok()) report.output_error = s;
+  }
+  if (logs) {
+    if (Status s = logs->close(); !s.ok() && report.output_error.ok()) report.output_error = s;
+    for (const auto& [name, info] : logs->files()) report.logs[name] = {info.path, info.lines};
+  }
+  report.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  report.peak_rss_kib = peak_rss_kib();
+  return report;
+}
+
+}  // namespace ward::engine

@@ -1,0 +1,85 @@
+// The monitor pipeline, wired end to end: capture -> decode -> flow table (reassembly,
+// parsers) -> event bus -> detectors, device tracker, logs and database. `ward monitor` is a
+// thin command-line layer over run_monitor().
+//
+// Errors before the first packet (bad policy, unreadable capture, unopenable database) are
+// returned as a Status. An input error during the run (a truncated or corrupt capture) ends
+// reading, but everything decoded before it is still processed and written; it is returned in
+// MonitorReport::input_error. Single-threaded.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "capture/packet_source.h"
+#include "common/result.h"
+#include "decode/decoder.h"
+#include "flow/flow_table.h"
+
+namespace ward::engine {
+
+struct MonitorOptions {
+  std::string read_path;     // a pcap/pcapng file ("-" = stdin), or
+  std::string interface;     // a live interface
+  std::string bpf_filter;
+  std::string policy_path;   // empty: built-in defaults, clinical checks off
+  std::string out_dir;       // JSON Lines logs; empty: no logs
+  std::string db_path;       // SQLite database; empty: no database
+  std::string phi_key_path;  // HMAC key for patient identifiers; default: beside the db or logs
+  std::optional<std::uint64_t> uid_seed;  // fixed seed: reproducible uids (tests, golden files)
+  std::vector<std::pair<std::string, std::uint64_t>> limits;  // --set key=value, over the policy's
+  std::uint64_t max_packets = 0;  // 0 = no limit
+  std::uint32_t payload_excerpt_bytes = 128;
+};
+
+struct AlertLine {
+  std::string severity;
+  std::string rule;
+  std::string summary;
+  std::string src;
+  std::string dst;
+  std::string uid;
+  std::string technique;
+  int rank = 0;  // severity as a number, for sorting
+  TimeNs ts = 0;
+};
+
+struct MonitorReport {
+  std::string source;
+  std::uint64_t packets = 0;
+  std::uint64_t bytes = 0;
+  TimeNs first_ts = 0;
+  TimeNs last_ts = 0;
+  double elapsed_s = 0;
+  std::uint64_t peak_rss_kib = 0;
+  decode::DecodeStats decode;
+  flow::FlowStats flows;
+  capture::SourceStats capture;
+  std::map<std::string, std::uint64_t> services;    // flows per detected protocol
+  std::map<std::string, std::uint64_t, std::less<>> anomalies;  // count per anomaly id
+  std::array<std::uint64_t, 5> alerts_by_severity{};  // info .. critical
+  std::vector<AlertLine> top_alerts;  // most severe first, at most 10
+  std::uint64_t alerts_suppressed = 0;
+  std::size_t devices = 0;
+  std::map<std::string, std::pair<std::string, std::uint64_t>> logs;  // name -> (path, lines)
+  std::string db_path;
+  std::string policy_path;
+  Status input_error;
+  Status output_error;
+};
+
+// Runs the monitor. `active_source`, if given, is set to the packet source while it runs, so a
+// signal handler can call request_stop() on it.
+Result<MonitorReport> run_monitor(const MonitorOptions& options,
+                                  std::atomic<capture::PacketSource*>* active_source = nullptr);
+
+// The limit keys the monitor understands (for validating policy `limits` and --set).
+bool is_known_limit_key(std::string_view key);
+
+}  // namespace ward::engine
