@@ -45,21 +45,28 @@ class SummaryCollector final : public bus::Subscriber {
     const auto* a = bus::event_cast<detect::AlertEvent>(e);
     if (a == nullptr) return;
     ++by_severity[static_cast<std::size_t>(a->severity)];
-    AlertLine l{std::string(detect::severity_name(a->severity)), std::string(a->rule), a->summary,
-                ctx.src_h().to_string(), ctx.dst_h().to_string(), std::string(ctx.uid),
-                std::string(a->technique.id), static_cast<int>(a->severity), ctx.ts};
-    // Keep the most severe (then earliest) few, in bounded memory.
-    top.push_back(std::move(l));
-    if (top.size() > 64) trim();
+    // One line per rule: the first occurrence, with the count (rules are few: bounded).
+    auto [it, fresh] = by_rule.try_emplace(std::string(a->rule));
+    if (fresh) {
+      it->second = AlertLine{std::string(detect::severity_name(a->severity)), std::string(a->rule), a->summary,
+                             ctx.src_h().to_string(), ctx.dst_h().to_string(), std::string(ctx.uid),
+                             std::string(a->technique.id), static_cast<int>(a->severity), ctx.ts, 0};
+    }
+    ++it->second.count;
   }
-  void trim() {
-    std::stable_sort(top.begin(), top.end(), [](const AlertLine& x, const AlertLine& y) { return x.rank > y.rank; });
-    if (top.size() > 10) top.resize(10);
+  [[nodiscard]] std::vector<AlertLine> top() const {
+    std::vector<AlertLine> out;
+    for (const auto& [rule, line] : by_rule) out.push_back(line);
+    std::stable_sort(out.begin(), out.end(), [](const AlertLine& x, const AlertLine& y) {
+      return x.rank != y.rank ? x.rank > y.rank : x.ts < y.ts;
+    });
+    if (out.size() > 10) out.resize(10);
+    return out;
   }
 
   std::map<std::string, std::uint64_t> services;
   std::array<std::uint64_t, 5> by_severity{};
-  std::vector<AlertLine> top;
+  std::map<std::string, AlertLine> by_rule;
 };
 
 TimeNs seconds_limit(const parsers::LimitOverrides& l, std::string_view key, TimeNs fallback) {
@@ -132,6 +139,7 @@ Result<MonitorReport> run_monitor(const MonitorOptions& o, std::atomic<capture::
   }
   parsers::LogOptions log_options;
   log_options.payload_excerpt_bytes = o.payload_excerpt_bytes;
+  log_options.phi_json_fields = policy.phi_json_fields;
   {
     std::string key_path = o.phi_key_path;
     if (key_path.empty()) {
@@ -234,7 +242,6 @@ Result<MonitorReport> run_monitor(const MonitorOptions& o, std::atomic<capture::
   // Drain: end every flow (parsers flush their transactions), then finish the sinks.
   table.flush_all();
   bus.finish();
-  summary.trim();
 
   report.capture = source->stats();
   report.decode = decoder.stats();
@@ -242,7 +249,7 @@ Result<MonitorReport> run_monitor(const MonitorOptions& o, std::atomic<capture::
   report.services = summary.services;
   report.anomalies = anomaly_log.counts();
   report.alerts_by_severity = summary.by_severity;
-  report.top_alerts = summary.top;
+  report.top_alerts = summary.top();
   report.alerts_suppressed = detector_stats.suppressed;
   report.devices = devices.devices().size();
 

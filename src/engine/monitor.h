@@ -48,6 +48,7 @@ struct AlertLine {
   std::string technique;
   int rank = 0;  // severity as a number, for sorting
   TimeNs ts = 0;
+  std::uint64_t count = 0;  // alerts of this rule (the fields above are the first one's)
 };
 
 struct MonitorReport {
@@ -64,7 +65,7 @@ struct MonitorReport {
   std::map<std::string, std::uint64_t> services;    // flows per detected protocol
   std::map<std::string, std::uint64_t, std::less<>> anomalies;  // count per anomaly id
   std::array<std::uint64_t, 5> alerts_by_severity{};  // info .. critical
-  std::vector<AlertLine> top_alerts;  // most severe first, at most 10
+  std::vector<AlertLine> top_alerts;  // one per rule, most severe first, at most 10
   std::uint64_t alerts_suppressed = 0;
   std::size_t devices = 0;
   std::map<std::string, std::pair<std::string, std::uint64_t>> logs;  // name -> (path, lines)

@@ -53,12 +53,16 @@ std::string format_report_text(const MonitorReport& r) {
                 static_cast<unsigned long long>(r.alerts_by_severity[1]),
                 static_cast<unsigned long long>(r.alerts_by_severity[0]));
   out += buf;
+  std::uint64_t shown = 0;
   for (const AlertLine& a : r.top_alerts) {
-    out += "    " + upper(a.severity) + std::string(a.severity.size() < 8 ? 8 - a.severity.size() : 1, ' ') + a.rule +
-           "  " + a.src + " -> " + a.dst + "  " + a.summary + "\n";
+    std::string line = "    " + upper(a.severity) + std::string(a.severity.size() < 8 ? 8 - a.severity.size() : 1, ' ') +
+                       a.rule;
+    if (a.count > 1) line += " (x" + std::to_string(a.count) + ")";
+    line += "  " + a.src + " -> " + a.dst + "  " + a.summary;
+    out += line + "\n";
+    shown += a.count;
   }
-  if (total > r.top_alerts.size())
-    out += "    ... " + std::to_string(total - r.top_alerts.size()) + " more in the alert log\n";
+  if (total > shown) out += "    ... " + std::to_string(total - shown) + " more in the alert log\n";
   std::uint64_t anomalies = 0;
   for (const auto& [id, n] : r.anomalies) anomalies += n;
   if (anomalies > 0) {
@@ -119,7 +123,7 @@ std::string format_report_json(const MonitorReport& r) {
   w.key("top_alerts").begin_array();
   for (const AlertLine& a : r.top_alerts) {
     w.begin_object().kv("severity", a.severity).kv("rule", a.rule).kv("technique", a.technique).kv("src", a.src)
-        .kv("dst", a.dst).kv("uid", a.uid).kv("summary", a.summary).end_object();
+        .kv("dst", a.dst).kv("uid", a.uid).kv("count", a.count).kv("summary", a.summary).end_object();
   }
   w.end_array();
   w.key("anomalies").begin_object();

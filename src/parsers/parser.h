@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "bus/event.h"
 #include "common/bytes.h"
@@ -89,6 +90,9 @@ class LimitOverrides {
 struct LogOptions {
   std::string phi_key;                     // HMAC key for patient identifiers (never logged)
   std::uint32_t payload_excerpt_bytes = 128;  // bound on payload bytes copied into logs
+  // JSON member names whose values are PHI: payload excerpts in logs carry their keyed hash
+  // instead of the value (see redact_json_fields in common/phi_hash.h).
+  std::vector<std::string> phi_json_fields;
 };
 
 class ParserFactory {

@@ -1,0 +1,46 @@
+# Two commands do everything on a fresh Debian 12 machine (they install what they need first):
+#   make demo   build, then run the monitor on the bundled demo capture
+#   make test   build with ASan+UBSan, then run every test (unit, golden, corpus replay, e2e)
+# Other targets: build (release), bench (benchmarks over a large capture), fuzz (libFuzzer
+# build), format, clean.
+
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+DEMO_OUT ?= demo-out
+
+.PHONY: all deps build build-asan demo test bench fuzz format clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh --quiet
+
+build: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS)
+
+build-asan: deps
+	cmake --preset asan >/dev/null
+	cmake --build --preset asan -j $(JOBS)
+
+demo: build
+	@rm -rf $(DEMO_OUT) && mkdir -p $(DEMO_OUT)
+	build/release/ward monitor --read demo/ward-demo.pcap --policy demo/ward.yaml \
+	  --out $(DEMO_OUT)/logs --db $(DEMO_OUT)/ward.db --phi-key $(DEMO_OUT)/phi.key --seed 1
+
+test: build-asan
+	ctest --preset asan -j $(JOBS)
+
+bench: build
+	bench/run_bench.sh
+
+fuzz: deps
+	cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz -j $(JOBS)
+	@echo "fuzzers in build/fuzz/fuzz/ (see docs/fuzzing.md)"
+
+format:
+	git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf build $(DEMO_OUT)

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# What a user sees from the command line: exit codes, error messages naming file/line/column,
+# the summary, --format json, --fail-on.
+# Usage: cli_test.sh WARD REPO
+set -u
+ward=$1
+repo=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+check() {  # check NAME EXPECTED_RC COMMAND... ; output in $tmp/out, $tmp/err
+  local name=$1 want=$2
+  shift 2
+  "$@" > "$tmp/out" 2> "$tmp/err"
+  local rc=$?
+  if [ "$rc" -ne "$want" ]; then
+    echo "FAIL $name: exit $rc, expected $want"; cat "$tmp/out" "$tmp/err"; fails=$((fails + 1)); return 1
+  fi
+  echo "ok   $name"
+}
+expect_text() {  # expect_text NAME FILE TEXT
+  if ! grep -qF -- "$3" "$2"; then echo "FAIL $1: '$3' not in output:"; cat "$2"; fails=$((fails + 1)); fi
+}
+
+demo=$repo/demo/ward-demo.pcap
+policy=$repo/demo/ward.yaml
+common=(--phi-key "$tmp/k" --seed 1)
+
+check "demo summary" 0 "$ward" monitor --read "$demo" --policy "$policy" --out "$tmp/logs" --db "$tmp/w.db" "${common[@]}"
+expect_text "summary names the alerts" "$tmp/out" "alerts: 4 critical"
+expect_text "summary lists a critical alert" "$tmp/out" "CRITICAL ward.infusion.hard_limit"
+expect_text "summary says where the logs are" "$tmp/out" "logs: $tmp/logs/{"
+expect_text "summary says where the database is" "$tmp/out" "database: $tmp/w.db"
+expect_text "summary lists protocols" "$tmp/out" "hl7 (8 flows)"
+
+check "json report" 0 "$ward" monitor --read "$demo" --policy "$policy" --format json "${common[@]}"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["alerts"]["critical"]==4, r["alerts"]; assert r["services"]["mqtt"]==3' "$tmp/out" \
+  || { echo "FAIL json report content"; fails=$((fails + 1)); }
+
+check "fail-on critical" 3 "$ward" monitor --read "$demo" --policy "$policy" --quiet --fail-on critical "${common[@]}"
+check "no alerts without a policy" 0 "$ward" monitor --read "$demo" --quiet --fail-on high "${common[@]}"
+
+printf 'version: 1\ndrug_library:\n  drugs:\n    - name: x\n      care_areas:\n        ICU:\n          rate: {soft_max: 10, hard_max: 5}\n' > "$tmp/bad.yaml"
+check "bad policy is a usage error" 2 "$ward" monitor --read "$demo" --policy "$tmp/bad.yaml" "${common[@]}"
+expect_text "policy error names line and column" "$tmp/err" "bad.yaml:7:17: drug_library.drugs[0].care_areas.ICU.rate: hard_max must be >= soft_max"
+check "policy check rejects it" 2 "$ward" policy check "$tmp/bad.yaml"
+expect_text "policy check names line and column" "$tmp/err" "bad.yaml:7:17"
+check "policy check accepts the demo policy" 0 "$ward" policy check "$policy"
+expect_text "policy check summary" "$tmp/out" "ok (3 drugs, 2 authorised programmers, 1 MQTT command topics)"
+
+head -c 20000 "$demo" > "$tmp/cut.pcap"
+check "truncated capture" 1 "$ward" monitor --read "$tmp/cut.pcap" --policy "$policy" --out "$tmp/cutlogs" "${common[@]}"
+expect_text "truncation names packet and offset" "$tmp/err" "cut.pcap: packet "
+expect_text "truncation names the offset" "$tmp/err" "at byte offset"
+[ -s "$tmp/cutlogs/conn.jsonl" ] || { echo "FAIL: nothing written before the truncation"; fails=$((fails + 1)); }
+
+check "missing capture" 2 "$ward" monitor --read "$tmp/nope.pcap" "${common[@]}"
+expect_text "missing capture named" "$tmp/err" "nope.pcap"
+check "read and interface are exclusive" 2 "$ward" monitor --read "$demo" --interface lo
+check "unknown limit" 2 "$ward" monitor --read "$demo" --set flow.max_flowz=10 "${common[@]}"
+expect_text "unknown limit named" "$tmp/err" "unknown limit 'flow.max_flowz'"
+check "bad --set" 2 "$ward" monitor --read "$demo" --set flow.max_flows=-1 "${common[@]}"
+check "tiny flow table evicts and says so" 0 "$ward" monitor --read "$demo" --set flow.max_flows=2 "${common[@]}"
+expect_text "eviction reported" "$tmp/out" "flows evicted (raise flow.max_flows)"
+check "version" 0 "$ward" version
+expect_text "version printed" "$tmp/out" "ward "
+
+echo "cli_test: $fails failures"
+[ "$fails" -eq 0 ]
