@@ -15,59 +15,59 @@ namespace ward::parsers::hl7 {
 
 // Which IHE PCD transaction a message is (DOMAIN.md section 2).
 enum class PcdProfile : std::uint8_t {
-  kNone,    // another HL7 message (ADT, ORM, ...)
-  kPcd01,   // ORU^R01: device observations (DEC)
-  kPcd03,   // RGV^O15: infusion order (PIV)
-  kPcd04,   // ORU^R40: alert (ACM)
-  kPcd10,   // ORU^R42: infusion event (IPEC)
-  kAck,     // ACK / RRG^O16 / ORA^R41 responses
+  kNone,   // another HL7 message (ADT, ORM, ...)
+  kPcd01,  // ORU^R01: device observations (DEC)
+  kPcd03,  // RGV^O15: infusion order (PIV)
+  kPcd04,  // ORU^R40: alert (ACM)
+  kPcd10,  // ORU^R42: infusion event (IPEC)
+  kAck,    // ACK / RRG^O16 / ORA^R41 responses
 };
 std::string_view pcd_profile_name(PcdProfile p) noexcept;  // "PCD-01", ..., "ACK", ""
 
-struct Observation {           // one OBX segment
-  std::string_view set_id;     // OBX-1
-  std::string_view value_type; // OBX-2 (NM, ST, CWE ...)
-  std::string_view code;       // OBX-3.1 (MDC numeric code, e.g. "157784")
-  std::string_view code_name;  // OBX-3.2 (e.g. "MDC_FLOW_FLUID_PUMP")
-  std::string_view sub_id;     // OBX-4 containment path "1.1.1.1"
-  std::string_view value;      // OBX-5
-  std::string_view units;      // OBX-6 (whole field)
-  std::string_view status;     // OBX-11
+struct Observation {              // one OBX segment
+  std::string_view set_id;        // OBX-1
+  std::string_view value_type;    // OBX-2 (NM, ST, CWE ...)
+  std::string_view code;          // OBX-3.1 (MDC numeric code, e.g. "157784")
+  std::string_view code_name;     // OBX-3.2 (e.g. "MDC_FLOW_FLUID_PUMP")
+  std::string_view sub_id;        // OBX-4 containment path "1.1.1.1"
+  std::string_view value;         // OBX-5
+  std::string_view units;         // OBX-6 (whole field)
+  std::string_view status;        // OBX-11
   std::string_view equipment_id;  // OBX-18 (whole field), inherited from the MDS level when empty
 };
 
-struct DeviceUdi {             // one PRT segment (HL7 2.7 back-port in IHE PCD)
-  std::string_view udi;        // PRT-10
-  std::string_view udi_di;     // PRT-16
-  std::string_view serial;     // PRT-20
+struct DeviceUdi {          // one PRT segment (HL7 2.7 back-port in IHE PCD)
+  std::string_view udi;     // PRT-10
+  std::string_view udi_di;  // PRT-16
+  std::string_view serial;  // PRT-20
 };
 
-struct ErrorInfo {             // one ERR segment
-  std::string_view code;       // ERR-3.1 HL7 error code
-  std::string_view severity;   // ERR-4
-  std::string_view app_code;   // ERR-5.1 application error (9018 = does not match drug library)
-  std::string_view text;       // ERR-8 user message (or ERR-5.2)
+struct ErrorInfo {            // one ERR segment
+  std::string_view code;      // ERR-3.1 HL7 error code
+  std::string_view severity;  // ERR-4
+  std::string_view app_code;  // ERR-5.1 application error (9018 = does not match drug library)
+  std::string_view text;      // ERR-8 user message (or ERR-5.2)
 };
 
 struct Hl7Message : bus::Event {
   static constexpr bus::EventKind kKind = bus::EventKind::kHl7Message;
   Hl7Message() noexcept : bus::Event(kKind) {}
 
-  std::string_view raw;             // the message without MLLP framing
+  std::string_view raw;  // the message without MLLP framing
   char field_sep = '|';
-  std::string_view encoding_chars;  // MSH-2 ("^~\&")
-  std::string_view sending_application;   // MSH-3 (whole field)
-  std::string_view sending_facility;      // MSH-4
-  std::string_view receiving_application; // MSH-5
-  std::string_view receiving_facility;    // MSH-6
-  std::string_view message_time;          // MSH-7
-  std::string_view message_type;          // MSH-9 whole ("RGV^O15^RGV_O15")
-  std::string_view message_code;          // MSH-9.1 ("RGV")
-  std::string_view trigger_event;         // MSH-9.2 ("O15")
-  std::string_view control_id;            // MSH-10
-  std::string_view processing_id;         // MSH-11
-  std::string_view version;               // MSH-12
-  std::string_view profile_id;            // MSH-21 (e.g. "IHE_PCD_010")
+  std::string_view encoding_chars;         // MSH-2 ("^~\&")
+  std::string_view sending_application;    // MSH-3 (whole field)
+  std::string_view sending_facility;       // MSH-4
+  std::string_view receiving_application;  // MSH-5
+  std::string_view receiving_facility;     // MSH-6
+  std::string_view message_time;           // MSH-7
+  std::string_view message_type;           // MSH-9 whole ("RGV^O15^RGV_O15")
+  std::string_view message_code;           // MSH-9.1 ("RGV")
+  std::string_view trigger_event;          // MSH-9.2 ("O15")
+  std::string_view control_id;             // MSH-10
+  std::string_view processing_id;          // MSH-11
+  std::string_view version;                // MSH-12
+  std::string_view profile_id;             // MSH-21 (e.g. "IHE_PCD_010")
   PcdProfile pcd = PcdProfile::kNone;
   std::uint32_t segment_count = 0;
 
@@ -75,8 +75,8 @@ struct Hl7Message : bus::Event {
   std::string_view ack_control_id;  // MSA-2
   std::span<const ErrorInfo> errors;
 
-  std::string_view order_control;   // ORC-1
-  std::string_view point_of_care;   // PV1-3.1
+  std::string_view order_control;  // ORC-1
+  std::string_view point_of_care;  // PV1-3.1
   std::span<const Observation> observations;
   std::span<const DeviceUdi> udis;
 };
