@@ -1,8 +1,10 @@
 // Events of the HL7 v2 over MLLP parser. One Hl7Message per framed message (0x0B ... 0x1C 0x0D),
 // with MSH, MSA/ERR and the IHE PCD content decoded. Field views point into the message bytes,
 // or into the parser's bounded scratch space when a value had to be unescaped (HL7 v2.5 §2.7);
-// all are valid during the callback only. The parser additionally emits
-// clinical::InfusionProgram for PCD-03 and clinical::PhiObserved for PID content.
+// all are valid during the callback only. A composite value (with component, repetition or
+// subcomponent separators, e.g. MSH-9 whole) is given as on the wire, escapes included. The parser
+// additionally emits clinical::InfusionProgram for PCD-03 and clinical::PhiObserved for PID
+// content.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +12,8 @@
 #include <string_view>
 
 #include "bus/event.h"
+#include "clinical/infusion.h"
+#include "clinical/phi.h"
 
 namespace ward::parsers::hl7 {
 
@@ -33,7 +37,8 @@ struct Observation {              // one OBX segment
   std::string_view value;         // OBX-5
   std::string_view units;         // OBX-6 (whole field)
   std::string_view status;        // OBX-11
-  std::string_view equipment_id;  // OBX-18 (whole field), inherited from the MDS level when empty
+  std::string_view equipment_id;  // OBX-18 (whole field), inherited from the enclosing
+                                  // device level (MDS, VMD, channel) when empty
 };
 
 struct DeviceUdi {          // one PRT segment (HL7 2.7 back-port in IHE PCD)
@@ -55,6 +60,8 @@ struct Hl7Message : bus::Event {
 
   std::string_view raw;  // the message without MLLP framing
   char field_sep = '|';
+  // Added: the component separator in effect (MSH-2.1, or '^' after hl7.bad_delimiters).
+  char component_sep = '^';
   std::string_view encoding_chars;         // MSH-2 ("^~\&")
   std::string_view sending_application;    // MSH-3 (whole field)
   std::string_view sending_facility;       // MSH-4
@@ -79,6 +86,15 @@ struct Hl7Message : bus::Event {
   std::string_view point_of_care;  // PV1-3.1
   std::span<const Observation> observations;
   std::span<const DeviceUdi> udis;
+
+  // Added for the hl7 log writer, so one record can be written from this event alone without
+  // holding state until the InfusionProgram/PhiObserved events that follow it.
+  // PHI: never log these values in clear (hash them with PhiHasher).
+  std::string_view patient_id;    // PID-3.1 of the first repetition (unescaped), or empty
+  std::string_view patient_name;  // PID-5 first repetition, family^given (wire form), or empty
+  std::span<const clinical::PhiField> phi_fields;  // the same fields as the PhiObserved event
+  // The InfusionProgram emitted right after this message (PCD-03 with RXG only), else null.
+  const clinical::InfusionProgram* program = nullptr;
 };
 
 }  // namespace ward::parsers::hl7
