@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -43,7 +44,12 @@ std::uint32_t IpAddr::v4_host_order() const noexcept {
 std::string IpAddr::to_string() const {
   char buf[INET6_ADDRSTRLEN] = {};
   if (is_v4()) {
-    inet_ntop(AF_INET, &bytes[12], buf, sizeof buf);
+    char* p = buf;
+    for (int i = 12; i < 16; ++i) {
+      p = std::to_chars(p, buf + sizeof buf, bytes[i]).ptr;
+      if (i < 15) *p++ = '.';
+    }
+    return std::string(buf, static_cast<std::size_t>(p - buf));
   } else {
     inet_ntop(AF_INET6, bytes.data(), buf, sizeof buf);
   }
@@ -113,10 +119,16 @@ std::string format_ts(TimeNs ts) {
   const std::uint64_t abs_ns = neg ? static_cast<std::uint64_t>(-ts) : static_cast<std::uint64_t>(ts);
   const std::uint64_t us = abs_ns / 1000;
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%s%llu.%06llu", neg ? "-" : "",
-                static_cast<unsigned long long>(us / 1'000'000),
-                static_cast<unsigned long long>(us % 1'000'000));
-  return buf;
+  char* p = buf;
+  if (neg) *p++ = '-';
+  p = std::to_chars(p, buf + sizeof buf, us / 1'000'000).ptr;
+  *p++ = '.';
+  std::uint64_t frac = us % 1'000'000;
+  for (int i = 5; i >= 0; --i) {
+    p[i] = static_cast<char>('0' + frac % 10);
+    frac /= 10;
+  }
+  return std::string(buf, static_cast<std::size_t>(p + 6 - buf));
 }
 
 }  // namespace ward

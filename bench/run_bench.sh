@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Throughput and memory of `ward monitor` over a large capture, against the plain libpcap read
+# loop over the same file in the same run (single thread each). Best of N runs per tool.
+#   bench/run_bench.sh [CAPTURE] [RUNS]
+# CAPTURE defaults to $WARD_BENCH_CAPTURE; make one with
+#   ../shared/tools/bench-capture/make_capture.sh /some/dir/hospital.pcap 360   (about 1.1 GB)
+# Needs the release build (make build) and GNU time.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cap=${1:-${WARD_BENCH_CAPTURE:-}}
+runs=${2:-3}
+[ -n "$cap" ] && [ -f "$cap" ] || { echo "usage: run_bench.sh CAPTURE [RUNS] (or set WARD_BENCH_CAPTURE)" >&2; exit 2; }
+ward=$repo/build/release/ward
+loop=$repo/build/release/bench/pcap_read_loop
+[ -x "$ward" ] && [ -x "$loop" ] || { echo "run 'make build' first" >&2; exit 2; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+size=$(stat -c %s "$cap")
+cat "$cap" > /dev/null  # warm the page cache so both tools read from memory
+
+best() { sort -n | head -1; }
+for i in $(seq 1 "$runs"); do
+  /usr/bin/time -f "%e %M" -o "$tmp/t" "$loop" "$cap" > "$tmp/loop.out"
+  cut -d' ' -f1 "$tmp/t" >> "$tmp/loop.times"
+  cut -d' ' -f2 "$tmp/t" >> "$tmp/loop.rss"
+  rm -rf "$tmp/out"
+  /usr/bin/time -f "%e %M" -o "$tmp/t" "$ward" monitor --read "$cap" --policy "$repo/demo/ward.yaml" \
+    --out "$tmp/out/logs" --db "$tmp/out/ward.db" --phi-key "$tmp/k" --seed 1 --format json > "$tmp/ward.json"
+  cut -d' ' -f1 "$tmp/t" >> "$tmp/ward.times"
+  cut -d' ' -f2 "$tmp/t" >> "$tmp/ward.rss"
+done
+packets=$(sed -n 's/.*packets=\([0-9]*\).*/\1/p' "$tmp/loop.out")
+t_loop=$(best < "$tmp/loop.times")
+t_ward=$(best < "$tmp/ward.times")
+rss_ward=$(sort -n "$tmp/ward.rss" | tail -1)
+rss_loop=$(sort -n "$tmp/loop.rss" | tail -1)
+python3 - "$size" "$packets" "$t_loop" "$t_ward" "$rss_loop" "$rss_ward" "$tmp/ward.json" "$runs" "$cap" <<'PY'
+import json, sys
+size, packets = int(sys.argv[1]), int(sys.argv[2])
+t_loop, t_ward = float(sys.argv[3]), float(sys.argv[4])
+rss_loop, rss_ward = int(sys.argv[5]), int(sys.argv[6])
+rep = json.load(open(sys.argv[7]))
+runs, cap = sys.argv[8], sys.argv[9]
+def line(name, t):
+    return f"| {name} | {t:.2f} | {packets / t / 1e6:.3f} | {size * 8 / t / 1e9:.2f} |"
+print(f"capture: {cap}: {size / 2**30:.2f} GiB, {packets} packets; best of {runs} runs, single thread")
+print("| tool | seconds | Mpackets/s | Gbit/s |")
+print("|---|---|---|---|")
+print(line("libpcap read loop (baseline)", t_loop))
+print(line("ward monitor (MQTT + HL7 parsing, logs, SQLite)", t_ward))
+print(f"ratio ward/baseline throughput: {t_loop / t_ward:.2f}")
+print(f"peak RSS: ward {rss_ward / 1024:.1f} MiB, baseline {rss_loop / 1024:.1f} MiB")
+f = rep["flows"]
+print(f"flows: {f['created']} created, peak {f['peak']} tracked at once, {f['parsers_attached']} parsed; "
+      f"services: {rep['services']}")
+print(f"alerts: {rep['alerts']}")
+PY
