@@ -18,6 +18,11 @@ if(WARD_SANITIZE)
                          -fno-sanitize-recover=undefined)
   target_link_options(ward_options INTERFACE -fsanitize=${_san})
 endif()
+if(WARD_LIBFUZZER)
+  # Coverage instrumentation for every library, so libFuzzer sees the parsers' edges; only the
+  # fuzz targets themselves link the libFuzzer runtime (see ward_fuzzer).
+  target_compile_options(ward_options INTERFACE -fsanitize=fuzzer-no-link)
+endif()
 if(WARD_OPT_DEBUG)
   target_compile_options(ward_options INTERFACE -O1)
 endif()

@@ -186,7 +186,7 @@ def pcd01(sec, ctl, pump, patient, rate, vtbi_left, drug):
 def pcd10(sec, ctl, pump, event):
     eui = pump_eui(pump)
     return hl7(
-        f"MSH|^~\\&|{pump}^{eui}^EUI-64|ICU|EHR|ICU|{ts(sec)}||ORU^R42^ORU_R01|{ctl}|P|2.6|||NE|AL||||IHE_PCD_010^IHE PCD^1.3.6.1.4.1.19376.1.6.4.10^ISO",
+        f"MSH|^~\\&|{pump}^{eui}^EUI-64|ICU|EHR|ICU|{ts(sec)}||ORU^R42^ORU_R01|{ctl}|P|2.6|||NE|AL|||||IHE_PCD_010^IHE PCD^1.3.6.1.4.1.19376.1.6.4.10^ISO",
         "PID|||MRN-00417^^^DEMOHOSP^MR||Testpatient^Alice||19470312|F",
         f"OBR|1|{ctl}^{pump}||{event}|||{ts(sec)}",
         f"OBX|1||70050^MDC_DEV_PUMP_INFUS_VMD^MDC|1.1.0.0|||||||X|||||||{eui}^^{eui}^EUI-64",

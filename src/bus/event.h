@@ -28,7 +28,7 @@ enum class EventKind : std::uint16_t {
   kMqttMessage,        // parsers/mqtt/mqtt_events.h: one MQTT control packet
   kMqttTransaction,    // parsers/mqtt/mqtt_events.h: a completed connect/publish/subscribe
   kHl7Message,         // parsers/hl7_mllp/hl7_events.h: one HL7 v2 message
-  kInfusionProgram,    // parsers/hl7_mllp/hl7_events.h: pump programming (PCD-03 or MQTT JSON)
+  kInfusionProgram,    // clinical/infusion.h: pump programming (PCD-03 or MQTT JSON)
   kPhiObserved,        // clinical/phi.h: PHI fields seen in cleartext
   kTemplateLine,       // parsers/_template/template_events.h: the scaffold's example event
 };

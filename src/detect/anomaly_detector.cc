@@ -15,7 +15,7 @@ struct Mapping {
 };
 
 // Ids not listed here are informational (midstream pickup, NAKs, truncation at capture end).
-constexpr std::array<Mapping, 19> kMappings{{
+constexpr std::array<Mapping, 25> kMappings{{
     {"mqtt.malformed", "ward.protocol.malformed", Severity::kMedium, techniques::kExploitRemoteServices},
     {"mqtt.invalid_remaining_length", "ward.protocol.malformed", Severity::kMedium, techniques::kExploitRemoteServices},
     {"mqtt.invalid_qos_level", "ward.protocol.malformed", Severity::kMedium, techniques::kExploitRemoteServices},
@@ -31,6 +31,12 @@ constexpr std::array<Mapping, 19> kMappings{{
     {"hl7.unexpected_start_block", "ward.protocol.malformed", Severity::kLow, techniques::kExploitRemoteServices},
     {"hl7.invalid_escape", "ward.protocol.malformed", Severity::kLow, techniques::kExploitRemoteServices},
     {"hl7.invalid_number", "ward.protocol.malformed", Severity::kMedium, techniques::kExploitRemoteServices},
+    {"hl7.missing_required_segment", "ward.protocol.malformed", Severity::kMedium, techniques::kExploitRemoteServices},
+    {"hl7.invalid_segment_id", "ward.protocol.malformed", Severity::kLow, techniques::kExploitRemoteServices},
+    {"hl7.too_many_observations", "ward.protocol.resource_limit", Severity::kLow, techniques::kDenialOfService},
+    {"hl7.too_many_errors", "ward.protocol.resource_limit", Severity::kLow, techniques::kDenialOfService},
+    {"hl7.too_many_udis", "ward.protocol.resource_limit", Severity::kLow, techniques::kDenialOfService},
+    {"hl7.unescape_scratch_full", "ward.protocol.resource_limit", Severity::kLow, techniques::kDenialOfService},
     {"stream.pending_limit", "ward.protocol.resource_limit", Severity::kMedium, techniques::kDenialOfService},
     {"decode.ip_fragment_overlap", "ward.protocol.evasion", Severity::kMedium, techniques::kExploitRemoteServices},
     {"decode.ip_fragment_inconsistent", "ward.protocol.evasion", Severity::kMedium, techniques::kExploitRemoteServices},

@@ -62,7 +62,9 @@ class StreamParser {
   [[nodiscard]] virtual Result<Progress, ParseError> on_data(Direction dir, ByteView input) noexcept = 0;
   // `missing_bytes` were lost in `dir` (capture loss or a limit): resynchronise or stop.
   virtual void on_gap(Direction dir, std::uint64_t missing_bytes) noexcept = 0;
-  // No more data will come in `dir`. Flush what is pending.
+  // No more data will come in `dir`. Flush what is pending. When the stream ended inside a
+  // unit (the driver still held unconsumed bytes), on_gap(dir, 0) comes first, so the parser
+  // can report the truncation and drop its partial state.
   virtual void on_end(Direction dir) noexcept = 0;
 };
 
