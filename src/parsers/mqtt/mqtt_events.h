@@ -44,6 +44,8 @@ std::string_view packet_type_name(PacketType t) noexcept;  // "connect", "publis
 struct Property {
   std::uint8_t id = 0;
   std::string_view name;
+  // authentication_data (0x16) is credential material: like the password it is never exposed;
+  // its Property has kind kBinary, an empty `str` and `integer` = its length in bytes.
   enum class Kind : std::uint8_t { kInteger, kString, kBinary, kStringPair } kind = Kind::kInteger;
   std::uint32_t integer = 0;
   std::string_view str;   // string, binary (raw bytes) or user-property key
@@ -119,7 +121,19 @@ struct MqttTransaction : bus::Event {
   std::string will_payload;         // excerpt
   std::string connect_status;       // "Connection Accepted", "Not authorized", ... or "" if no CONNACK
   std::optional<std::uint8_t> connack_code;
-  std::vector<std::pair<std::string, std::string>> properties;  // name -> value as text
+  // MQTT 5 properties of the request (CONNECT, PUBLISH, SUBSCRIBE, UNSUBSCRIBE): name -> value
+  // as text, in wire order. Integers are decimal; binary data is copied raw (bounded);
+  // authentication_data is replaced by "<n> bytes (redacted)"; a user property is stored as
+  // ("user_property:" + key, value) so that keys keep their order and may repeat.
+  std::vector<std::pair<std::string, std::string>> properties;
+  // Added for the `mqtt` log (same encoding as `properties`):
+  std::vector<std::pair<std::string, std::string>> will_properties;  // CONNECT will properties
+  // Properties of the response that completed the exchange (CONNACK, PUBACK, PUBREC with a
+  // failure reason, PUBCOMP, SUBACK, UNSUBACK).
+  std::vector<std::pair<std::string, std::string>> ack_properties;
+  bool clean_session = false;    // CONNECT flag (Clean Start in 5.0)
+  std::uint16_t keep_alive = 0;  // CONNECT keep alive, seconds
+  bool session_present = false;  // CONNACK flag
 
   // publish
   std::string topic;
@@ -128,12 +142,16 @@ struct MqttTransaction : bus::Event {
   std::uint8_t qos = 0;
   bool retain = false;
   std::optional<std::uint16_t> packet_id;
-  std::string status;               // "ok", "incomplete_qos", reason text ...
+  // "ok"; "incomplete_qos1" / "incomplete_qos2" when the flow ended (or the transaction was
+  // evicted) first; for MQTT 5 a non-success reason code of PUBACK/PUBREC/PUBCOMP names the
+  // reason in snake_case ("no_matching_subscribers", "not_authorized", ...).
+  std::string status;
 
   // subscribe / unsubscribe
   std::vector<std::string> topics;
   std::vector<std::uint8_t> qos_levels;
-  std::vector<std::uint8_t> granted;  // SUBACK codes
+  // SUBACK codes; for UNSUBSCRIBE, the MQTT 5 UNSUBACK reason codes.
+  std::vector<std::uint8_t> granted;
   bool ack = false;
 };
 
