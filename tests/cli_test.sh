@@ -38,7 +38,7 @@ python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["alerts"][
   || { echo "FAIL json report content"; fails=$((fails + 1)); }
 
 check "fail-on critical" 3 "$ward" monitor --read "$demo" --policy "$policy" --quiet --fail-on critical "${common[@]}"
-check "no alerts without a policy" 0 "$ward" monitor --read "$demo" --quiet --fail-on high "${common[@]}"
+check "no critical alerts without a policy (no drug library, no programmer list)" 0 "$ward" monitor --read "$demo" --quiet --fail-on critical "${common[@]}"
 
 printf 'version: 1\ndrug_library:\n  drugs:\n    - name: x\n      care_areas:\n        ICU:\n          rate: {soft_max: 10, hard_max: 5}\n' > "$tmp/bad.yaml"
 check "bad policy is a usage error" 2 "$ward" monitor --read "$demo" --policy "$tmp/bad.yaml" "${common[@]}"

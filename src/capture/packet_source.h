@@ -41,10 +41,16 @@ class PacketSource {
   [[nodiscard]] virtual int link_type() const = 0;
   [[nodiscard]] virtual std::string describe() const = 0;
   [[nodiscard]] virtual SourceStats stats() const = 0;
-  // Async-signal-safe: makes next() return false soon (live sources poll every 100 ms).
-  void request_stop() noexcept { stop_.store(true, std::memory_order_relaxed); }
+  // Async-signal-safe: makes next() return false soon, also when it is blocked waiting for
+  // packets on a quiet interface.
+  void request_stop() noexcept {
+    stop_.store(true, std::memory_order_relaxed);
+    interrupt();
+  }
 
  protected:
+  // Wakes a blocked next(). Must be async-signal-safe.
+  virtual void interrupt() noexcept {}
   [[nodiscard]] bool stop_requested() const noexcept { return stop_.load(std::memory_order_relaxed); }
 
  private:

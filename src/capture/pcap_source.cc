@@ -101,7 +101,7 @@ class LiveSource final : public PacketSource {
         return true;
       }
       if (rc == 0) continue;  // timeout
-      if (rc == PCAP_ERROR_BREAK) return false;
+      if (rc == PCAP_ERROR_BREAK) return false;  // pcap_breakloop() from interrupt()
       return unexpected(io_error(iface_ + ": capture failed after packet " +
                                  std::to_string(stats_.packets) + ": " + pcap_geterr(pcap_.get())));
     }
@@ -110,6 +110,9 @@ class LiveSource final : public PacketSource {
 
   [[nodiscard]] int link_type() const override { return pcap_datalink(pcap_.get()); }
   [[nodiscard]] std::string describe() const override { return "interface " + iface_; }
+  // pcap_breakloop() is documented as safe in a signal handler; on Linux it also wakes a
+  // poll() that TPACKET_V3 would otherwise leave blocked while the interface is quiet.
+  void interrupt() noexcept override { pcap_breakloop(pcap_.get()); }
   [[nodiscard]] SourceStats stats() const override {
     SourceStats s = stats_;
     pcap_stat ps{};

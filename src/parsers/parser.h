@@ -60,7 +60,9 @@ class StreamParser {
   virtual ~StreamParser() = default;
   // `input` is valid only during the call. Never throws.
   [[nodiscard]] virtual Result<Progress, ParseError> on_data(Direction dir, ByteView input) noexcept = 0;
-  // `missing_bytes` were lost in `dir` (capture loss or a limit): resynchronise or stop.
+  // `missing_bytes` were lost in `dir` (capture loss or a limit): resynchronise or stop. The
+  // count includes any unconsumed tail the driver dropped with the gap, so the next on_data()
+  // starts exactly `missing_bytes` after the end of the last consumed byte.
   virtual void on_gap(Direction dir, std::uint64_t missing_bytes) noexcept = 0;
   // No more data will come in `dir`. Flush what is pending. When the stream ended inside a
   // unit (the driver still held unconsumed bytes), on_gap(dir, 0) comes first, so the parser

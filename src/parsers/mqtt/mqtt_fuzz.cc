@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "bus/bus.h"
+#include "parsers/mqtt/mqtt_log.h"
 #include "parsers/mqtt/mqtt_parser.h"
 #include "parsers/testing/fuzz_util.h"
 
@@ -22,6 +24,17 @@ ward::parsers::mqtt::Limits fuzz_limits() {
   return l;
 }
 
+// Reads every log line so ASan checks what the log writer produced.
+class TouchingSink final : public ward::bus::LogSink {
+ public:
+  void write(std::string_view /*name*/, std::string_view line) override {
+    for (char c : line) sum_ += static_cast<unsigned char>(c);
+  }
+
+ private:
+  unsigned sum_ = 0;
+};
+
 }  // namespace
 
 // NOLINTNEXTLINE(readability-identifier-naming): the name is libFuzzer's entry point.
@@ -29,6 +42,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const ward::parsers::mqtt::MqttParserFactory factory(fuzz_limits());
   // Content detection reads hostile first bytes too: give it the raw input.
   (void)ward::parsers::mqtt::probe(ward::parsers::Direction::kToServer, ward::ByteView(data, size));
-  ward::parsers::testing::fuzz_stream_parser(factory, data, size);
+  // The log writer sees every event too, with PHI redaction on.
+  static TouchingSink sink;
+  static ward::parsers::LogOptions options = [] {
+    ward::parsers::LogOptions o;
+    o.phi_key = "fuzz-key-fuzz-key-fuzz-key";
+    o.payload_excerpt_bytes = 32;
+    o.phi_json_fields = {"patient_name", "mrn"};
+    return o;
+  }();
+  static ward::parsers::mqtt::MqttLog log(sink, options);
+  ward::parsers::testing::fuzz_stream_parser(factory, data, size, &log);
   return 0;
 }

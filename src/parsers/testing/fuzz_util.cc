@@ -11,7 +11,15 @@ namespace {
 
 class NullSink : public EventSink {
  public:
-  void emit(const bus::Event& /*e*/) override {}
+  explicit NullSink(bus::Subscriber* observer) : observer_(observer) {
+    IpAddr::parse("10.0.0.1", ctx_.orig_h);
+    IpAddr::parse("10.0.0.2", ctx_.resp_h);
+    ctx_.uid = "CFUZZ";
+    ctx_.proto = bus::Transport::kTcp;
+  }
+  void emit(const bus::Event& e) override {
+    if (observer_ != nullptr) observer_->on_event(ctx_, e);
+  }
   void anomaly(std::string_view id, std::string_view detail) override {
     // Touch the views so ASan checks they are still valid.
     for (char c : id) sum_ += static_cast<unsigned char>(c);
@@ -21,13 +29,16 @@ class NullSink : public EventSink {
   [[nodiscard]] TimeNs packet_time() const override { return 0; }
 
  private:
+  bus::Subscriber* observer_;
+  bus::EventContext ctx_;
   unsigned sum_ = 0;
 };
 
 }  // namespace
 
-void fuzz_stream_parser(const ParserFactory& factory, const std::uint8_t* data, std::size_t size) {
-  NullSink sink;
+void fuzz_stream_parser(const ParserFactory& factory, const std::uint8_t* data, std::size_t size,
+                        bus::Subscriber* observer) {
+  NullSink sink(observer);
   auto parser = factory.make(sink);
   StreamDriver driver(StreamDriver::Limits{});
   ByteReader in(ByteView(data, size));

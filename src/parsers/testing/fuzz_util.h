@@ -8,10 +8,14 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "bus/bus.h"
 #include "parsers/parser.h"
 
 namespace ward::parsers::testing {
 
-void fuzz_stream_parser(const ParserFactory& factory, const std::uint8_t* data, std::size_t size);
+// If `observer` is given, every event the parser emits is passed to it (with a fixed
+// context), so a log writer can be fuzzed together with its parser.
+void fuzz_stream_parser(const ParserFactory& factory, const std::uint8_t* data, std::size_t size,
+                        bus::Subscriber* observer = nullptr);
 
 }  // namespace ward::parsers::testing
