@@ -132,6 +132,8 @@ struct MqttTransaction : bus::Event {
   // failure reason, PUBCOMP, SUBACK, UNSUBACK).
   std::vector<std::pair<std::string, std::string>> ack_properties;
   bool clean_session = false;    // CONNECT flag (Clean Start in 5.0)
+  bool will_retain = false;      // CONNECT will flags (meaningful when will_topic is set)
+  std::uint8_t will_qos = 0;
   std::uint16_t keep_alive = 0;  // CONNECT keep alive, seconds
   bool session_present = false;  // CONNACK flag
 
@@ -141,7 +143,14 @@ struct MqttTransaction : bus::Event {
   std::uint32_t payload_len = 0;
   std::uint8_t qos = 0;
   bool retain = false;
+  bool dup = false;
+  // The PUBLISH was over mqtt.max_pdu_bytes: topic and identifier are known, the payload was
+  // skipped (payload is empty, payload_len is its size). status is "truncated".
+  bool truncated = false;
+  std::uint64_t pdu_bytes = 0;  // size of the whole truncated PUBLISH (fixed header included)
   std::optional<std::uint16_t> packet_id;
+  // Reason code of the PUBACK / PUBREC / PUBCOMP that ended the exchange (0 in 3.1.x).
+  std::optional<std::uint8_t> ack_reason_code;
   // "ok"; "incomplete_qos1" / "incomplete_qos2" when the flow ended (or the transaction was
   // evicted) first; for MQTT 5 a non-success reason code of PUBACK/PUBREC/PUBCOMP names the
   // reason in snake_case ("no_matching_subscribers", "not_authorized", ...).

@@ -126,11 +126,23 @@ void MqttLog::format(std::string& out, const bus::EventContext& ctx,
       write_nonempty(w, "connect_status", tx.connect_status);
       write_nonempty(w, "will_topic", tx.will_topic);
       write_nonempty(w, "will_payload", excerpt(tx.will_payload));
+      if (!tx.will_topic.empty()) {
+        w.kv("will_retain", tx.will_retain);
+        w.kv("will_qos", static_cast<unsigned>(tx.will_qos));
+      }
       write_nonempty(w, "username", tx.username);
-      w.kv("password_present", tx.has_password);
-      w.kv("clean_session", tx.clean_session);
-      w.kv("keep_alive", static_cast<unsigned>(tx.keep_alive));
-      if (tx.connack_code) w.kv("session_present", tx.session_present);
+      if (tx.proto_name.empty()) {
+        // Picked up midstream: only the CONNACK was seen, the CONNECT's fields are unknown.
+        w.kv("connect_seen", false);
+      } else {
+        w.kv("password_present", tx.has_password);
+        w.kv("clean_session", tx.clean_session);
+        w.kv("keep_alive", static_cast<unsigned>(tx.keep_alive));
+      }
+      if (tx.connack_code) {
+        w.kv("connack_code", static_cast<unsigned>(*tx.connack_code));
+        w.kv("session_present", tx.session_present);
+      }
       write_properties(w, "properties", tx.properties);
       write_properties(w, "will_properties", tx.will_properties);
       write_properties(w, "connack_properties", tx.ack_properties);
@@ -140,12 +152,15 @@ void MqttLog::format(std::string& out, const bus::EventContext& ctx,
       w.kv("msg_type", "publish");
       w.kv("from_client", tx.dir == bus::Direction::kToServer);
       w.kv("retain", tx.retain);
+      w.kv("dup", tx.dup);
       w.kv("qos", qos_name(tx.qos));
       write_nonempty(w, "status", tx.status);
       write_nonempty(w, "topic", tx.topic);
       write_nonempty(w, "payload", excerpt(tx.payload));
       w.kv("payload_len", static_cast<unsigned>(tx.payload_len));
+      if (tx.truncated) w.kv("truncated", true).kv("pdu_bytes", tx.pdu_bytes);
       if (tx.packet_id) w.kv("packet_id", static_cast<unsigned>(*tx.packet_id));
+      if (tx.ack_reason_code) w.kv("ack_reason_code", static_cast<unsigned>(*tx.ack_reason_code));
       write_properties(w, "properties", tx.properties);
       write_properties(w, "ack_properties", tx.ack_properties);
       break;
@@ -172,6 +187,34 @@ void MqttLog::format(std::string& out, const bus::EventContext& ctx,
 }
 
 void MqttLog::on_event(const bus::EventContext& ctx, const bus::Event& event) {
+  if (const auto* m = bus::event_cast<MqttMessage>(event)) {
+    // DISCONNECT and AUTH are logged as they come: they end or authenticate a session and
+    // carry a reason code and (5.0) properties, but open no exchange.
+    if (m->type != PacketType::kDisconnect && m->type != PacketType::kAuth) return;
+    line_.clear();
+    JsonWriter w(line_);
+    w.begin_object();
+    bus::write_conn_id(w, ctx);
+    w.kv("msg_type", m->type == PacketType::kDisconnect ? "disconnect" : "auth");
+    w.kv("from_client", ctx.dir == bus::Direction::kToServer);
+    if (m->reason_code) w.kv("reason_code", static_cast<unsigned>(*m->reason_code));
+    PropertyList props;
+    for (const Property& p : m->properties) {
+      if (p.name == "authentication_data") {
+        props.emplace_back(std::string(p.name), std::to_string(p.str.size()) + " bytes (redacted)");
+      } else if (p.kind == Property::Kind::kStringPair) {
+        props.emplace_back(std::string(kUserPropertyPrefix) + std::string(p.str), std::string(p.str2));
+      } else if (p.kind == Property::Kind::kInteger) {
+        props.emplace_back(std::string(p.name), std::to_string(p.integer));
+      } else {
+        props.emplace_back(std::string(p.name), std::string(p.str.substr(0, payload_excerpt_bytes_)));
+      }
+    }
+    write_properties(w, "properties", props);
+    w.end_object();
+    sink_.write("mqtt", line_);
+    return;
+  }
   const auto* tx = bus::event_cast<MqttTransaction>(event);
   if (tx == nullptr) return;
   line_.clear();

@@ -736,6 +736,12 @@ class MqttParser final : public StreamParser {
   void on_connect(Direction dir, const MqttMessage& m);
   void on_connack(Direction dir, const MqttMessage& m);
   void on_publish(Direction dir, MqttMessage& m);
+  // Bytes of an over-limit PUBLISH needed to read its topic and packet identifier (0 if the
+  // topic length itself is not there yet: then the fixed header plus 2).
+  static std::size_t publish_header_bytes(ByteView rest, const FixedHeader& h) noexcept;
+  // Opens (QoS 0: emits) a publish transaction with status "truncated" for an over-limit
+  // PUBLISH whose variable header is in `rest`, so that its acknowledgement pairs with it.
+  void on_truncated_publish(Direction dir, const FixedHeader& h, ByteView rest);
   void on_publish_response(Direction dir, const MqttMessage& m);
   void on_subscribe(Direction dir, const MqttMessage& m);
   void on_subscribe_response(Direction dir, const MqttMessage& m);
@@ -797,6 +803,18 @@ Result<Progress, ParseError> MqttParser::on_data(Direction dir, ByteView input) 
     }
     const std::uint64_t total = std::uint64_t{h.header_bytes} + h.remaining;
     if (total > limits_.max_pdu_bytes) {
+      // An oversized PUBLISH is still logged, as truncated, when its variable header (topic
+      // and packet identifier) can be read: wait for those few bytes first (bounded by the
+      // 65535-byte topic length), then skip the rest without buffering it.
+      if (static_cast<PacketType>(h.first >> 4) == PacketType::kPublish) {
+        const std::size_t want = publish_header_bytes(rest, h);
+        if (want > rest.size() && want <= h.header_bytes + std::size_t{h.remaining}) {
+          d.partial = true;
+          d.partial_total = 0;
+          return Progress{static_cast<std::uint32_t>(pos), static_cast<std::uint32_t>(want - rest.size())};
+        }
+        on_truncated_publish(dir, h, rest);
+      }
       const std::string detail =
           std::string(packet_type_name(static_cast<PacketType>(h.first >> 4))) + " of " +
           std::to_string(total) + " bytes skipped (limit " + std::to_string(limits_.max_pdu_bytes) +
@@ -1001,6 +1019,8 @@ void MqttParser::on_connect(Direction dir, const MqttMessage& m) {
   tx.clean_session = m.flag_clean_session;
   tx.keep_alive = m.keep_alive;
   if (m.flag_will) {
+    tx.will_retain = m.flag_will_retain;
+    tx.will_qos = m.will_qos;
     tx.will_topic = bounded(m.will_topic, limits_.max_string_bytes);
     tx.will_payload = bounded(as_chars(m.will_payload), limits_.payload_excerpt_bytes);
   }
@@ -1023,7 +1043,23 @@ void MqttParser::on_connack(Direction dir, const MqttMessage& m) {
     return;
   }
   // No CONNECT waits for this CONNACK. Midstream, mqtt.missing_connect was already reported.
-  if (connect_seen_) sink_.anomaly(kMissingConnect, "CONNACK without a pending CONNECT");
+  if (connect_seen_) {
+    sink_.anomaly(kMissingConnect, "CONNACK without a pending CONNECT");
+    return;
+  }
+  // Midstream pickup just after the CONNECT: the session's outcome is still worth a record
+  // (what the client sent is unknown; connect_status says whether the broker accepted it).
+  MqttTransaction tx;
+  tx.kind = MqttTransaction::Kind::kConnect;
+  tx.start_ts = sink_.packet_time();
+  tx.dir = bus::opposite(dir);
+  tx.protocol_version = version_;
+  tx.connack_code = code;
+  tx.connect_status = connack_status(version_, code);
+  tx.session_present = m.session_present;
+  append_properties(tx.ack_properties, m.properties, limits_);
+  connected_ = code == 0;
+  sink_.emit(tx);
 }
 
 void MqttParser::resolve_topic_alias(Direction dir, MqttMessage& m) {
@@ -1083,12 +1119,62 @@ void MqttParser::on_publish(Direction dir, MqttMessage& m) {
   tx->payload_len = static_cast<std::uint32_t>(m.payload.size());
   tx->qos = m.qos;
   tx->retain = m.retain;
+  tx->dup = m.dup;
   tx->packet_id = m.packet_id;
   append_properties(tx->properties, m.properties, limits_);
   if (m.qos == 0) {
     tmp.status = "ok";
     sink_.emit(tmp);
   }
+}
+
+std::size_t MqttParser::publish_header_bytes(ByteView rest, const FixedHeader& h) noexcept {
+  ByteReader r(rest);
+  if (!r.skip(h.header_bytes)) return h.header_bytes + 2;
+  const auto topic_len = r.u16be();
+  if (!topic_len) return h.header_bytes + 2;
+  const std::uint8_t qos = (h.first >> 1) & 3;
+  return h.header_bytes + 2 + std::size_t{*topic_len} + (qos > 0 ? 2 : 0);
+}
+
+void MqttParser::on_truncated_publish(Direction dir, const FixedHeader& h, ByteView rest) {
+  const std::uint8_t qos = (h.first >> 1) & 3;
+  if (qos == 3) return;  // reported as mqtt.invalid_qos_level only when parsed
+  ByteReader r(rest);
+  if (!r.skip(h.header_bytes)) return;
+  const auto topic_len = r.u16be();
+  if (!topic_len) return;
+  const auto topic = r.bytes(*topic_len);
+  if (!topic) return;
+  std::optional<std::uint16_t> packet_id;
+  if (qos > 0) {
+    const auto id = r.u16be();
+    if (!id) return;
+    packet_id = *id;
+  }
+  MqttTransaction tmp;
+  MqttTransaction* tx = &tmp;
+  if (qos > 0) {
+    const PendingIt old = find_pending(MqttTransaction::Kind::kPublish, dir, packet_id, 0);
+    if (old != pending_.end()) complete_incomplete(old);
+    tx = &add_pending(MqttTransaction::Kind::kPublish, dir).tx;
+  } else {
+    tmp.kind = MqttTransaction::Kind::kPublish;
+    tmp.start_ts = sink_.packet_time();
+    tmp.dir = dir;
+  }
+  tx->protocol_version = version_;
+  tx->topic = bounded(as_chars(*topic), limits_.max_string_bytes);
+  const std::uint32_t var_header = 2 + *topic_len + (qos > 0 ? 2 : 0);
+  tx->payload_len = h.remaining > var_header ? h.remaining - var_header : 0;
+  tx->qos = qos;
+  tx->retain = (h.first & 1) != 0;
+  tx->dup = (h.first & 8) != 0;
+  tx->packet_id = packet_id;
+  tx->truncated = true;
+  tx->pdu_bytes = std::uint64_t{h.header_bytes} + h.remaining;
+  tx->status = "truncated";
+  if (qos == 0) sink_.emit(tmp);
 }
 
 void MqttParser::on_publish_response(Direction dir, const MqttMessage& m) {
@@ -1098,7 +1184,8 @@ void MqttParser::on_publish_response(Direction dir, const MqttMessage& m) {
     case PacketType::kPuback:  // §4.3.2: QoS 1, from the receiver
       it = find_pending(MqttTransaction::Kind::kPublish, bus::opposite(dir), m.packet_id, 1);
       if (it == pending_.end()) break;
-      it->tx.status = reason == 0 ? "ok" : reason_status(reason);
+      if (!it->tx.truncated) it->tx.status = reason == 0 ? "ok" : reason_status(reason);
+      it->tx.ack_reason_code = reason;
       append_properties(it->tx.ack_properties, m.properties, limits_);
       complete(it);
       return;
@@ -1108,6 +1195,7 @@ void MqttParser::on_publish_response(Direction dir, const MqttMessage& m) {
       it->rec = true;
       if (reason >= 0x80) {  // §3.5.2.1: a failure ends the exchange here
         it->tx.status = reason_status(reason);
+        it->tx.ack_reason_code = reason;
         append_properties(it->tx.ack_properties, m.properties, limits_);
         complete(it);
       }
@@ -1121,6 +1209,7 @@ void MqttParser::on_publish_response(Direction dir, const MqttMessage& m) {
       it = find_pending(MqttTransaction::Kind::kPublish, bus::opposite(dir), m.packet_id, 2);
       if (it == pending_.end()) break;
       it->tx.status = reason == 0 ? "ok" : reason_status(reason);
+      it->tx.ack_reason_code = reason;
       append_properties(it->tx.ack_properties, m.properties, limits_);
       complete(it);
       return;

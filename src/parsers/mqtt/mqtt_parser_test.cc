@@ -1224,9 +1224,13 @@ TEST(MqttMidstream, PickupAssumesMqtt311AndReportsMissingConnectOnce) {
   EXPECT_EQ(s.sink.confirmations, 1);
   EXPECT_THAT(s.sink.messages,
               Contains("msg publish v0 q2 id=3 topic=house/bulbs/bulb1 payload=OFF"));
-  ASSERT_EQ(s.sink.txs.size(), 2u);
-  EXPECT_EQ(s.sink.txs[0].kind, MqttTransaction::Kind::kSubscribe);
-  EXPECT_EQ(s.sink.txs[1].status, "ok");
+  ASSERT_EQ(s.sink.txs.size(), 3u);
+  // The CONNACK alone still gives a connect record: its CONNECT was before the capture.
+  EXPECT_EQ(s.sink.txs[0].kind, MqttTransaction::Kind::kConnect);
+  EXPECT_EQ(s.sink.txs[0].connect_status, "Connection Accepted");
+  EXPECT_TRUE(s.sink.txs[0].proto_name.empty());
+  EXPECT_EQ(s.sink.txs[1].kind, MqttTransaction::Kind::kSubscribe);
+  EXPECT_EQ(s.sink.txs[2].status, "ok");
 }
 
 TEST(MqttMidstream, SwitchesToMqtt5WhenThatIsTheOnlyReadingThatParses) {
@@ -1497,7 +1501,7 @@ TEST(MqttAnomalies, TruncatedPduWhenTheFlowEndsInsideIt) {
 // ---------------------------------------------------------------------------------------------
 // Oversized PDUs: Suricata's TRUNCATED skip mode
 
-TEST(MqttOversize, OversizedPduIsSkippedWithoutBufferingAndTheNextPduParses) {
+TEST(MqttOversize, OversizedPublishIsLoggedTruncatedSkippedWithoutBufferingAndTheNextPduParses) {
   Limits limits;
   limits.max_pdu_bytes = 1024;
   Session s(limits);
@@ -1514,8 +1518,36 @@ TEST(MqttOversize, OversizedPduIsSkippedWithoutBufferingAndTheNextPduParses) {
   }
   EXPECT_THAT(s.sink.anomalies, ElementsAre("mqtt.pdu_too_large"));
   EXPECT_EQ(s.sink.messages.back(), "msg publish v4 topic=after payload=ok");
-  s.s2c(pdu(0x40, Bytes().u16(7)));  // the skipped PUBLISH's ack: no request is known
-  EXPECT_THAT(s.sink.anomalies, ElementsAre("mqtt.pdu_too_large", "mqtt.missing_publish"));
+  // The skipped PUBLISH's topic and identifier were kept, so its acknowledgement pairs with it
+  // (as in Suricata, which logs it with truncated: true).
+  const std::size_t before = s.sink.txs.size();
+  s.s2c(pdu(0x40, Bytes().u16(7)));
+  EXPECT_THAT(s.sink.anomalies, ElementsAre("mqtt.pdu_too_large"));
+  ASSERT_EQ(s.sink.txs.size(), before + 1);
+  const MqttTransaction& tx = s.sink.txs.back();
+  EXPECT_TRUE(tx.truncated);
+  EXPECT_EQ(tx.status, "truncated");
+  EXPECT_EQ(tx.topic, "img");
+  EXPECT_EQ(tx.packet_id, 7);
+  EXPECT_EQ(tx.payload_len, 100000u);
+  EXPECT_TRUE(tx.payload.empty());
+  EXPECT_EQ(tx.ack_reason_code, 0);
+}
+
+TEST(MqttOversize, AnOversizedPublishWhoseTopicIsSplitWaitsOnlyForItsVariableHeader) {
+  Limits limits;
+  limits.max_pdu_bytes = 64;
+  Session s(limits);
+  s.c2s(connect311).s2c(connack_accepted);
+  const Bytes8 big = pdu(0x30, Bytes().str("a/long/topic").raw(std::string(500, 'Z')));
+  s.c2s(Bytes8(big.begin(), big.begin() + 6));  // fixed header (3 bytes) and part of the topic
+  EXPECT_TRUE(s.sink.anomalies.empty());
+  s.c2s(Bytes8(big.begin() + 6, big.end()));
+  EXPECT_THAT(s.sink.anomalies, ElementsAre("mqtt.pdu_too_large"));
+  ASSERT_FALSE(s.sink.txs.empty());
+  EXPECT_EQ(s.sink.txs.back().topic, "a/long/topic");
+  EXPECT_EQ(s.sink.txs.back().payload_len, 500u);
+  EXPECT_LT(s.pending(Direction::kToServer), 16u);
 }
 
 TEST(MqttOversize, FourByteRemainingLengthIsSkippedAtTheDefaultLimit) {
