@@ -43,29 +43,43 @@ bool looks_like_json_object(std::string_view s) {
 
 }  // namespace
 
+MqttClinical::MqttClinical(const policy::Policy& policy, const bus::EventBus& bus) : policy_(policy), bus_(bus) {
+  if (!policy_.phi_detect_cleartext) return;
+  for (const std::string& k : policy_.phi_json_fields) {
+    phi_keys_.insert(k);
+    longest_phi_key_ = std::max(longest_phi_key_, k.size());
+  }
+}
+
+bool MqttClinical::mentions_phi_key(std::string_view payload) const noexcept {
+  std::size_t i = payload.find('"');
+  while (i != std::string_view::npos) {
+    std::size_t end = i + 1;
+    while (end < payload.size() && payload[end] != '"') end += payload[end] == '\\' ? 2 : 1;
+    if (end >= payload.size()) return false;
+    const std::size_t len = end - i - 1;
+    if (len <= longest_phi_key_ && phi_keys_.count(payload.substr(i + 1, len)) != 0) return true;
+    i = payload.find('"', end + 1);
+  }
+  return false;
+}
+
+bool MqttClinical::is_command_topic(std::string_view topic) const noexcept {
+  for (const auto& f : policy_.mqtt_command_topics)
+    if (policy::topic_matches(f, topic)) return true;
+  return false;
+}
+
 void MqttClinical::on_event(const bus::EventContext& ctx, const bus::Event& e) {
   const auto* m = bus::event_cast<parsers::mqtt::MqttMessage>(e);
   if (m == nullptr || m->type != parsers::mqtt::PacketType::kPublish) return;
   const std::string_view payload = as_chars(m->payload);
+  const bool command = !policy_.mqtt_command_topics.empty() && is_command_topic(m->topic);
   if (!looks_like_json_object(payload)) {
-    bool command = false;
-    for (const auto& f : policy_.mqtt_command_topics) command = command || policy::topic_matches(f, m->topic);
     if (command) bus_.anomaly(ctx, "mqtt.command_not_json", "payload on a pump command topic is not a JSON object");
     return;
   }
-
-  bool command = false;
-  for (const auto& f : policy_.mqtt_command_topics) command = command || policy::topic_matches(f, m->topic);
-  bool maybe_phi = false;
-  if (policy_.phi_detect_cleartext) {
-    for (const auto& k : policy_.phi_json_fields) {
-      const std::string quoted = "\"" + k + "\"";
-      if (payload.find(quoted) != std::string_view::npos) {
-        maybe_phi = true;
-        break;
-      }
-    }
-  }
+  const bool maybe_phi = !phi_keys_.empty() && mentions_phi_key(payload);
   if (!command && !maybe_phi) return;
 
   const Json j = Json::parse(payload, nullptr, /*allow_exceptions=*/false);

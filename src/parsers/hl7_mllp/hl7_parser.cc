@@ -195,6 +195,14 @@ struct Delimiters {
 
 // One segment split into fields. HL7 numbers fields from 1; MSH-1 is the field separator itself
 // (HL7 v2.5 §2.14.9.1), so MSH-n is the (n-1)th piece and SEG-n the nth for other segments.
+// Position of the first CR or LF at or after `from`, or npos. (string_view::find_first_of
+// calls memchr once per character scanned; this is one pass.)
+std::size_t find_line_end(std::string_view s, std::size_t from) noexcept {
+  for (std::size_t i = from; i < s.size(); ++i)
+    if (s[i] == '\r' || s[i] == '\n') return i;
+  return std::string_view::npos;
+}
+
 class SegmentFields {
  public:
   SegmentFields(std::string_view segment, char field_sep, bool is_msh) noexcept : msh_(is_msh) {
@@ -487,7 +495,7 @@ void Hl7Parser::process_message(std::string_view framed) {
     report(MsgAnomaly::kNotMshFirst, printable_id ? id : "?");
     return;
   }
-  const std::string_view first_line = slice(msg, 0, msg.find_first_of("\r\n"));
+  const std::string_view first_line = slice(msg, 0, find_line_end(msg, 0));
   if (!parse_delimiters(first_line)) return;
   const char fs = delims_.field;
 
@@ -504,7 +512,7 @@ void Hl7Parser::process_message(std::string_view framed) {
   // use them. Empty lines are skipped.
   std::size_t start = 0;
   while (start < msg.size()) {
-    std::size_t end = msg.find_first_of("\r\n", start);
+    std::size_t end = find_line_end(msg, start);
     if (end == std::string_view::npos) end = msg.size();
     const std::string_view seg = slice(msg, start, end);
     start = end + 1;
