@@ -21,7 +21,8 @@ class JsonWriter {
   JsonWriter& end_object();
   JsonWriter& begin_array();
   JsonWriter& end_array();
-  // In an object: the next value's key.
+  // In an object: the next value's key. REQUIRES: `k` is printable ASCII without '"' or '\\'
+  // (keys are field names from the code, never input), so it is written without escaping.
   JsonWriter& key(std::string_view k);
 
   JsonWriter& value(std::string_view s);

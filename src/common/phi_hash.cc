@@ -1,10 +1,10 @@
 #include "common/phi_hash.h"
 
 #include "common/bytes.h"
+#include "common/check.h"
 
 #include <fcntl.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,17 +17,87 @@
 
 namespace ward {
 
+// RFC 2104: HMAC(K, m) = H((K0 ^ opad) || H((K0 ^ ipad) || m)), K0 = K padded (or hashed
+// when longer than the block) to the 64-byte SHA-256 block.
+struct PhiHasher::State {
+  EVP_MD_CTX* inner = nullptr;    // SHA-256 after absorbing K0 ^ ipad
+  EVP_MD_CTX* outer = nullptr;    // SHA-256 after absorbing K0 ^ opad
+  EVP_MD_CTX* scratch = nullptr;  // reused per hash
+  // The same patients and devices recur message after message: a direct-mapped cache of recent
+  // short values and their hashes (bounded: kCacheSlots entries of at most kCacheValueBytes).
+  static constexpr std::size_t kCacheSlots = 512;
+  static constexpr std::size_t kCacheValueBytes = 64;
+  struct Slot {
+    std::string value;
+    std::string hash;
+  };
+  std::array<Slot, kCacheSlots> cache;
+  State() : inner(EVP_MD_CTX_new()), outer(EVP_MD_CTX_new()), scratch(EVP_MD_CTX_new()) {}
+  ~State() {
+    EVP_MD_CTX_free(inner);
+    EVP_MD_CTX_free(outer);
+    EVP_MD_CTX_free(scratch);
+  }
+  State(const State&) = delete;
+  State& operator=(const State&) = delete;
+};
+
+PhiHasher::PhiHasher(const std::string& key) : state_(std::make_unique<State>()) {
+  constexpr std::size_t kBlock = 64;
+  std::array<unsigned char, kBlock> k0{};
+  if (key.size() > kBlock) {
+    unsigned int n = 0;
+    EVP_Digest(key.data(), key.size(), k0.data(), &n, EVP_sha256(), nullptr);
+  } else {
+    std::copy(key.begin(), key.end(), k0.begin());
+  }
+  std::array<unsigned char, kBlock> ipad{};
+  std::array<unsigned char, kBlock> opad{};
+  for (std::size_t i = 0; i < kBlock; ++i) {
+    ipad[i] = static_cast<unsigned char>(k0[i] ^ 0x36);
+    opad[i] = static_cast<unsigned char>(k0[i] ^ 0x5c);
+  }
+  const bool ok = EVP_DigestInit_ex(state_->inner, EVP_sha256(), nullptr) == 1 &&
+                  EVP_DigestUpdate(state_->inner, ipad.data(), kBlock) == 1 &&
+                  EVP_DigestInit_ex(state_->outer, EVP_sha256(), nullptr) == 1 &&
+                  EVP_DigestUpdate(state_->outer, opad.data(), kBlock) == 1;
+  WARD_CHECK(ok);  // SHA-256 is always available in OpenSSL 3
+}
+
+PhiHasher::PhiHasher(const PhiHasher& other) : state_(std::make_unique<State>()) {
+  WARD_CHECK(EVP_MD_CTX_copy_ex(state_->inner, other.state_->inner) == 1 &&
+             EVP_MD_CTX_copy_ex(state_->outer, other.state_->outer) == 1);
+}
+
+PhiHasher::~PhiHasher() = default;
+
 std::string PhiHasher::hash(std::string_view value) const {
   if (value.empty()) return {};
+  State::Slot* slot = nullptr;
+  if (value.size() <= State::kCacheValueBytes) {
+    std::uint64_t h = 1469598103934665603ULL;  // FNV-1a, only to pick the slot
+    for (char c : value) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    slot = &state_->cache[h % State::kCacheSlots];
+    if (!slot->hash.empty() && slot->value == value) return slot->hash;
+  }
+  std::array<unsigned char, EVP_MAX_MD_SIZE> inner{};
   std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
+  unsigned int inner_len = 0;
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
-       as_bytes(value).data(), value.size(), mac.data(), &len);
+  EVP_MD_CTX* c = state_->scratch;
+  const bool ok = EVP_MD_CTX_copy_ex(c, state_->inner) == 1 && EVP_DigestUpdate(c, value.data(), value.size()) == 1 &&
+                  EVP_DigestFinal_ex(c, inner.data(), &inner_len) == 1 && EVP_MD_CTX_copy_ex(c, state_->outer) == 1 &&
+                  EVP_DigestUpdate(c, inner.data(), inner_len) == 1 && EVP_DigestFinal_ex(c, mac.data(), &len) == 1;
+  WARD_CHECK(ok);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out = "hmac:";
   for (unsigned i = 0; i < 12 && i < len; ++i) {
     out.push_back(kHex[mac[i] >> 4]);
     out.push_back(kHex[mac[i] & 0xf]);
+  }
+  if (slot != nullptr) {
+    slot->value.assign(value);
+    slot->hash = out;
   }
   return out;
 }
@@ -49,6 +119,14 @@ std::size_t skip_json_string(std::string_view text, std::size_t i) {
 }  // namespace
 
 std::string redact_json_fields(std::string_view text, const std::vector<std::string>& keys, const PhiHasher& hasher) {
+  // Fast path: most payloads name no sensitive member at all.
+  bool any = false;
+  for (const std::string& k : keys) {
+    for (std::size_t at = text.find(k); at != std::string_view::npos && !any; at = text.find(k, at + 1))
+      any = at > 0 && text[at - 1] == '"' && at + k.size() < text.size() && text[at + k.size()] == '"';
+    if (any) break;
+  }
+  if (!any) return std::string(text);
   std::string out;
   out.reserve(text.size());
   std::size_t i = 0;

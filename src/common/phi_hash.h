@@ -1,9 +1,11 @@
 // Keyed hashing of patient identifiers so logs stay linkable without disclosing PHI:
-// HMAC-SHA256 with a per-installation key, truncated to 96 bits, written "hmac:<24 hex>".
-// The key lives in a file created on first use (0600); see load_or_create_phi_key().
-// Thread-safe (stateless apart from the immutable key).
+// HMAC-SHA256 (RFC 2104) with a per-installation key, truncated to 96 bits, written
+// "hmac:<24 hex>". The key lives in a file created on first use (0600); see
+// load_or_create_phi_key(). The keyed inner and outer SHA-256 states are computed once, so a
+// hash costs two short digests. Not thread-safe: one hasher per thread (log writers are).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,12 +16,16 @@ namespace ward {
 
 class PhiHasher {
  public:
-  explicit PhiHasher(std::string key) : key_(std::move(key)) {}
+  explicit PhiHasher(const std::string& key);
+  ~PhiHasher();
+  PhiHasher(const PhiHasher& other);
+  PhiHasher& operator=(const PhiHasher&) = delete;
   // "hmac:" + 24 lowercase hex digits. Empty input gives an empty string.
   [[nodiscard]] std::string hash(std::string_view value) const;
 
  private:
-  std::string key_;
+  struct State;
+  std::unique_ptr<State> state_;
 };
 
 // Replaces, in JSON text that may be cut short (a payload excerpt), the string value of every

@@ -19,6 +19,31 @@ TEST(PhiHasher, SameValueSameKeyGivesTheSameHashAndHidesTheValue) {
   EXPECT_EQ(h.hash(""), "");
 }
 
+TEST(PhiHasher, IsHmacSha256AsOpenSslComputesIt) {
+  // RFC 4231 test case 2 (key "Jefe") and a key longer than the block.
+  EXPECT_EQ(PhiHasher("Jefe").hash("what do ya want for nothing?"), "hmac:5bdcc146bf60754e6a042426");
+  const std::string long_key(131, '\xaa');
+  EXPECT_EQ(PhiHasher(long_key).hash("Test Using Larger Than Block-Size Key - Hash Key First"),
+            "hmac:60e431591ee0b67f0d8a26aa");
+  PhiHasher a("Jefe");
+  const PhiHasher b(a);  // copies keep the key
+  EXPECT_EQ(b.hash("what do ya want for nothing?"), a.hash("what do ya want for nothing?"));
+}
+
+TEST(PhiHasher, CachedAndUncachedValuesHashAlike) {
+  PhiHasher h("0123456789abcdef0123456789abcdef");
+  PhiHasher fresh("0123456789abcdef0123456789abcdef");
+  // Many values, repeated, so slots are reused and replaced.
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 2000; ++i) {
+      const std::string v = "MRN-" + std::to_string(i * 7919);
+      ASSERT_EQ(h.hash(v), PhiHasher("0123456789abcdef0123456789abcdef").hash(v)) << v;
+    }
+  }
+  const std::string long_value(300, 'x');  // too long to cache
+  EXPECT_EQ(h.hash(long_value), fresh.hash(long_value));
+}
+
 TEST(PhiHasher, ADifferentKeyGivesADifferentHash) {
   EXPECT_NE(PhiHasher("key-one-key-one-").hash("12345"), PhiHasher("key-two-key-two-").hash("12345"));
 }

@@ -39,14 +39,16 @@ struct FlowKey {
 
 struct FlowKeyHash {
   std::size_t operator()(const FlowKey& k) const noexcept {
-    // FNV-1a over the fields, then a final avalanche (splitmix64 finaliser).
-    std::uint64_t h = 1469598103934665603ULL;
-    auto mix = [&h](std::uint8_t byte) { h = (h ^ byte) * 1099511628211ULL; };
-    for (auto x : k.a.bytes) mix(x);
-    for (auto x : k.b.bytes) mix(x);
-    mix(static_cast<std::uint8_t>(k.port_a)), mix(static_cast<std::uint8_t>(k.port_a >> 8));
-    mix(static_cast<std::uint8_t>(k.port_b)), mix(static_cast<std::uint8_t>(k.port_b >> 8));
-    mix(k.proto), mix(static_cast<std::uint8_t>(k.vlan)), mix(static_cast<std::uint8_t>(k.vlan >> 8));
+    // The key as five 64-bit words, each mixed in with a multiply and a rotate, then a
+    // splitmix64 finaliser. (Byte-at-a-time FNV cost 7% of the monitor's time.)
+    std::uint64_t w[4];
+    std::memcpy(&w[0], k.a.bytes.data(), 16);
+    std::memcpy(&w[2], k.b.bytes.data(), 16);
+    const std::uint64_t tail = (std::uint64_t{k.port_a} << 48) | (std::uint64_t{k.port_b} << 32) |
+                               (std::uint64_t{k.vlan} << 16) | k.proto;
+    std::uint64_t h = 0x9e3779b97f4a7c15ULL;
+    for (std::uint64_t x : w) h = (h ^ x) * 0xbf58476d1ce4e5b9ULL, h = (h << 31) | (h >> 33);
+    h = (h ^ tail) * 0x94d049bb133111ebULL;
     h ^= h >> 30;
     h *= 0xbf58476d1ce4e5b9ULL;
     h ^= h >> 27;

@@ -128,14 +128,18 @@ std::string_view slice(std::string_view s, std::size_t begin,
 }
 
 // The `n`th (0-based) piece of `s` split on `sep`; empty if there are fewer pieces.
+// (Plain loops rather than string_view::find: HL7 pieces are short and the per-call cost of
+// memchr dominated profiles.)
 std::string_view piece(std::string_view s, char sep, std::size_t n) noexcept {
-  std::size_t start = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t p = s.find(sep, start);
-    if (p == std::string_view::npos) return {};
-    start = p + 1;
+  std::size_t i = 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    while (i < s.size() && s[i] != sep) ++i;
+    if (i == s.size()) return {};
+    ++i;
   }
-  return slice(s, start, s.find(sep, start));
+  std::size_t end = i;
+  while (end < s.size() && s[end] != sep) ++end;
+  return s.substr(i, end - i);
 }
 
 bool is_upper_or_digit(char c) noexcept { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
@@ -207,12 +211,12 @@ class SegmentFields {
  public:
   SegmentFields(std::string_view segment, char field_sep, bool is_msh) noexcept : msh_(is_msh) {
     std::size_t start = 0;
-    while (count_ < parts_.size()) {
-      const std::size_t p = segment.find(field_sep, start);
-      parts_[count_++] = slice(segment, start, p);
-      if (p == std::string_view::npos) break;
-      start = p + 1;
+    for (std::size_t i = 0; i < segment.size() && count_ + 1 < parts_.size(); ++i) {
+      if (segment[i] != field_sep) continue;
+      parts_[count_++] = segment.substr(start, i - start);
+      start = i + 1;
     }
+    parts_[count_++] = segment.substr(std::min(start, segment.size()));
   }
   [[nodiscard]] std::string_view field(std::size_t n) const noexcept {
     if (n == 0 || (msh_ && n == 1)) return {};
@@ -316,11 +320,12 @@ class Hl7Parser final : public StreamParser {
   // A field or component as text: decoded if it is one primitive value, else returned as it
   // is on the wire (a composite keeps its separators and escapes).
   std::string_view text(std::string_view v) {
-    if (v.find(delims_.component) != std::string_view::npos ||
-        v.find(delims_.repetition) != std::string_view::npos ||
-        v.find(delims_.subcomponent) != std::string_view::npos)
-      return v;
-    return unescape(v);
+    bool escaped = false;
+    for (char c : v) {
+      if (c == delims_.component || c == delims_.repetition || c == delims_.subcomponent) return v;
+      escaped = escaped || c == delims_.escape;
+    }
+    return escaped ? unescape(v) : v;
   }
   [[nodiscard]] std::string_view first_rep(std::string_view field) const noexcept {
     return piece(field, delims_.repetition, 0);
