@@ -51,7 +51,8 @@ void BM_IdleFlowMemory(benchmark::State& state) {
     }
     const std::uint64_t after = rss_bytes();
     state.counters["bytes_per_idle_flow"] = static_cast<double>(after - before) / n;
-    state.counters["estimate_bytes_per_flow"] = static_cast<double>(flow::FlowTable::bytes_per_idle_flow());
+    state.counters["estimate_bytes_per_flow"] =
+        static_cast<double>(flow::FlowTable::bytes_per_idle_flow());
   }
 }
 BENCHMARK(BM_IdleFlowMemory)->Arg(1'000'000)->Iterations(1)->Unit(benchmark::kMillisecond);
@@ -65,7 +66,8 @@ class NullSink : public parsers::EventSink {
   std::uint64_t events = 0;
 };
 
-void run_parser(benchmark::State& state, std::string_view name, const std::string& unit, int copies) {
+void run_parser(benchmark::State& state, std::string_view name, const std::string& unit,
+                int copies) {
   std::string stream;
   for (int i = 0; i < copies; ++i) stream += unit;
   const parsers::ParserSpec* spec = parsers::find_parser(name);
@@ -78,7 +80,8 @@ void run_parser(benchmark::State& state, std::string_view name, const std::strin
     parsers::StreamDriver driver({});
     // Deliver in 1460-byte segments, as TCP would.
     for (std::size_t off = 0; off < bytes.size(); off += 1460)
-      driver.deliver(*parser, sink, bus::Direction::kToServer, bytes.subspan(off, std::min<std::size_t>(1460, bytes.size() - off)));
+      driver.deliver(*parser, sink, bus::Direction::kToServer,
+                     bytes.subspan(off, std::min<std::size_t>(1460, bytes.size() - off)));
     driver.end(*parser, bus::Direction::kToServer);
     events += sink.events;
   }
@@ -87,7 +90,10 @@ void run_parser(benchmark::State& state, std::string_view name, const std::strin
 }
 
 void BM_MqttParse(benchmark::State& state) {
-  std::string connect("\x10\x10\x00\x04MQTT\x04\x02\x00\x3c\x00\x04" "bench", 18);
+  std::string connect(
+      "\x10\x10\x00\x04MQTT\x04\x02\x00\x3c\x00\x04"
+      "bench",
+      18);
   std::string topic = "ward/icu/monitor/telemetry";
   std::string payload(200, 'x');
   std::string body;
@@ -106,12 +112,15 @@ BENCHMARK(BM_MqttParse);
 
 void BM_Hl7Parse(benchmark::State& state) {
   const std::string msg =
-      "\x0bMSH|^~\\&|PUMP0021^0012AB0000000021^EUI-64|ICU|EHR|ICU|20261129101500||ORU^R01^ORU_R01|MSG0001|P|2.6\r"
+      "\x0bMSH|^~\\&|PUMP0021^0012AB0000000021^EUI-64|ICU|EHR|ICU|20261129101500||ORU^R01^ORU_R01|"
+      "MSG0001|P|2.6\r"
       "PID|||MRN-00417^^^DEMOHOSP^MR||Testpatient^Alice||19470312|F\rPV1||I|ICU^BED07^1\r"
       "OBR|1|MSG0001||69985^MDC_DEV_PUMP_INFUS_MDS^MDC|||20261129101500\r"
-      "OBX|1||70049^MDC_DEV_PUMP_INFUS_LVP_MDS^MDC|1.0.0.0|||||||X|||||||0012AB0000000021^^0012AB0000000021^EUI-64\r"
+      "OBX|1||70049^MDC_DEV_PUMP_INFUS_LVP_MDS^MDC|1.0.0.0|||||||X|||||||0012AB0000000021^^"
+      "0012AB0000000021^EUI-64\r"
       "OBX|2|NM|157784^MDC_FLOW_FLUID_PUMP^MDC|1.1.1.2|25|265266^MDC_DIM_MILLI_L_PER_HR^MDC|||||R\r"
-      "OBX|3|NM|157872^MDC_VOL_FLUID_TBI_REMAIN^MDC|1.1.1.3|210|263762^MDC_DIM_MILLI_L^MDC|||||R\r\x1c\r";
+      "OBX|3|NM|157872^MDC_VOL_FLUID_TBI_REMAIN^MDC|1.1.1.3|210|263762^MDC_DIM_MILLI_L^MDC|||||"
+      "R\r\x1c\r";
   run_parser(state, "hl7", msg, 1000);
 }
 BENCHMARK(BM_Hl7Parse);

@@ -31,7 +31,8 @@ int main(int argc, char** argv) {
   }
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   pcap_close(p);
-  std::printf("packets=%llu bytes=%llu seconds=%.3f checksum=%llu\n", static_cast<unsigned long long>(packets),
-              static_cast<unsigned long long>(bytes), s, static_cast<unsigned long long>(sum));
+  std::printf("packets=%llu bytes=%llu seconds=%.3f checksum=%llu\n",
+              static_cast<unsigned long long>(packets), static_cast<unsigned long long>(bytes), s,
+              static_cast<unsigned long long>(sum));
   return 0;
 }

@@ -17,7 +17,9 @@ class AnomalyLog final : public Subscriber {
   static constexpr std::uint64_t kAlwaysLogged = 100;
   explicit AnomalyLog(LogSink& sink) : sink_(sink) {}
   void on_event(const EventContext& ctx, const Event& e) override;
-  [[nodiscard]] const std::map<std::string, std::uint64_t, std::less<>>& counts() const { return counts_; }
+  [[nodiscard]] const std::map<std::string, std::uint64_t, std::less<>>& counts() const {
+    return counts_;
+  }
 
  private:
   LogSink& sink_;

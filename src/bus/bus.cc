@@ -6,16 +6,22 @@ namespace ward::bus {
 
 std::string_view transport_name(Transport t) noexcept {
   switch (t) {
-    case Transport::kTcp: return "tcp";
-    case Transport::kUdp: return "udp";
-    case Transport::kIcmp: return "icmp";
-    case Transport::kIcmp6: return "icmp";
-    case Transport::kNone: return "none";
+    case Transport::kTcp:
+      return "tcp";
+    case Transport::kUdp:
+      return "udp";
+    case Transport::kIcmp:
+      return "icmp";
+    case Transport::kIcmp6:
+      return "icmp";
+    case Transport::kNone:
+      return "none";
   }
   return "unknown";
 }
 
-void EventBus::anomaly(const EventContext& ctx, std::string_view id, std::string_view detail) const {
+void EventBus::anomaly(const EventContext& ctx, std::string_view id,
+                       std::string_view detail) const {
   AnomalyEvent e;
   e.id = id;
   e.detail = detail;

@@ -6,7 +6,6 @@
 // Exit codes: 0 success; 1 an input or output error during the run (everything before it was
 // processed and written); 2 a usage or configuration error; 3 alerts at or above --fail-on.
 #include <CLI/CLI.hpp>
-
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -37,8 +36,8 @@ void install_signal_handlers() {
   sigaction(SIGTERM, &sa, nullptr);
 }
 
-int run_monitor_command(const ward::engine::MonitorOptions& opts, const std::string& format, bool quiet,
-                        const std::string& fail_on) {
+int run_monitor_command(const ward::engine::MonitorOptions& opts, const std::string& format,
+                        bool quiet, const std::string& fail_on) {
   ward::detect::Severity threshold = ward::detect::Severity::kCritical;
   if (!fail_on.empty() && !ward::detect::parse_severity(fail_on, threshold)) {
     std::cerr << "ward monitor: --fail-on must be one of info, low, medium, high, critical\n";
@@ -98,8 +97,10 @@ int run_policy_check(const std::string& path, const std::string& format) {
     }
   }
   std::cout << path << ": ok (" << p->drugs.size() << " drugs, " << p->programmers.size()
-            << " authorised programmers, " << p->mqtt_command_topics.size() << " MQTT command topics)\n";
-  if (p->programmers.empty()) std::cout << "  note: no authorized_programmers: the programmer check is off\n";
+            << " authorised programmers, " << p->mqtt_command_topics.size()
+            << " MQTT command topics)\n";
+  if (p->programmers.empty())
+    std::cout << "  note: no authorized_programmers: the programmer check is off\n";
   if (p->drugs.empty()) std::cout << "  note: no drug_library: the dose-limit checks are off\n";
   return 0;
 }
@@ -117,21 +118,27 @@ int main(int argc, char** argv) {
   std::vector<std::string> sets;
   std::uint64_t seed = 0;
   auto* mon = app.add_subcommand("monitor", "Analyse a capture file or a live interface");
-  auto* read_opt = mon->add_option("-r,--read", mo.read_path, "pcap or pcapng file to read (- for stdin)");
-  auto* iface_opt = mon->add_option("-i,--interface", mo.interface, "network interface to capture on");
+  auto* read_opt =
+      mon->add_option("-r,--read", mo.read_path, "pcap or pcapng file to read (- for stdin)");
+  auto* iface_opt =
+      mon->add_option("-i,--interface", mo.interface, "network interface to capture on");
   read_opt->excludes(iface_opt);
   mon->add_option("-f,--filter", mo.bpf_filter, "BPF capture filter");
   mon->add_option("-p,--policy", mo.policy_path, "policy file (ward.yaml)");
   mon->add_option("-o,--out", mo.out_dir, "directory for the JSON Lines logs");
   mon->add_option("--db", mo.db_path, "SQLite database to write");
-  mon->add_option("--phi-key", mo.phi_key_path, "key file for hashing patient identifiers (created if missing)");
-  auto* seed_opt = mon->add_option("--seed", seed, "seed for connection uids (reproducible output)");
+  mon->add_option("--phi-key", mo.phi_key_path,
+                  "key file for hashing patient identifiers (created if missing)");
+  auto* seed_opt =
+      mon->add_option("--seed", seed, "seed for connection uids (reproducible output)");
   mon->add_option("--set", sets, "override a limit, e.g. --set flow.max_flows=200000");
   mon->add_option("--max-packets", mo.max_packets, "stop after this many packets");
-  mon->add_option("--payload-excerpt", mo.payload_excerpt_bytes, "bytes of payload kept in logs (default 128)");
+  mon->add_option("--payload-excerpt", mo.payload_excerpt_bytes,
+                  "bytes of payload kept in logs (default 128)");
   mon->add_option("--format", format, "text or json")->check(CLI::IsMember({"text", "json"}));
   mon->add_flag("-q,--quiet", quiet, "print nothing but errors");
-  mon->add_option("--fail-on", fail_on, "exit with 3 if an alert at or above this severity was raised");
+  mon->add_option("--fail-on", fail_on,
+                  "exit with 3 if an alert at or above this severity was raised");
 
   std::string policy_file;
   auto* pol = app.add_subcommand("policy", "Work with the policy file");

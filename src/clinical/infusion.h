@@ -35,11 +35,11 @@ struct InfusionProgram : bus::Event {
   std::optional<double> rate;           // RXG-15 / JSON "rate" or "dose_rate" or "dose"
   std::string_view rate_units;          // canonical form (see canonical_units), e.g. "mL/h"
   RateKind rate_kind = RateKind::kUnknown;
-  std::optional<double> vtbi_ml;        // RXG-5 (VTBI), converted to mL
-  std::string_view care_area;           // PV1-3.1 point of care / JSON "care_area"
-  std::string_view pump_id;             // OBX-18 of MDC_DEV_PUMP_INFUS_VMD / JSON "pump_id"
+  std::optional<double> vtbi_ml;            // RXG-5 (VTBI), converted to mL
+  std::string_view care_area;               // PV1-3.1 point of care / JSON "care_area"
+  std::string_view pump_id;                 // OBX-18 of MDC_DEV_PUMP_INFUS_VMD / JSON "pump_id"
   std::optional<double> patient_weight_kg;  // OBX MDC_ATTR_PT_WEIGHT
-  std::string_view topic;               // MQTT only: the topic the command came on
+  std::string_view topic;                   // MQTT only: the topic the command came on
 };
 
 // Maps the unit notations seen in PCD-03 and in JSON to one canonical spelling:

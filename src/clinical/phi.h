@@ -11,7 +11,8 @@
 namespace ward::clinical {
 
 struct PhiField {
-  std::string_view name;   // stable, static: "PID-5 patient name", "PID-3 patient id", "json.patient_name"
+  std::string_view
+      name;  // stable, static: "PID-5 patient name", "PID-3 patient id", "json.patient_name"
   std::string_view value;  // the cleartext value: never log it
 };
 

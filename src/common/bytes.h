@@ -17,10 +17,12 @@ using ByteView = std::span<const std::uint8_t>;
 // Views the same bytes as characters (for text protocols). No copy.
 inline std::string_view as_chars(ByteView b) noexcept {
   // The one sanctioned reinterpretation: uint8_t and char have the same size and alignment.
-  return {reinterpret_cast<const char*>(b.data()), b.size()};  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
+  return {reinterpret_cast<const char*>(b.data()),
+          b.size()};  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
 }
 inline ByteView as_bytes(std::string_view s) noexcept {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
+  return {reinterpret_cast<const std::uint8_t*>(s.data()),
+          s.size()};  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
 }
 
 // Reads integers and sub-views from a ByteView, never past its end. Every read returns
@@ -77,7 +79,8 @@ class ByteReader {
   std::optional<T> read_le() noexcept {
     if (remaining() < N) return std::nullopt;
     T v = 0;
-    for (std::size_t i = 0; i < N; ++i) v = static_cast<T>(v | (static_cast<T>(data_[pos_ + i]) << (8 * i)));
+    for (std::size_t i = 0; i < N; ++i)
+      v = static_cast<T>(v | (static_cast<T>(data_[pos_ + i]) << (8 * i)));
     pos_ += N;
     return v;
   }

@@ -1,6 +1,7 @@
 #include "common/json_writer.h"
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 namespace ward {
@@ -10,7 +11,8 @@ TEST(JsonWriter, NestedObjectsAndArraysAreValidJson) {
   std::string out;
   JsonWriter w(out);
   w.begin_object().kv("a", 1).kv("b", "x").key("c").begin_array().value(1).value(true).null();
-  w.begin_object().kv("d", 2.5).end_object().end_array().kv("e", std::uint64_t{18446744073709551615ULL});
+  w.begin_object().kv("d", 2.5).end_object().end_array().kv("e",
+                                                            std::uint64_t{18446744073709551615ULL});
   w.end_object();
   EXPECT_EQ(out, R"({"a":1,"b":"x","c":[1,true,null,{"d":2.5}],"e":18446744073709551615})");
   EXPECT_TRUE(nlohmann::json::accept(out));

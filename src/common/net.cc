@@ -18,10 +18,9 @@ IpAddr IpAddr::v4(ByteView four) noexcept {
 }
 
 IpAddr IpAddr::v4(std::uint32_t host_order) noexcept {
-  const std::array<std::uint8_t, 4> b{static_cast<std::uint8_t>(host_order >> 24),
-                                      static_cast<std::uint8_t>(host_order >> 16),
-                                      static_cast<std::uint8_t>(host_order >> 8),
-                                      static_cast<std::uint8_t>(host_order)};
+  const std::array<std::uint8_t, 4> b{
+      static_cast<std::uint8_t>(host_order >> 24), static_cast<std::uint8_t>(host_order >> 16),
+      static_cast<std::uint8_t>(host_order >> 8), static_cast<std::uint8_t>(host_order)};
   return v4(ByteView(b));
 }
 
@@ -37,9 +36,7 @@ bool IpAddr::is_v4() const noexcept {
   return bytes[10] == 0xff && bytes[11] == 0xff;
 }
 
-std::uint32_t IpAddr::v4_host_order() const noexcept {
-  return load_u32be(ByteView(bytes), 12);
-}
+std::uint32_t IpAddr::v4_host_order() const noexcept { return load_u32be(ByteView(bytes), 12); }
 
 std::string IpAddr::to_string() const {
   char buf[INET6_ADDRSTRLEN] = {};
@@ -116,7 +113,8 @@ bool Cidr::contains(const IpAddr& a) const noexcept {
 
 std::string format_ts(TimeNs ts) {
   const bool neg = ts < 0;
-  const std::uint64_t abs_ns = neg ? static_cast<std::uint64_t>(-ts) : static_cast<std::uint64_t>(ts);
+  const std::uint64_t abs_ns =
+      neg ? static_cast<std::uint64_t>(-ts) : static_cast<std::uint64_t>(ts);
   const std::uint64_t us = abs_ns / 1000;
   char buf[40];
   char* p = buf;

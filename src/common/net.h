@@ -20,8 +20,8 @@ inline constexpr TimeNs kNsPerMs = 1'000'000;
 struct IpAddr {
   std::array<std::uint8_t, 16> bytes{};
 
-  static IpAddr v4(ByteView four) noexcept;      // REQUIRES: four.size() == 4
-  static IpAddr v6(ByteView sixteen) noexcept;   // REQUIRES: sixteen.size() == 16
+  static IpAddr v4(ByteView four) noexcept;     // REQUIRES: four.size() == 4
+  static IpAddr v6(ByteView sixteen) noexcept;  // REQUIRES: sixteen.size() == 16
   static IpAddr v4(std::uint32_t host_order) noexcept;
   [[nodiscard]] bool is_v4() const noexcept;
   [[nodiscard]] std::uint32_t v4_host_order() const noexcept;  // REQUIRES: is_v4()

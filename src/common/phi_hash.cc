@@ -1,8 +1,5 @@
 #include "common/phi_hash.h"
 
-#include "common/bytes.h"
-#include "common/check.h"
-
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -14,6 +11,9 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+
+#include "common/bytes.h"
+#include "common/check.h"
 
 namespace ward {
 
@@ -85,9 +85,12 @@ std::string PhiHasher::hash(std::string_view value) const {
   unsigned int inner_len = 0;
   unsigned int len = 0;
   EVP_MD_CTX* c = state_->scratch;
-  const bool ok = EVP_MD_CTX_copy_ex(c, state_->inner) == 1 && EVP_DigestUpdate(c, value.data(), value.size()) == 1 &&
-                  EVP_DigestFinal_ex(c, inner.data(), &inner_len) == 1 && EVP_MD_CTX_copy_ex(c, state_->outer) == 1 &&
-                  EVP_DigestUpdate(c, inner.data(), inner_len) == 1 && EVP_DigestFinal_ex(c, mac.data(), &len) == 1;
+  const bool ok = EVP_MD_CTX_copy_ex(c, state_->inner) == 1 &&
+                  EVP_DigestUpdate(c, value.data(), value.size()) == 1 &&
+                  EVP_DigestFinal_ex(c, inner.data(), &inner_len) == 1 &&
+                  EVP_MD_CTX_copy_ex(c, state_->outer) == 1 &&
+                  EVP_DigestUpdate(c, inner.data(), inner_len) == 1 &&
+                  EVP_DigestFinal_ex(c, mac.data(), &len) == 1;
   WARD_CHECK(ok);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out = "hmac:";
@@ -118,12 +121,15 @@ std::size_t skip_json_string(std::string_view text, std::size_t i) {
 
 }  // namespace
 
-std::string redact_json_fields(std::string_view text, const std::vector<std::string>& keys, const PhiHasher& hasher) {
+std::string redact_json_fields(std::string_view text, const std::vector<std::string>& keys,
+                               const PhiHasher& hasher) {
   // Fast path: most payloads name no sensitive member at all.
   bool any = false;
   for (const std::string& k : keys) {
-    for (std::size_t at = text.find(k); at != std::string_view::npos && !any; at = text.find(k, at + 1))
-      any = at > 0 && text[at - 1] == '"' && at + k.size() < text.size() && text[at + k.size()] == '"';
+    for (std::size_t at = text.find(k); at != std::string_view::npos && !any;
+         at = text.find(k, at + 1))
+      any = at > 0 && text[at - 1] == '"' && at + k.size() < text.size() &&
+            text[at + k.size()] == '"';
     if (any) break;
   }
   if (!any) return std::string(text);
@@ -147,11 +153,15 @@ std::string redact_json_fields(std::string_view text, const std::vector<std::str
     for (const std::string& k : keys) sensitive = sensitive || k == name;
     // A member name is followed by ':'; only then is the next token its value.
     std::size_t j = i;
-    while (j < text.size() && (text[j] == ' ' || text[j] == '\t' || text[j] == '\n' || text[j] == '\r')) ++j;
+    while (j < text.size() &&
+           (text[j] == ' ' || text[j] == '\t' || text[j] == '\n' || text[j] == '\r'))
+      ++j;
     if (!sensitive || j >= text.size() || text[j] != ':') continue;
     out.append(text.substr(i, j + 1 - i));
     i = j + 1;
-    while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')) out.push_back(text[i++]);
+    while (i < text.size() &&
+           (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r'))
+      out.push_back(text[i++]);
     if (i >= text.size()) break;
     if (text[i] == '"') {
       const std::size_t vend = skip_json_string(text, i);
@@ -198,7 +208,8 @@ Result<std::string> load_or_create_phi_key(const std::string& path) {
   if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1)
     return unexpected(internal_error("cannot draw random bytes for the PHI key"));
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
-  if (fd < 0) return unexpected(io_error(path + ": cannot create PHI key: " + std::strerror(errno)));
+  if (fd < 0)
+    return unexpected(io_error(path + ": cannot create PHI key: " + std::strerror(errno)));
   const auto written = ::write(fd, raw.data(), raw.size());
   ::close(fd);
   if (written != static_cast<ssize_t>(raw.size()))

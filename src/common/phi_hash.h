@@ -32,7 +32,8 @@ class PhiHasher {
 // member named in `keys` by its keyed hash: {"patient_name":"DOE^JANE"} becomes
 // {"patient_name":"hmac:..."}. Non-string values of those members become "[redacted]"; a value
 // cut off by the end of the text is dropped. Text that is not JSON passes through unchanged.
-std::string redact_json_fields(std::string_view text, const std::vector<std::string>& keys, const PhiHasher& hasher);
+std::string redact_json_fields(std::string_view text, const std::vector<std::string>& keys,
+                               const PhiHasher& hasher);
 
 // Reads the key at `path`, or creates it with 32 random bytes (mode 0600) if it is missing.
 Result<std::string> load_or_create_phi_key(const std::string& path);

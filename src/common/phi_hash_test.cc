@@ -21,7 +21,8 @@ TEST(PhiHasher, SameValueSameKeyGivesTheSameHashAndHidesTheValue) {
 
 TEST(PhiHasher, IsHmacSha256AsOpenSslComputesIt) {
   // RFC 4231 test case 2 (key "Jefe") and a key longer than the block.
-  EXPECT_EQ(PhiHasher("Jefe").hash("what do ya want for nothing?"), "hmac:5bdcc146bf60754e6a042426");
+  EXPECT_EQ(PhiHasher("Jefe").hash("what do ya want for nothing?"),
+            "hmac:5bdcc146bf60754e6a042426");
   const std::string long_key(131, '\xaa');
   EXPECT_EQ(PhiHasher(long_key).hash("Test Using Larger Than Block-Size Key - Hash Key First"),
             "hmac:60e431591ee0b67f0d8a26aa");
@@ -45,31 +46,38 @@ TEST(PhiHasher, CachedAndUncachedValuesHashAlike) {
 }
 
 TEST(PhiHasher, ADifferentKeyGivesADifferentHash) {
-  EXPECT_NE(PhiHasher("key-one-key-one-").hash("12345"), PhiHasher("key-two-key-two-").hash("12345"));
+  EXPECT_NE(PhiHasher("key-one-key-one-").hash("12345"),
+            PhiHasher("key-two-key-two-").hash("12345"));
 }
 
 TEST(RedactJsonFields, ReplacesSensitiveValuesByHashesAndKeepsTheRest) {
   PhiHasher h("0123456789abcdef0123456789abcdef");
   const std::vector<std::string> keys{"patient_name", "mrn", "dob"};
-  const std::string in = R"({"device":"cogmon-31","patient_name":"DOE^JANE", "mrn" : "MRN-1","steps":12,"dob":19470312})";
+  const std::string in =
+      R"({"device":"cogmon-31","patient_name":"DOE^JANE", "mrn" : "MRN-1","steps":12,"dob":19470312})";
   const std::string out = redact_json_fields(in, keys, h);
-  EXPECT_EQ(out, R"({"device":"cogmon-31","patient_name":")" + h.hash("DOE^JANE") + R"(", "mrn" : ")" + h.hash("MRN-1") +
-                     R"(","steps":12,"dob":"[redacted]"})");
+  EXPECT_EQ(out, R"({"device":"cogmon-31","patient_name":")" + h.hash("DOE^JANE") +
+                     R"(", "mrn" : ")" + h.hash("MRN-1") + R"(","steps":12,"dob":"[redacted]"})");
   EXPECT_EQ(out.find("DOE"), std::string::npos);
 }
 
 TEST(RedactJsonFields, ACutOffValueIsDroppedAndOtherTextPassesThrough) {
   PhiHasher h("0123456789abcdef0123456789abcdef");
-  EXPECT_EQ(redact_json_fields(R"({"a":1,"patient_name":"DOE^JA)", {"patient_name"}, h), R"({"a":1,"patient_name":)");
+  EXPECT_EQ(redact_json_fields(R"({"a":1,"patient_name":"DOE^JA)", {"patient_name"}, h),
+            R"({"a":1,"patient_name":)");
   EXPECT_EQ(redact_json_fields("not json at all", {"patient_name"}, h), "not json at all");
-  EXPECT_EQ(redact_json_fields(R"({"note":"patient_name"})", {"patient_name"}, h), R"({"note":"patient_name"})");
-  EXPECT_EQ(redact_json_fields(R"({"patient_name":{"given":"JANE","family":"DOE"},"x":1})", {"patient_name"}, h),
+  EXPECT_EQ(redact_json_fields(R"({"note":"patient_name"})", {"patient_name"}, h),
+            R"({"note":"patient_name"})");
+  EXPECT_EQ(redact_json_fields(R"({"patient_name":{"given":"JANE","family":"DOE"},"x":1})",
+                               {"patient_name"}, h),
             R"({"patient_name":"[redacted]","x":1})");
-  EXPECT_EQ(redact_json_fields(R"({"mrn":"a\"b"})", {"mrn"}, h), R"({"mrn":")" + h.hash(R"(a\"b)") + R"("})");
+  EXPECT_EQ(redact_json_fields(R"({"mrn":"a\"b"})", {"mrn"}, h),
+            R"({"mrn":")" + h.hash(R"(a\"b)") + R"("})");
 }
 
 TEST(PhiKey, IsCreatedOnceWithOwnerOnlyPermissionsAndThenReused) {
-  const auto dir = std::filesystem::temp_directory_path() / ("ward-phi-key-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("ward-phi-key-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string path = (dir / "phi.key").string();
   auto k1 = load_or_create_phi_key(path);

@@ -42,7 +42,9 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
-inline Status invalid_argument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+inline Status invalid_argument(std::string m) {
+  return {StatusCode::kInvalidArgument, std::move(m)};
+}
 inline Status io_error(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
 inline Status corrupt(std::string m) { return {StatusCode::kCorrupt, std::move(m)}; }
 inline Status not_found(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
@@ -62,10 +64,14 @@ Unexpected<std::decay_t<E>> unexpected(E&& e) {
 template <typename T, typename E = Status>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT(google-explicit-constructor): mirrors std::expected
-  Result(Unexpected<E> e) : v_(std::in_place_index<1>, std::move(e.error)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value)
+      : v_(std::in_place_index<0>, std::move(value)) {
+  }  // NOLINT(google-explicit-constructor): mirrors std::expected
+  Result(Unexpected<E> e)
+      : v_(std::in_place_index<1>, std::move(e.error)) {}  // NOLINT(google-explicit-constructor)
   template <typename E2, typename = std::enable_if_t<std::is_convertible_v<E2, E>>>
-  Result(Unexpected<E2> e) : v_(std::in_place_index<1>, E(std::move(e.error))) {}  // NOLINT(google-explicit-constructor)
+  Result(Unexpected<E2> e)
+      : v_(std::in_place_index<1>, E(std::move(e.error))) {}  // NOLINT(google-explicit-constructor)
 
   [[nodiscard]] bool ok() const noexcept { return v_.index() == 0; }
   explicit operator bool() const noexcept { return ok(); }

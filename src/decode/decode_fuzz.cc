@@ -23,8 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto copy = std::make_unique<std::uint8_t[]>(frame.size() + 1);
     std::copy(frame.begin(), frame.end(), copy.get());
     ts += kNsPerSec;
-    if (d.decode(link, ts, static_cast<std::uint32_t>(frame.size()), ByteView(copy.get(), frame.size()), p) ==
-        decode::DecodeResult::kOk) {
+    if (d.decode(link, ts, static_cast<std::uint32_t>(frame.size()),
+                 ByteView(copy.get(), frame.size()), p) == decode::DecodeResult::kOk) {
       // Read every byte of the payload view so ASan checks it.
       unsigned sum = 0;
       for (std::uint8_t b : p.payload) sum += b;

@@ -32,27 +32,45 @@ constexpr std::uint8_t kProtoIcmp6 = 58;
 std::uint16_t icmp_counterpart(bool v6, std::uint8_t type, std::uint8_t code) {
   if (!v6) {
     switch (type) {
-      case 8: return 0;    // echo request -> reply
-      case 0: return 8;
-      case 13: return 14;  // timestamp
-      case 14: return 13;
-      case 15: return 16;  // information
-      case 16: return 15;
-      case 17: return 18;  // address mask
-      case 18: return 17;
-      case 10: return 9;   // router solicitation -> advertisement
-      case 9: return 10;
-      default: return code;
+      case 8:
+        return 0;  // echo request -> reply
+      case 0:
+        return 8;
+      case 13:
+        return 14;  // timestamp
+      case 14:
+        return 13;
+      case 15:
+        return 16;  // information
+      case 16:
+        return 15;
+      case 17:
+        return 18;  // address mask
+      case 18:
+        return 17;
+      case 10:
+        return 9;  // router solicitation -> advertisement
+      case 9:
+        return 10;
+      default:
+        return code;
     }
   }
   switch (type) {
-    case 128: return 129;  // echo request -> reply
-    case 129: return 128;
-    case 133: return 134;  // router solicitation -> advertisement
-    case 134: return 133;
-    case 135: return 136;  // neighbour solicitation -> advertisement
-    case 136: return 135;
-    default: return code;
+    case 128:
+      return 129;  // echo request -> reply
+    case 129:
+      return 128;
+    case 133:
+      return 134;  // router solicitation -> advertisement
+    case 134:
+      return 133;
+    case 135:
+      return 136;  // neighbour solicitation -> advertisement
+    case 136:
+      return 135;
+    default:
+      return code;
   }
 }
 
@@ -162,9 +180,12 @@ DecodeResult Decoder::decode(int link_type, TimeNs ts, std::uint32_t wire_len, B
 
 DecodeResult Decoder::decode_ethertype(std::uint16_t type, ByteView data, Packet& out) {
   switch (type) {
-    case kEtherIpv4: return decode_ipv4(data, out);
-    case kEtherIpv6: return decode_ipv6(data, out);
-    case kEtherArp: return decode_arp(data, out);
+    case kEtherIpv4:
+      return decode_ipv4(data, out);
+    case kEtherIpv6:
+      return decode_ipv6(data, out);
+    case kEtherArp:
+      return decode_arp(data, out);
     default:
       ++stats_.unsupported;
       return DecodeResult::kUnsupported;
@@ -262,10 +283,10 @@ DecodeResult Decoder::decode_ipv6(ByteView data, Packet& out) {
   std::uint8_t nh = *next;
   for (int i = 0; i < 16; ++i) {
     switch (nh) {
-      case 0:     // hop-by-hop options
-      case 43:    // routing
-      case 60:    // destination options
-      case 135: { // mobility
+      case 0:      // hop-by-hop options
+      case 43:     // routing
+      case 60:     // destination options
+      case 135: {  // mobility
         auto n = body.u8();
         auto len8 = body.u8();
         if (!len8 || !body.skip(static_cast<std::size_t>(*len8) * 8 + 6))
@@ -320,7 +341,8 @@ DecodeResult Decoder::decode_l4(std::uint8_t proto, ByteView data, Packet& out) 
       auto flags = r.u8();
       auto win = r.u16be();
       const std::size_t header_len = static_cast<std::size_t>(*off >> 4) * 4;
-      if (header_len < 20 || header_len > data.size()) return malformed("decode.tcp_bad_offset", out);
+      if (header_len < 20 || header_len > data.size())
+        return malformed("decode.tcp_bad_offset", out);
       out.proto = bus::Transport::kTcp;
       out.src_port = *sport;
       out.dst_port = *dport;
@@ -432,13 +454,15 @@ DecodeResult Decoder::add_fragment(const FragKey& key, std::uint32_t offset, boo
   if (contiguous < d.total_len) return DecodeResult::kHeld;
 
   reassembly_buf_.clear();
-  for (const Fragment& f : d.parts) reassembly_buf_.insert(reassembly_buf_.end(), f.bytes.begin(), f.bytes.end());
+  for (const Fragment& f : d.parts)
+    reassembly_buf_.insert(reassembly_buf_.end(), f.bytes.begin(), f.bytes.end());
   reassembly_buf_.resize(d.total_len);
   const std::uint8_t proto = key.proto;
   drop_datagram(it);
   ++stats_.reassembled;
   out.reassembled = true;
-  out.ip_bytes = static_cast<std::uint32_t>(reassembly_buf_.size()) + (out.l3 == L3::kIpv6 ? 40 : 20);
+  out.ip_bytes =
+      static_cast<std::uint32_t>(reassembly_buf_.size()) + (out.l3 == L3::kIpv6 ? 40 : 20);
   return decode_l4(proto, ByteView(reassembly_buf_), out);
 }
 

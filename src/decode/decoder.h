@@ -20,9 +20,10 @@
 namespace ward::decode {
 
 struct Limits {
-  std::uint64_t max_fragment_bytes = 8 * 1024 * 1024;  // "decode.max_fragment_bytes": all pending fragments
-  std::uint32_t max_fragment_datagrams = 4096;         // "decode.max_fragment_datagrams"
-  TimeNs fragment_timeout = 30 * kNsPerSec;             // "decode.fragment_timeout_s"
+  std::uint64_t max_fragment_bytes =
+      8 * 1024 * 1024;  // "decode.max_fragment_bytes": all pending fragments
+  std::uint32_t max_fragment_datagrams = 4096;  // "decode.max_fragment_datagrams"
+  TimeNs fragment_timeout = 30 * kNsPerSec;     // "decode.fragment_timeout_s"
 };
 
 enum class DecodeResult : std::uint8_t {
@@ -48,7 +49,8 @@ class Decoder {
 
   Decoder(Limits limits, AnomalyFn on_anomaly);
 
-  DecodeResult decode(int link_type, TimeNs ts, std::uint32_t wire_len, ByteView frame, Packet& out);
+  DecodeResult decode(int link_type, TimeNs ts, std::uint32_t wire_len, ByteView frame,
+                      Packet& out);
   [[nodiscard]] const DecodeStats& stats() const noexcept { return stats_; }
   [[nodiscard]] std::uint64_t fragment_bytes_held() const noexcept { return frag_bytes_; }
 

@@ -21,7 +21,8 @@ constexpr int kNull = 0;
 
 struct Harness {
   std::vector<std::string> anomalies;
-  Decoder decoder{Limits{}, [this](std::string_view id, const Packet&) { anomalies.emplace_back(id); }};
+  Decoder decoder{Limits{},
+                  [this](std::string_view id, const Packet&) { anomalies.emplace_back(id); }};
   Packet p;
   Bytes frame;  // kept: the packet's views point into it
   DecodeResult run(int link, Bytes f, TimeNs ts = 1'000 * kNsPerSec) {
@@ -37,8 +38,9 @@ Bytes tcp_ipv4_frame(std::vector<std::uint16_t> vlans = {}) {
   t.seq = 7;
   t.ack = 9;
   t.payload = testing::bytes_of("\x0bMSH|");
-  return testing::ethernet(testing::ipv4(ip("10.0.0.1"), ip("10.0.0.2"), 6, testing::tcp_segment(t)), 0x0800,
-                           std::move(vlans));
+  return testing::ethernet(
+      testing::ipv4(ip("10.0.0.1"), ip("10.0.0.2"), 6, testing::tcp_segment(t)), 0x0800,
+      std::move(vlans));
 }
 
 TEST(Decoder, EthernetIpv4TcpFieldsAndPayload) {
@@ -72,7 +74,8 @@ TEST(Decoder, VlanAndQinqTagsAreRecordedOuterFirst) {
 }
 
 TEST(Decoder, LinuxCookedV1AndV2CarryTheSourceMac) {
-  const Bytes ip4 = testing::ipv4(ip("10.0.0.1"), ip("10.0.0.2"), 17, testing::udp_datagram(5353, 5353, {1, 2}));
+  const Bytes ip4 =
+      testing::ipv4(ip("10.0.0.1"), ip("10.0.0.2"), 17, testing::udp_datagram(5353, 5353, {1, 2}));
   Bytes sll{0, 0, 0, 1, 0, 6, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff, 0, 0, 0x08, 0x00};
   sll.insert(sll.end(), ip4.begin(), ip4.end());
   Harness h;
@@ -88,14 +91,16 @@ TEST(Decoder, LinuxCookedV1AndV2CarryTheSourceMac) {
 }
 
 TEST(Decoder, RawIpAndBsdLoopbackLinkTypes) {
-  const Bytes ip6 = testing::ipv6(ip("fe80::1"), ip("fe80::2"), 17, testing::udp_datagram(546, 547, {9}));
+  const Bytes ip6 =
+      testing::ipv6(ip("fe80::1"), ip("fe80::2"), 17, testing::udp_datagram(546, 547, {9}));
   Harness h;
   ASSERT_EQ(h.run(kRaw, ip6), DecodeResult::kOk);
   EXPECT_EQ(h.p.l3, L3::kIpv6);
   EXPECT_EQ(h.p.src.to_string(), "fe80::1");
   EXPECT_EQ(h.p.dst_port, 547);
   Bytes null{2, 0, 0, 0};  // AF_INET, host byte order (little endian capture)
-  const Bytes ip4 = testing::ipv4(ip("127.0.0.1"), ip("127.0.0.1"), 17, testing::udp_datagram(1, 2, {}));
+  const Bytes ip4 =
+      testing::ipv4(ip("127.0.0.1"), ip("127.0.0.1"), 17, testing::udp_datagram(1, 2, {}));
   null.insert(null.end(), ip4.begin(), ip4.end());
   ASSERT_EQ(h.run(kNull, null), DecodeResult::kOk);
   EXPECT_EQ(h.p.src.to_string(), "127.0.0.1");
@@ -104,8 +109,8 @@ TEST(Decoder, RawIpAndBsdLoopbackLinkTypes) {
 TEST(Decoder, Ipv4OptionsAreSkipped) {
   Harness h;
   const Bytes opts{0x94, 0x04, 0x00, 0x00};  // Router Alert
-  const Bytes frame = testing::ethernet(
-      testing::ipv4(ip("10.0.0.1"), ip("224.0.0.22"), 17, testing::udp_datagram(1, 2, {7}), 1, 0, opts));
+  const Bytes frame = testing::ethernet(testing::ipv4(
+      ip("10.0.0.1"), ip("224.0.0.22"), 17, testing::udp_datagram(1, 2, {7}), 1, 0, opts));
   ASSERT_EQ(h.run(kEther, frame), DecodeResult::kOk);
   EXPECT_EQ(h.p.dst_port, 2);
   EXPECT_EQ(h.p.payload.size(), 1u);
@@ -113,7 +118,8 @@ TEST(Decoder, Ipv4OptionsAreSkipped) {
 
 TEST(Decoder, EthernetPaddingIsNotPayload) {
   Harness h;
-  Bytes frame = testing::ethernet(testing::ipv4(ip("10.0.0.1"), ip("10.0.0.2"), 17, testing::udp_datagram(1, 2, {})));
+  Bytes frame = testing::ethernet(
+      testing::ipv4(ip("10.0.0.1"), ip("10.0.0.2"), 17, testing::udp_datagram(1, 2, {})));
   frame.resize(60, 0);  // minimum Ethernet frame size
   ASSERT_EQ(h.run(kEther, frame), DecodeResult::kOk);
   EXPECT_TRUE(h.p.payload.empty());
@@ -127,8 +133,10 @@ TEST(Decoder, Ipv6ExtensionHeadersAreWalked) {
   Bytes chain{60, 0, 0, 0, 0, 0, 0, 0, /*dest opts*/ 6, 0, 0, 0, 0, 0, 0, 0};
   chain.insert(chain.end(), tcp.begin(), tcp.end());
   Harness h;
-  ASSERT_EQ(h.run(kEther, testing::ethernet(testing::ipv6(ip("2001:db8::1"), ip("2001:db8::2"), 0, chain), 0x86dd)),
-            DecodeResult::kOk);
+  ASSERT_EQ(
+      h.run(kEther, testing::ethernet(testing::ipv6(ip("2001:db8::1"), ip("2001:db8::2"), 0, chain),
+                                      0x86dd)),
+      DecodeResult::kOk);
   EXPECT_EQ(h.p.proto, bus::Transport::kTcp);
   EXPECT_EQ(as_chars(h.p.payload), "hi");
 }
@@ -139,9 +147,11 @@ TEST(Decoder, Ipv4FragmentsAreReassembledInAnyOrder) {
   const Bytes second(udp.begin() + 24, udp.end());
   Harness h;
   // Second fragment first (offset 24 = 3 units, MF=0), then the first (MF=1).
-  ASSERT_EQ(h.run(kEther, testing::ethernet(testing::ipv4(ip("10.0.0.1"), ip("10.0.0.2"), 17, second, 77, 3))),
+  ASSERT_EQ(h.run(kEther, testing::ethernet(
+                              testing::ipv4(ip("10.0.0.1"), ip("10.0.0.2"), 17, second, 77, 3))),
             DecodeResult::kHeld);
-  ASSERT_EQ(h.run(kEther, testing::ethernet(testing::ipv4(ip("10.0.0.1"), ip("10.0.0.2"), 17, first, 77, 0x2000))),
+  ASSERT_EQ(h.run(kEther, testing::ethernet(testing::ipv4(ip("10.0.0.1"), ip("10.0.0.2"), 17, first,
+                                                          77, 0x2000))),
             DecodeResult::kOk);
   EXPECT_TRUE(h.p.reassembled);
   EXPECT_EQ(h.p.dst_port, 2000);
@@ -157,10 +167,12 @@ TEST(Decoder, OverlappingFragmentsKeepTheFirstBytesAndAreReported) {
   const Bytes f1(udp.begin(), udp.begin() + 24);
   Bytes f2(udp.begin() + 16, udp.end());  // overlaps 16..24
   std::fill(f2.begin(), f2.begin() + 8, 'Z');
-  ASSERT_EQ(h.run(kEther, testing::ethernet(testing::ipv4(ip("10.0.0.1"), ip("10.0.0.2"), 17, f1, 5, 0x2000))),
+  ASSERT_EQ(h.run(kEther, testing::ethernet(
+                              testing::ipv4(ip("10.0.0.1"), ip("10.0.0.2"), 17, f1, 5, 0x2000))),
             DecodeResult::kHeld);
-  ASSERT_EQ(h.run(kEther, testing::ethernet(testing::ipv4(ip("10.0.0.1"), ip("10.0.0.2"), 17, f2, 5, 2))),
-            DecodeResult::kOk);
+  ASSERT_EQ(
+      h.run(kEther, testing::ethernet(testing::ipv4(ip("10.0.0.1"), ip("10.0.0.2"), 17, f2, 5, 2))),
+      DecodeResult::kOk);
   EXPECT_EQ(as_chars(h.p.payload), std::string(32, 'a'));
   EXPECT_EQ(h.anomalies, std::vector<std::string>{"decode.ip_fragment_overlap"});
 }
@@ -168,9 +180,11 @@ TEST(Decoder, OverlappingFragmentsKeepTheFirstBytesAndAreReported) {
 TEST(Decoder, FragmentsThatNeverCompleteTimeOutAndFreeTheirMemory) {
   Harness h;
   const Bytes piece(16, 'q');
-  ASSERT_EQ(h.run(kEther, testing::ethernet(testing::ipv4(ip("10.0.0.1"), ip("10.0.0.2"), 17, piece, 9, 0x2000)),
-                  1 * kNsPerSec),
-            DecodeResult::kHeld);
+  ASSERT_EQ(
+      h.run(kEther,
+            testing::ethernet(testing::ipv4(ip("10.0.0.1"), ip("10.0.0.2"), 17, piece, 9, 0x2000)),
+            1 * kNsPerSec),
+      DecodeResult::kHeld);
   EXPECT_EQ(h.decoder.fragment_bytes_held(), 16u);
   (void)h.run(kEther, tcp_ipv4_frame(), 100 * kNsPerSec);
   EXPECT_EQ(h.decoder.fragment_bytes_held(), 0u);
@@ -179,10 +193,12 @@ TEST(Decoder, FragmentsThatNeverCompleteTimeOutAndFreeTheirMemory) {
 
 TEST(Decoder, FragmentMemoryIsBounded) {
   std::vector<std::string> anomalies;
-  Decoder d(Limits{.max_fragment_bytes = 100}, [&](std::string_view id, const Packet&) { anomalies.emplace_back(id); });
+  Decoder d(Limits{.max_fragment_bytes = 100},
+            [&](std::string_view id, const Packet&) { anomalies.emplace_back(id); });
   Packet p;
   for (std::uint16_t id = 0; id < 10; ++id) {
-    const Bytes f = testing::ethernet(testing::ipv4(ip("10.0.0.1"), ip("10.0.0.2"), 17, Bytes(40, 'x'), id, 0x2000));
+    const Bytes f = testing::ethernet(
+        testing::ipv4(ip("10.0.0.1"), ip("10.0.0.2"), 17, Bytes(40, 'x'), id, 0x2000));
     (void)d.decode(kEther, kNsPerSec, static_cast<std::uint32_t>(f.size()), ByteView(f), p);
   }
   EXPECT_LE(d.fragment_bytes_held(), 100u);
@@ -194,7 +210,8 @@ TEST(Decoder, FragmentMemoryIsBounded) {
 TEST(Decoder, ArpRequestFields) {
   Harness h;
   const Bytes frame = testing::ethernet(
-      testing::arp(1, "02:00:00:00:00:0a", ip("10.0.0.10"), "00:00:00:00:00:00", ip("10.0.0.1")), 0x0806);
+      testing::arp(1, "02:00:00:00:00:0a", ip("10.0.0.10"), "00:00:00:00:00:00", ip("10.0.0.1")),
+      0x0806);
   ASSERT_EQ(h.run(kEther, frame), DecodeResult::kOk);
   EXPECT_EQ(h.p.l3, L3::kArp);
   EXPECT_EQ(h.p.arp_op, 1);
@@ -205,11 +222,13 @@ TEST(Decoder, ArpRequestFields) {
 
 TEST(Decoder, IcmpEchoRequestAndReplyShareAPortPair) {
   Harness h;
-  ASSERT_EQ(h.run(kEther, testing::ethernet(testing::ipv4(ip("10.0.0.1"), ip("10.0.0.2"), 1, testing::icmp_message(8, 0, {})))),
+  ASSERT_EQ(h.run(kEther, testing::ethernet(testing::ipv4(ip("10.0.0.1"), ip("10.0.0.2"), 1,
+                                                          testing::icmp_message(8, 0, {})))),
             DecodeResult::kOk);
   EXPECT_EQ(h.p.src_port, 8);
   EXPECT_EQ(h.p.dst_port, 0);
-  ASSERT_EQ(h.run(kEther, testing::ethernet(testing::ipv4(ip("10.0.0.2"), ip("10.0.0.1"), 1, testing::icmp_message(0, 0, {})))),
+  ASSERT_EQ(h.run(kEther, testing::ethernet(testing::ipv4(ip("10.0.0.2"), ip("10.0.0.1"), 1,
+                                                          testing::icmp_message(0, 0, {})))),
             DecodeResult::kOk);
   EXPECT_EQ(h.p.src_port, 0);
   EXPECT_EQ(h.p.dst_port, 8);
@@ -225,7 +244,8 @@ TEST(Decoder, MalformedHeadersAreReportedNotRead) {
   };
   Bytes bad_ihl = testing::ipv4(ip("10.0.0.1"), ip("10.0.0.2"), 6, {});
   bad_ihl[0] = 0x44;  // IHL 4 < 5
-  Bytes bad_total = testing::ipv4(ip("10.0.0.1"), ip("10.0.0.2"), 17, testing::udp_datagram(1, 2, {}));
+  Bytes bad_total =
+      testing::ipv4(ip("10.0.0.1"), ip("10.0.0.2"), 17, testing::udp_datagram(1, 2, {}));
   bad_total[2] = 0;
   bad_total[3] = 10;  // total length below the header length
   testing::TcpSpec t;
@@ -235,21 +255,26 @@ TEST(Decoder, MalformedHeadersAreReportedNotRead) {
   udp_len[5] = 3;  // UDP length 3 < 8
   const std::vector<Case> cases = {
       {"ethernet", kEther, Bytes(10, 0), "decode.ethernet_truncated"},
-      {"vlan", kEther, Bytes{0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2, 0x81, 0x00, 0x00}, "decode.vlan_truncated"},
+      {"vlan", kEther, Bytes{0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2, 0x81, 0x00, 0x00},
+       "decode.vlan_truncated"},
       {"ipv4 short", kEther, testing::ethernet(Bytes(12, 0x45)), "decode.ipv4_truncated"},
       {"ipv4 ihl", kEther, testing::ethernet(bad_ihl), "decode.ipv4_bad_header_length"},
       {"ipv4 total", kEther, testing::ethernet(bad_total), "decode.ipv4_bad_total_length"},
-      {"tcp short", kEther, testing::ethernet(testing::ipv4(ip("10.0.0.1"), ip("10.0.0.2"), 6, Bytes(10, 0))),
+      {"tcp short", kEther,
+       testing::ethernet(testing::ipv4(ip("10.0.0.1"), ip("10.0.0.2"), 6, Bytes(10, 0))),
        "decode.tcp_truncated"},
-      {"tcp offset", kEther, testing::ethernet(testing::ipv4(ip("10.0.0.1"), ip("10.0.0.2"), 6, bad_off)),
+      {"tcp offset", kEther,
+       testing::ethernet(testing::ipv4(ip("10.0.0.1"), ip("10.0.0.2"), 6, bad_off)),
        "decode.tcp_bad_offset"},
-      {"udp length", kEther, testing::ethernet(testing::ipv4(ip("10.0.0.1"), ip("10.0.0.2"), 17, udp_len)),
+      {"udp length", kEther,
+       testing::ethernet(testing::ipv4(ip("10.0.0.1"), ip("10.0.0.2"), 17, udp_len)),
        "decode.udp_bad_length"},
       {"ipv6 short", kEther, testing::ethernet(Bytes(20, 0x60), 0x86dd), "decode.ipv6_truncated"},
       {"ipv6 ext", kEther,
        testing::ethernet(testing::ipv6(ip("::1"), ip("::2"), 0, Bytes{6, 5, 0, 0}), 0x86dd),
        "decode.ipv6_ext_truncated"},
-      {"arp", kEther, testing::ethernet(Bytes{0, 1, 8, 0, 6, 4, 0, 1, 1, 2}, 0x0806), "decode.arp_truncated"},
+      {"arp", kEther, testing::ethernet(Bytes{0, 1, 8, 0, 6, 4, 0, 1, 1, 2}, 0x0806),
+       "decode.arp_truncated"},
       {"raw version", kRaw, Bytes{0x50, 0, 0, 0}, "decode.ip_bad_version"},
       {"sll", kSll, Bytes(10, 0), "decode.sll_truncated"},
       {"sll2", kSll2, Bytes(12, 0), "decode.sll2_truncated"},
@@ -264,7 +289,8 @@ TEST(Decoder, MalformedHeadersAreReportedNotRead) {
 TEST(Decoder, UnknownLinkAndEthertypesAreCountedNotMalformed) {
   Harness h;
   EXPECT_EQ(h.run(147, Bytes(20, 0)), DecodeResult::kUnsupported);
-  EXPECT_EQ(h.run(kEther, testing::ethernet(Bytes(20, 0), 0x88cc)), DecodeResult::kUnsupported);  // LLDP
+  EXPECT_EQ(h.run(kEther, testing::ethernet(Bytes(20, 0), 0x88cc)),
+            DecodeResult::kUnsupported);  // LLDP
   EXPECT_EQ(h.decoder.stats().unsupported, 2u);
   EXPECT_TRUE(h.anomalies.empty());
 }

@@ -29,24 +29,27 @@ struct Technique {
 // The techniques Ward's detectors use (DOMAIN.md section 7).
 namespace techniques {
 inline constexpr Technique kModifyParameter{"T0836", "Modify Parameter", "Impair Process Control"};
-inline constexpr Technique kUnauthorizedCommand{"T0855", "Unauthorized Command Message", "Impair Process Control"};
+inline constexpr Technique kUnauthorizedCommand{"T0855", "Unauthorized Command Message",
+                                                "Impair Process Control"};
 inline constexpr Technique kNetworkSniffing{"T0842", "Network Sniffing", "Discovery"};
-inline constexpr Technique kExploitRemoteServices{"T0866", "Exploitation of Remote Services", "Initial Access"};
-inline constexpr Technique kDenialOfService{"T0814", "Denial of Service", "Inhibit Response Function"};
+inline constexpr Technique kExploitRemoteServices{"T0866", "Exploitation of Remote Services",
+                                                  "Initial Access"};
+inline constexpr Technique kDenialOfService{"T0814", "Denial of Service",
+                                            "Inhibit Response Function"};
 }  // namespace techniques
 
 struct AlertEvent : bus::Event {
   static constexpr bus::EventKind kKind = bus::EventKind::kAlert;
   AlertEvent() noexcept : bus::Event(kKind) {}
 
-  std::string alert_id;        // "A" + 16 hex digits, stable for the same rule, flow and key
-  std::string_view rule;       // "ward.infusion.hard_limit"
+  std::string alert_id;   // "A" + 16 hex digits, stable for the same rule, flow and key
+  std::string_view rule;  // "ward.infusion.hard_limit"
   Severity severity = Severity::kMedium;
   Technique technique;
-  std::string summary;         // one line for humans
-  std::string device_id;       // e.g. the pump named in the message (OBX-18), if any
-  std::string src_role;        // what the sender is in this alert ("programmer")
-  std::string dst_role;        // what the receiver is ("pump server")
+  std::string summary;    // one line for humans
+  std::string device_id;  // e.g. the pump named in the message (OBX-18), if any
+  std::string src_role;   // what the sender is in this alert ("programmer")
+  std::string dst_role;   // what the receiver is ("pump server")
   std::vector<std::pair<std::string_view, std::string>> evidence;
 };
 

@@ -16,36 +16,63 @@ struct Mapping {
 
 // Ids not listed here are informational (midstream pickup, NAKs, truncation at capture end).
 constexpr std::array<Mapping, 25> kMappings{{
-    {"mqtt.malformed", "ward.protocol.malformed", Severity::kMedium, techniques::kExploitRemoteServices},
-    {"mqtt.invalid_remaining_length", "ward.protocol.malformed", Severity::kMedium, techniques::kExploitRemoteServices},
-    {"mqtt.invalid_qos_level", "ward.protocol.malformed", Severity::kMedium, techniques::kExploitRemoteServices},
-    {"mqtt.unassigned_msg_type", "ward.protocol.malformed", Severity::kMedium, techniques::kExploitRemoteServices},
-    {"mqtt.missing_msg_id", "ward.protocol.malformed", Severity::kLow, techniques::kExploitRemoteServices},
-    {"mqtt.invalid_*", "ward.protocol.malformed", Severity::kMedium, techniques::kExploitRemoteServices},
-    {"mqtt.pdu_too_large", "ward.protocol.resource_limit", Severity::kMedium, techniques::kDenialOfService},
-    {"mqtt.too_many_transactions", "ward.protocol.resource_limit", Severity::kLow, techniques::kDenialOfService},
-    {"hl7.message_too_large", "ward.protocol.resource_limit", Severity::kMedium, techniques::kDenialOfService},
-    {"hl7.too_many_segments", "ward.protocol.resource_limit", Severity::kMedium, techniques::kDenialOfService},
-    {"hl7.bad_delimiters", "ward.protocol.malformed", Severity::kMedium, techniques::kExploitRemoteServices},
-    {"hl7.not_msh_first", "ward.protocol.malformed", Severity::kMedium, techniques::kExploitRemoteServices},
-    {"hl7.unexpected_start_block", "ward.protocol.malformed", Severity::kLow, techniques::kExploitRemoteServices},
-    {"hl7.invalid_escape", "ward.protocol.malformed", Severity::kLow, techniques::kExploitRemoteServices},
-    {"hl7.invalid_number", "ward.protocol.malformed", Severity::kMedium, techniques::kExploitRemoteServices},
-    {"hl7.missing_required_segment", "ward.protocol.malformed", Severity::kMedium, techniques::kExploitRemoteServices},
-    {"hl7.invalid_segment_id", "ward.protocol.malformed", Severity::kLow, techniques::kExploitRemoteServices},
-    {"hl7.too_many_observations", "ward.protocol.resource_limit", Severity::kLow, techniques::kDenialOfService},
-    {"hl7.too_many_errors", "ward.protocol.resource_limit", Severity::kLow, techniques::kDenialOfService},
-    {"hl7.too_many_udis", "ward.protocol.resource_limit", Severity::kLow, techniques::kDenialOfService},
-    {"hl7.unescape_scratch_full", "ward.protocol.resource_limit", Severity::kLow, techniques::kDenialOfService},
-    {"stream.pending_limit", "ward.protocol.resource_limit", Severity::kMedium, techniques::kDenialOfService},
-    {"decode.ip_fragment_overlap", "ward.protocol.evasion", Severity::kMedium, techniques::kExploitRemoteServices},
-    {"decode.ip_fragment_inconsistent", "ward.protocol.evasion", Severity::kMedium, techniques::kExploitRemoteServices},
-    {"mqtt.command_not_json", "ward.protocol.malformed", Severity::kMedium, techniques::kExploitRemoteServices},
+    {"mqtt.malformed", "ward.protocol.malformed", Severity::kMedium,
+     techniques::kExploitRemoteServices},
+    {"mqtt.invalid_remaining_length", "ward.protocol.malformed", Severity::kMedium,
+     techniques::kExploitRemoteServices},
+    {"mqtt.invalid_qos_level", "ward.protocol.malformed", Severity::kMedium,
+     techniques::kExploitRemoteServices},
+    {"mqtt.unassigned_msg_type", "ward.protocol.malformed", Severity::kMedium,
+     techniques::kExploitRemoteServices},
+    {"mqtt.missing_msg_id", "ward.protocol.malformed", Severity::kLow,
+     techniques::kExploitRemoteServices},
+    {"mqtt.invalid_*", "ward.protocol.malformed", Severity::kMedium,
+     techniques::kExploitRemoteServices},
+    {"mqtt.pdu_too_large", "ward.protocol.resource_limit", Severity::kMedium,
+     techniques::kDenialOfService},
+    {"mqtt.too_many_transactions", "ward.protocol.resource_limit", Severity::kLow,
+     techniques::kDenialOfService},
+    {"hl7.message_too_large", "ward.protocol.resource_limit", Severity::kMedium,
+     techniques::kDenialOfService},
+    {"hl7.too_many_segments", "ward.protocol.resource_limit", Severity::kMedium,
+     techniques::kDenialOfService},
+    {"hl7.bad_delimiters", "ward.protocol.malformed", Severity::kMedium,
+     techniques::kExploitRemoteServices},
+    {"hl7.not_msh_first", "ward.protocol.malformed", Severity::kMedium,
+     techniques::kExploitRemoteServices},
+    {"hl7.unexpected_start_block", "ward.protocol.malformed", Severity::kLow,
+     techniques::kExploitRemoteServices},
+    {"hl7.invalid_escape", "ward.protocol.malformed", Severity::kLow,
+     techniques::kExploitRemoteServices},
+    {"hl7.invalid_number", "ward.protocol.malformed", Severity::kMedium,
+     techniques::kExploitRemoteServices},
+    {"hl7.missing_required_segment", "ward.protocol.malformed", Severity::kMedium,
+     techniques::kExploitRemoteServices},
+    {"hl7.invalid_segment_id", "ward.protocol.malformed", Severity::kLow,
+     techniques::kExploitRemoteServices},
+    {"hl7.too_many_observations", "ward.protocol.resource_limit", Severity::kLow,
+     techniques::kDenialOfService},
+    {"hl7.too_many_errors", "ward.protocol.resource_limit", Severity::kLow,
+     techniques::kDenialOfService},
+    {"hl7.too_many_udis", "ward.protocol.resource_limit", Severity::kLow,
+     techniques::kDenialOfService},
+    {"hl7.unescape_scratch_full", "ward.protocol.resource_limit", Severity::kLow,
+     techniques::kDenialOfService},
+    {"stream.pending_limit", "ward.protocol.resource_limit", Severity::kMedium,
+     techniques::kDenialOfService},
+    {"decode.ip_fragment_overlap", "ward.protocol.evasion", Severity::kMedium,
+     techniques::kExploitRemoteServices},
+    {"decode.ip_fragment_inconsistent", "ward.protocol.evasion", Severity::kMedium,
+     techniques::kExploitRemoteServices},
+    {"mqtt.command_not_json", "ward.protocol.malformed", Severity::kMedium,
+     techniques::kExploitRemoteServices},
 }};
 
 const Mapping* find(std::string_view id) {
   for (const Mapping& m : kMappings) {
-    if (m.id.back() == '*' ? id.substr(0, m.id.size() - 1) == m.id.substr(0, m.id.size() - 1) : id == m.id) return &m;
+    if (m.id.back() == '*' ? id.substr(0, m.id.size() - 1) == m.id.substr(0, m.id.size() - 1)
+                           : id == m.id)
+      return &m;
   }
   return nullptr;
 }
@@ -61,7 +88,8 @@ void AnomalyDetector::on_event(const bus::EventContext& ctx, const bus::Event& e
   a.rule = m->rule;
   a.severity = m->severity;
   a.technique = m->technique;
-  a.alert_id = make_alert_id(a.rule, ctx.uid.empty() ? ctx.src_h().to_string() : std::string(ctx.uid), an->id);
+  a.alert_id = make_alert_id(
+      a.rule, ctx.uid.empty() ? ctx.src_h().to_string() : std::string(ctx.uid), an->id);
   a.summary = std::string(an->id) + (an->detail.empty() ? "" : ": " + std::string(an->detail));
   a.evidence.emplace_back("anomaly", std::string(an->id));
   if (!an->detail.empty()) a.evidence.emplace_back("detail", std::string(an->detail));

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -72,8 +72,12 @@ struct Harness : bus::Subscriber, bus::LogSink {
   }
   void on_event(const bus::EventContext&, const bus::Event& e) override {
     if (const auto* a = bus::event_cast<AlertEvent>(e)) {
-      Captured c{std::string(a->rule), std::string(severity_name(a->severity)), std::string(a->technique.id),
-                 a->summary, {}, a->alert_id};
+      Captured c{std::string(a->rule),
+                 std::string(severity_name(a->severity)),
+                 std::string(a->technique.id),
+                 a->summary,
+                 {},
+                 a->alert_id};
       for (const auto& [k, v] : a->evidence) c.evidence[std::string(k)] = v;
       alerts.push_back(std::move(c));
     } else if (const auto* an = bus::event_cast<bus::AnomalyEvent>(e)) {
@@ -96,7 +100,8 @@ struct Harness : bus::Subscriber, bus::LogSink {
   }
 };
 
-clinical::InfusionProgram program(const char* drug, double rate, const char* units, const char* control = "MSG1") {
+clinical::InfusionProgram program(const char* drug, double rate, const char* units,
+                                  const char* control = "MSG1") {
   clinical::InfusionProgram p;
   p.drug_name = drug;
   p.rate = rate;
@@ -128,7 +133,8 @@ TEST(InfusionDetector, AProgramFromAnotherHostIsAnUnauthorisedCommand) {
 
 TEST(InfusionDetector, ADoseRateOverTheHardMaximumIsCriticalWithTheLimitAsEvidence) {
   Harness h;
-  h.bus.publish(Harness::ctx("10.10.1.5"), program("Heparin", 4000, "265266^MDC_DIM_MILLI_L_PER_HR^MDC"));
+  h.bus.publish(Harness::ctx("10.10.1.5"),
+                program("Heparin", 4000, "265266^MDC_DIM_MILLI_L_PER_HR^MDC"));
   // mL/h is not how heparin is limited: the dose cannot be verified.
   ASSERT_EQ(h.alerts.size(), 1u);
   EXPECT_EQ(h.alerts[0].rule, "ward.infusion.units_mismatch");
@@ -145,7 +151,8 @@ TEST(InfusionDetector, ADoseRateOverTheHardMaximumIsCriticalWithTheLimitAsEviden
   EXPECT_EQ(a.evidence.at("limit_value"), "2500");
   EXPECT_EQ(a.evidence.at("limit_care_area"), "ICU");
   EXPECT_EQ(a.evidence.at("limit_defined_at"), "ward.yaml:9:22");  // the dose_rate line
-  EXPECT_EQ(a.summary, "heparin dose_rate 4000 units/h exceeds the hard maximum 2500 for care area ICU");
+  EXPECT_EQ(a.summary,
+            "heparin dose_rate 4000 units/h exceeds the hard maximum 2500 for care area ICU");
 }
 
 TEST(InfusionDetector, SoftLimitsAndMinimumsAreChecked) {
@@ -184,10 +191,12 @@ TEST(InfusionDetector, ADrugOutsideTheLibraryIsReported) {
 TEST(Detector, SuppressionsAndRepeatsAreCountedNotRaised) {
   Harness h;
   h.bus.publish(Harness::ctx("10.10.1.5"), program("heparin", 4000, "units/h", "R"));
-  h.bus.publish(Harness::ctx("10.10.1.5"), program("heparin", 4000, "units/h", "R"));  // same message again
+  h.bus.publish(Harness::ctx("10.10.1.5"),
+                program("heparin", 4000, "units/h", "R"));  // same message again
   auto c = Harness::ctx("10.10.1.5");
   IpAddr::parse("10.10.9.9", c.resp_h);
-  h.bus.publish(c, program("heparin", 2000, "units/h", "S"));  // soft limit, suppressed for 10.10.9.9
+  h.bus.publish(c,
+                program("heparin", 2000, "units/h", "S"));  // soft limit, suppressed for 10.10.9.9
   EXPECT_EQ(h.alerts.size(), 1u);
   EXPECT_EQ(h.stats.repeats, 1u);
   EXPECT_EQ(h.stats.suppressed, 1u);
@@ -216,9 +225,11 @@ parsers::mqtt::MqttMessage publish(std::string_view topic, std::string_view payl
 
 TEST(MqttClinical, AJsonCommandOnAPumpTopicIsCheckedLikeAnHl7Order) {
   Harness h;
-  h.bus.publish(Harness::ctx("10.10.1.5"),
-                publish("ward/icu/pump/PUMP-0003/program",
-                        R"({"id":"c-1","pump_id":"PUMP-0003","drug":"heparin","dose_rate":3000,"dose_rate_units":"units/h","vtbi":250})"));
+  h.bus.publish(
+      Harness::ctx("10.10.1.5"),
+      publish(
+          "ward/icu/pump/PUMP-0003/program",
+          R"({"id":"c-1","pump_id":"PUMP-0003","drug":"heparin","dose_rate":3000,"dose_rate_units":"units/h","vtbi":250})"));
   ASSERT_EQ(h.alerts.size(), 1u);
   EXPECT_EQ(h.alerts[0].rule, "ward.infusion.hard_limit");
   EXPECT_EQ(h.alerts[0].evidence["source"], "mqtt_json");
@@ -238,9 +249,11 @@ TEST(MqttClinical, GarbageOnACommandTopicIsAnAnomalyAndOtherTopicsAreIgnored) {
 TEST(MqttClinical, PatientFieldsInJsonRaiseOnePhiAlertWithoutTheirValues) {
   Harness h;
   h.bus.publish(Harness::ctx("10.10.4.4", "CPHI"),
-                publish("cogmon/dev7/summary", R"({"patient_name":"DOE^JANE","mrn":"MRN-555","steps":1200})"));
+                publish("cogmon/dev7/summary",
+                        R"({"patient_name":"DOE^JANE","mrn":"MRN-555","steps":1200})"));
   h.bus.publish(Harness::ctx("10.10.4.4", "CPHI"),
-                publish("cogmon/dev7/summary", R"({"patient_name":"DOE^JANE","mrn":"MRN-555","steps":1300})"));
+                publish("cogmon/dev7/summary",
+                        R"({"patient_name":"DOE^JANE","mrn":"MRN-555","steps":1300})"));
   ASSERT_EQ(h.alerts.size(), 1u);
   EXPECT_EQ(h.alerts[0].rule, "ward.privacy.phi_cleartext");
   EXPECT_EQ(h.alerts[0].technique, "T0842");
@@ -252,7 +265,8 @@ TEST(MqttClinical, PatientFieldsInJsonRaiseOnePhiAlertWithoutTheirValues) {
 
 TEST(AnomalyDetector, MalformedProtocolUseBecomesOneAlertPerFlowAndId) {
   Harness h;
-  for (int i = 0; i < 3; ++i) h.bus.anomaly(Harness::ctx("10.10.5.5"), "mqtt.malformed", "bad PUBLISH");
+  for (int i = 0; i < 3; ++i)
+    h.bus.anomaly(Harness::ctx("10.10.5.5"), "mqtt.malformed", "bad PUBLISH");
   h.bus.anomaly(Harness::ctx("10.10.5.5"), "mqtt.missing_connect", "");  // informational only
   ASSERT_EQ(h.alerts.size(), 1u);
   EXPECT_EQ(h.alerts[0].rule, "ward.protocol.malformed");

@@ -22,11 +22,14 @@ std::string describe_drug(const clinical::InfusionProgram& p) {
 
 void add_common(AlertEvent& a, const clinical::InfusionProgram& p) {
   a.src_role = "programmer";
-  a.dst_role = p.source == clinical::ProgramSource::kMqttJson ? "mqtt broker" : "infusion order consumer";
+  a.dst_role =
+      p.source == clinical::ProgramSource::kMqttJson ? "mqtt broker" : "infusion order consumer";
   a.device_id = std::string(p.pump_id);
   a.evidence.emplace_back("source", std::string(clinical::program_source_name(p.source)));
-  if (!p.message_control_id.empty()) a.evidence.emplace_back("message_control_id", std::string(p.message_control_id));
-  if (!p.order_control.empty()) a.evidence.emplace_back("order_control", std::string(p.order_control));
+  if (!p.message_control_id.empty())
+    a.evidence.emplace_back("message_control_id", std::string(p.message_control_id));
+  if (!p.order_control.empty())
+    a.evidence.emplace_back("order_control", std::string(p.order_control));
   if (!p.topic.empty()) a.evidence.emplace_back("topic", std::string(p.topic));
   if (!p.drug_id.empty()) a.evidence.emplace_back("drug_id", std::string(p.drug_id));
   if (!p.drug_name.empty()) a.evidence.emplace_back("drug", std::string(p.drug_name));
@@ -76,13 +79,15 @@ void InfusionDetector::on_event(const bus::EventContext& ctx, const bus::Event& 
     a.technique = techniques::kModifyParameter;
     a.alert_id = make_alert_id(a.rule, ctx.uid, occurrence(*p, "drug"));
     a.summary = "infusion programmed with " + drug + ", which is not in drug library " +
-                (policy_.drug_library_version.empty() ? std::string("(unversioned)") : policy_.drug_library_version);
+                (policy_.drug_library_version.empty() ? std::string("(unversioned)")
+                                                      : policy_.drug_library_version);
     add_common(a, *p);
     a.evidence.emplace_back("drug_library_version", policy_.drug_library_version);
     raise(ctx, a);
     return;
   }
-  const policy::CareAreaLimits* limits = policy::Policy::limits_for(*d, p->care_area, policy_.default_care_area);
+  const policy::CareAreaLimits* limits =
+      policy::Policy::limits_for(*d, p->care_area, policy_.default_care_area);
   if (limits == nullptr) {
     AlertEvent a;
     a.rule = "ward.infusion.no_care_area_limits";
@@ -96,7 +101,8 @@ void InfusionDetector::on_event(const bus::EventContext& ctx, const bus::Event& 
     return;
   }
 
-  auto check = [&](std::string_view quantity, double value, std::string_view units, const policy::Limit& lim) {
+  auto check = [&](std::string_view quantity, double value, std::string_view units,
+                   const policy::Limit& lim) {
     if (units != lim.units) {
       AlertEvent a;
       a.rule = "ward.infusion.units_mismatch";
@@ -104,7 +110,8 @@ void InfusionDetector::on_event(const bus::EventContext& ctx, const bus::Event& 
       a.technique = techniques::kModifyParameter;
       a.alert_id = make_alert_id(a.rule, ctx.uid, occurrence(*p, quantity));
       a.summary = d->name + " " + std::string(quantity) + " programmed in " + std::string(units) +
-                  " but the drug library limits it in " + lim.units + ": the dose cannot be verified";
+                  " but the drug library limits it in " + lim.units +
+                  ": the dose cannot be verified";
       add_common(a, *p);
       a.evidence.emplace_back("field", std::string(quantity));
       a.evidence.emplace_back("value", number(value));
@@ -116,10 +123,14 @@ void InfusionDetector::on_event(const bus::EventContext& ctx, const bus::Event& 
     const char* which = nullptr;
     double bound = 0;
     bool hard = false;
-    if (lim.hard_max && value > *lim.hard_max) which = "hard_max", bound = *lim.hard_max, hard = true;
-    else if (lim.hard_min && value < *lim.hard_min) which = "hard_min", bound = *lim.hard_min, hard = true;
-    else if (lim.soft_max && value > *lim.soft_max) which = "soft_max", bound = *lim.soft_max;
-    else if (lim.soft_min && value < *lim.soft_min) which = "soft_min", bound = *lim.soft_min;
+    if (lim.hard_max && value > *lim.hard_max)
+      which = "hard_max", bound = *lim.hard_max, hard = true;
+    else if (lim.hard_min && value < *lim.hard_min)
+      which = "hard_min", bound = *lim.hard_min, hard = true;
+    else if (lim.soft_max && value > *lim.soft_max)
+      which = "soft_max", bound = *lim.soft_max;
+    else if (lim.soft_min && value < *lim.soft_min)
+      which = "soft_min", bound = *lim.soft_min;
     if (which == nullptr) return;
     AlertEvent a;
     a.rule = hard ? "ward.infusion.hard_limit" : "ward.infusion.soft_limit";
@@ -127,9 +138,10 @@ void InfusionDetector::on_event(const bus::EventContext& ctx, const bus::Event& 
     a.technique = techniques::kModifyParameter;
     a.alert_id = make_alert_id(a.rule, ctx.uid, occurrence(*p, quantity));
     const bool above = which[5] == 'm' && which[6] == 'a';
-    a.summary = d->name + " " + std::string(quantity) + " " + number(value) + " " + std::string(units) +
-                (above ? " exceeds the " : " is below the ") + (hard ? "hard " : "soft ") +
-                (above ? "maximum " : "minimum ") + number(bound) + " for care area " + limits->care_area;
+    a.summary = d->name + " " + std::string(quantity) + " " + number(value) + " " +
+                std::string(units) + (above ? " exceeds the " : " is below the ") +
+                (hard ? "hard " : "soft ") + (above ? "maximum " : "minimum ") + number(bound) +
+                " for care area " + limits->care_area;
     add_common(a, *p);
     a.evidence.emplace_back("field", std::string(quantity));
     a.evidence.emplace_back("value", number(value));
@@ -138,7 +150,8 @@ void InfusionDetector::on_event(const bus::EventContext& ctx, const bus::Event& 
     a.evidence.emplace_back("limit_value", number(bound));
     a.evidence.emplace_back("limit_care_area", limits->care_area);
     a.evidence.emplace_back("limit_defined_at", lim.where);
-    if (!policy_.drug_library_version.empty()) a.evidence.emplace_back("drug_library_version", policy_.drug_library_version);
+    if (!policy_.drug_library_version.empty())
+      a.evidence.emplace_back("drug_library_version", policy_.drug_library_version);
     raise(ctx, a);
   };
 
@@ -146,14 +159,21 @@ void InfusionDetector::on_event(const bus::EventContext& ctx, const bus::Event& 
     const std::optional<policy::Limit>* lim = nullptr;
     std::string_view quantity;
     switch (p->rate_kind) {
-      case clinical::RateKind::kVolumeRate: lim = &limits->rate, quantity = "rate"; break;
-      case clinical::RateKind::kDoseRate: lim = &limits->dose_rate, quantity = "dose_rate"; break;
-      case clinical::RateKind::kDose: lim = &limits->dose, quantity = "dose"; break;
+      case clinical::RateKind::kVolumeRate:
+        lim = &limits->rate, quantity = "rate";
+        break;
+      case clinical::RateKind::kDoseRate:
+        lim = &limits->dose_rate, quantity = "dose_rate";
+        break;
+      case clinical::RateKind::kDose:
+        lim = &limits->dose, quantity = "dose";
+        break;
       case clinical::RateKind::kUnknown: {
         // Units the library cannot interpret: compare against whichever limit names them.
         for (const auto* l : {&limits->rate, &limits->dose_rate, &limits->dose})
           if (*l && (*l)->units == p->rate_units) lim = l, quantity = "rate";
-        if (lim == nullptr) lim = limits->dose_rate ? &limits->dose_rate : &limits->rate, quantity = "rate";
+        if (lim == nullptr)
+          lim = limits->dose_rate ? &limits->dose_rate : &limits->rate, quantity = "rate";
         break;
       }
     }

@@ -1,7 +1,6 @@
 #include "detect/mqtt_clinical.h"
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 
@@ -43,7 +42,8 @@ bool looks_like_json_object(std::string_view s) {
 
 }  // namespace
 
-MqttClinical::MqttClinical(const policy::Policy& policy, const bus::EventBus& bus) : policy_(policy), bus_(bus) {
+MqttClinical::MqttClinical(const policy::Policy& policy, const bus::EventBus& bus)
+    : policy_(policy), bus_(bus) {
   if (!policy_.phi_detect_cleartext) return;
   for (const std::string& k : policy_.phi_json_fields) {
     phi_keys_.insert(k);
@@ -76,7 +76,9 @@ void MqttClinical::on_event(const bus::EventContext& ctx, const bus::Event& e) {
   const std::string_view payload = as_chars(m->payload);
   const bool command = !policy_.mqtt_command_topics.empty() && is_command_topic(m->topic);
   if (!looks_like_json_object(payload)) {
-    if (command) bus_.anomaly(ctx, "mqtt.command_not_json", "payload on a pump command topic is not a JSON object");
+    if (command)
+      bus_.anomaly(ctx, "mqtt.command_not_json",
+                   "payload on a pump command topic is not a JSON object");
     return;
   }
   const bool maybe_phi = !phi_keys_.empty() && mentions_phi_key(payload);
@@ -84,7 +86,9 @@ void MqttClinical::on_event(const bus::EventContext& ctx, const bus::Event& e) {
 
   const Json j = Json::parse(payload, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
-    if (command) bus_.anomaly(ctx, "mqtt.command_not_json", "payload on a pump command topic is not valid JSON");
+    if (command)
+      bus_.anomaly(ctx, "mqtt.command_not_json",
+                   "payload on a pump command topic is not valid JSON");
     return;
   }
 
@@ -93,7 +97,9 @@ void MqttClinical::on_event(const bus::EventContext& ctx, const bus::Event& e) {
     for (const auto& k : policy_.phi_json_fields) {
       auto it = j.find(k);
       if (it == j.end() || it->is_null()) continue;
-      const std::string_view v = it->is_string() ? std::string_view(it->get_ref<const std::string&>()) : std::string_view("(non-string)");
+      const std::string_view v = it->is_string()
+                                     ? std::string_view(it->get_ref<const std::string&>())
+                                     : std::string_view("(non-string)");
       if (!v.empty()) fields.push_back({k, v});
     }
     if (!fields.empty()) {

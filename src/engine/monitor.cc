@@ -27,9 +27,18 @@ namespace ward::engine {
 namespace {
 
 constexpr std::string_view kFlowKeys[] = {
-    "flow.max_flows", "flow.tcp_idle_timeout_s", "flow.tcp_closed_timeout_s", "flow.udp_idle_timeout_s",
-    "flow.other_idle_timeout_s", "flow.active_timeout_s", "flow.tcp_max_held_bytes", "flow.tcp_max_held_segments",
-    "flow.probe_bytes", "stream.max_pending_bytes", "decode.max_fragment_bytes", "decode.max_fragment_datagrams",
+    "flow.max_flows",
+    "flow.tcp_idle_timeout_s",
+    "flow.tcp_closed_timeout_s",
+    "flow.udp_idle_timeout_s",
+    "flow.other_idle_timeout_s",
+    "flow.active_timeout_s",
+    "flow.tcp_max_held_bytes",
+    "flow.tcp_max_held_segments",
+    "flow.probe_bytes",
+    "stream.max_pending_bytes",
+    "decode.max_fragment_bytes",
+    "decode.max_fragment_datagrams",
     "decode.fragment_timeout_s",
 };
 
@@ -39,7 +48,8 @@ class SummaryCollector final : public bus::Subscriber {
   void on_event(const bus::EventContext& ctx, const bus::Event& e) override {
     if (bus::event_cast<flow::ConnRecord>(e) != nullptr) {
       if (!static_cast<const flow::ConnRecord&>(e).partial)
-        ++services[ctx.service.empty() ? std::string(bus::transport_name(ctx.proto)) + " (other)" : std::string(ctx.service)];
+        ++services[ctx.service.empty() ? std::string(bus::transport_name(ctx.proto)) + " (other)"
+                                       : std::string(ctx.service)];
       return;
     }
     const auto* a = bus::event_cast<detect::AlertEvent>(e);
@@ -48,9 +58,16 @@ class SummaryCollector final : public bus::Subscriber {
     // One line per rule: the first occurrence, with the count (rules are few: bounded).
     auto [it, fresh] = by_rule.try_emplace(std::string(a->rule));
     if (fresh) {
-      it->second = AlertLine{std::string(detect::severity_name(a->severity)), std::string(a->rule), a->summary,
-                             ctx.src_h().to_string(), ctx.dst_h().to_string(), std::string(ctx.uid),
-                             std::string(a->technique.id), static_cast<int>(a->severity), ctx.ts, 0};
+      it->second = AlertLine{std::string(detect::severity_name(a->severity)),
+                             std::string(a->rule),
+                             a->summary,
+                             ctx.src_h().to_string(),
+                             ctx.dst_h().to_string(),
+                             std::string(ctx.uid),
+                             std::string(a->technique.id),
+                             static_cast<int>(a->severity),
+                             ctx.ts,
+                             0};
     }
     ++it->second.count;
   }
@@ -70,7 +87,8 @@ class SummaryCollector final : public bus::Subscriber {
 };
 
 TimeNs seconds_limit(const parsers::LimitOverrides& l, std::string_view key, TimeNs fallback) {
-  return static_cast<TimeNs>(l.get(key, static_cast<std::uint64_t>(fallback / kNsPerSec))) * kNsPerSec;
+  return static_cast<TimeNs>(l.get(key, static_cast<std::uint64_t>(fallback / kNsPerSec))) *
+         kNsPerSec;
 }
 
 std::uint64_t peak_rss_kib() {
@@ -85,13 +103,15 @@ bool is_known_limit_key(std::string_view key) {
   for (std::string_view k : kFlowKeys)
     if (k == key) return true;
   for (const parsers::ParserSpec* p : parsers::all_parsers()) {
-    if (key.size() > p->name.size() + 1 && key.substr(0, p->name.size()) == p->name && key[p->name.size()] == '.')
+    if (key.size() > p->name.size() + 1 && key.substr(0, p->name.size()) == p->name &&
+        key[p->name.size()] == '.')
       return true;
   }
   return false;
 }
 
-Result<MonitorReport> run_monitor(const MonitorOptions& o, std::atomic<capture::PacketSource*>* active_source) {
+Result<MonitorReport> run_monitor(const MonitorOptions& o,
+                                  std::atomic<capture::PacketSource*>* active_source) {
   MonitorReport report;
   if (o.read_path.empty() == o.interface.empty())
     return unexpected(invalid_argument("give exactly one of --read FILE or --interface NAME"));
@@ -107,7 +127,8 @@ Result<MonitorReport> run_monitor(const MonitorOptions& o, std::atomic<capture::
   parsers::LimitOverrides limits = policy.limits;
   for (const auto& [k, v] : o.limits) limits.set(k, v);
   for (const auto& [k, v] : limits.all()) {
-    if (!is_known_limit_key(k)) return unexpected(invalid_argument("unknown limit '" + k + "' (see docs/limits.md)"));
+    if (!is_known_limit_key(k))
+      return unexpected(invalid_argument("unknown limit '" + k + "' (see docs/limits.md)"));
   }
 
   // Input.
@@ -143,8 +164,10 @@ Result<MonitorReport> run_monitor(const MonitorOptions& o, std::atomic<capture::
   {
     std::string key_path = o.phi_key_path;
     if (key_path.empty()) {
-      const std::string base = !o.db_path.empty() ? std::filesystem::path(o.db_path).parent_path().string()
-                               : !o.out_dir.empty() ? o.out_dir : std::string(".");
+      const std::string base = !o.db_path.empty()
+                                   ? std::filesystem::path(o.db_path).parent_path().string()
+                               : !o.out_dir.empty() ? o.out_dir
+                                                    : std::string(".");
       key_path = (base.empty() ? std::string(".") : base) + "/ward-phi.key";
     }
     auto key = load_or_create_phi_key(key_path);
@@ -180,7 +203,8 @@ Result<MonitorReport> run_monitor(const MonitorOptions& o, std::atomic<capture::
 
   // Parsers and the flow table.
   std::vector<flow::ParserBinding> bindings;
-  for (const parsers::ParserSpec* p : parsers::all_parsers()) bindings.push_back({p, p->configure(limits)});
+  for (const parsers::ParserSpec* p : parsers::all_parsers())
+    bindings.push_back({p, p->configure(limits)});
   flow::Config fc;
   fc.max_flows = limits.get("flow.max_flows", fc.max_flows);
   fc.tcp_idle_timeout = seconds_limit(limits, "flow.tcp_idle_timeout_s", fc.tcp_idle_timeout);
@@ -188,21 +212,26 @@ Result<MonitorReport> run_monitor(const MonitorOptions& o, std::atomic<capture::
   fc.udp_idle_timeout = seconds_limit(limits, "flow.udp_idle_timeout_s", fc.udp_idle_timeout);
   fc.other_idle_timeout = seconds_limit(limits, "flow.other_idle_timeout_s", fc.other_idle_timeout);
   fc.active_timeout = seconds_limit(limits, "flow.active_timeout_s", fc.active_timeout);
-  fc.tcp.max_held_bytes = static_cast<std::uint32_t>(limits.get("flow.tcp_max_held_bytes", fc.tcp.max_held_bytes));
-  fc.tcp.max_held_segments = static_cast<std::uint32_t>(limits.get("flow.tcp_max_held_segments", fc.tcp.max_held_segments));
+  fc.tcp.max_held_bytes =
+      static_cast<std::uint32_t>(limits.get("flow.tcp_max_held_bytes", fc.tcp.max_held_bytes));
+  fc.tcp.max_held_segments = static_cast<std::uint32_t>(
+      limits.get("flow.tcp_max_held_segments", fc.tcp.max_held_segments));
   fc.probe_bytes = static_cast<std::uint32_t>(limits.get("flow.probe_bytes", fc.probe_bytes));
-  fc.stream.max_pending_bytes = static_cast<std::uint32_t>(limits.get("stream.max_pending_bytes", fc.stream.max_pending_bytes));
+  fc.stream.max_pending_bytes = static_cast<std::uint32_t>(
+      limits.get("stream.max_pending_bytes", fc.stream.max_pending_bytes));
   if (o.uid_seed) {
     fc.uid_seed = *o.uid_seed;
   } else {
-    fc.uid_seed = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
-                  (static_cast<std::uint64_t>(::getpid()) << 32);
+    fc.uid_seed =
+        static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+        (static_cast<std::uint64_t>(::getpid()) << 32);
   }
   flow::FlowTable table(fc, bus, bindings);
 
   decode::Limits dl;
   dl.max_fragment_bytes = limits.get("decode.max_fragment_bytes", dl.max_fragment_bytes);
-  dl.max_fragment_datagrams = static_cast<std::uint32_t>(limits.get("decode.max_fragment_datagrams", dl.max_fragment_datagrams));
+  dl.max_fragment_datagrams = static_cast<std::uint32_t>(
+      limits.get("decode.max_fragment_datagrams", dl.max_fragment_datagrams));
   dl.fragment_timeout = seconds_limit(limits, "decode.fragment_timeout_s", dl.fragment_timeout);
   decode::Decoder decoder(dl, [&bus](std::string_view id, const decode::Packet& p) {
     bus::EventContext ctx;
@@ -254,15 +283,19 @@ Result<MonitorReport> run_monitor(const MonitorOptions& o, std::atomic<capture::
   report.devices = devices.devices().size();
 
   if (store) {
-    storage::RunInfo run{report.source, report.packets, report.bytes, report.first_ts, report.last_ts,
-                         report.input_error.ok() ? "ok" : report.input_error.message()};
-    if (Status s = store->finish(devices.devices(), run); !s.ok() && report.output_error.ok()) report.output_error = s;
+    storage::RunInfo run{
+        report.source,  report.packets,
+        report.bytes,   report.first_ts,
+        report.last_ts, report.input_error.ok() ? "ok" : report.input_error.message()};
+    if (Status s = store->finish(devices.devices(), run); !s.ok() && report.output_error.ok())
+      report.output_error = s;
   }
   if (logs) {
     if (Status s = logs->close(); !s.ok() && report.output_error.ok()) report.output_error = s;
     for (const auto& [name, info] : logs->files()) report.logs[name] = {info.path, info.lines};
   }
-  report.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  report.elapsed_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   report.peak_rss_kib = peak_rss_kib();
   return report;
 }

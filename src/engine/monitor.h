@@ -25,8 +25,8 @@
 namespace ward::engine {
 
 struct MonitorOptions {
-  std::string read_path;     // a pcap/pcapng file ("-" = stdin), or
-  std::string interface;     // a live interface
+  std::string read_path;  // a pcap/pcapng file ("-" = stdin), or
+  std::string interface;  // a live interface
   std::string bpf_filter;
   std::string policy_path;   // empty: built-in defaults, clinical checks off
   std::string out_dir;       // JSON Lines logs; empty: no logs
@@ -34,7 +34,7 @@ struct MonitorOptions {
   std::string phi_key_path;  // HMAC key for patient identifiers; default: beside the db or logs
   std::optional<std::uint64_t> uid_seed;  // fixed seed: reproducible uids (tests, golden files)
   std::vector<std::pair<std::string, std::uint64_t>> limits;  // --set key=value, over the policy's
-  std::uint64_t max_packets = 0;  // 0 = no limit
+  std::uint64_t max_packets = 0;                              // 0 = no limit
   std::uint32_t payload_excerpt_bytes = 128;
 };
 
@@ -62,9 +62,9 @@ struct MonitorReport {
   decode::DecodeStats decode;
   flow::FlowStats flows;
   capture::SourceStats capture;
-  std::map<std::string, std::uint64_t> services;    // flows per detected protocol
+  std::map<std::string, std::uint64_t> services;                // flows per detected protocol
   std::map<std::string, std::uint64_t, std::less<>> anomalies;  // count per anomaly id
-  std::array<std::uint64_t, 5> alerts_by_severity{};  // info .. critical
+  std::array<std::uint64_t, 5> alerts_by_severity{};            // info .. critical
   std::vector<AlertLine> top_alerts;  // one per rule, most severe first, at most 10
   std::uint64_t alerts_suppressed = 0;
   std::size_t devices = 0;

@@ -10,10 +10,14 @@ namespace {
 
 std::string human_bytes(std::uint64_t b) {
   char buf[32];
-  if (b >= (1ULL << 30)) std::snprintf(buf, sizeof buf, "%.2f GiB", static_cast<double>(b) / (1ULL << 30));
-  else if (b >= (1ULL << 20)) std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(b) / (1ULL << 20));
-  else if (b >= 1024) std::snprintf(buf, sizeof buf, "%.1f KiB", static_cast<double>(b) / 1024);
-  else std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(b));
+  if (b >= (1ULL << 30))
+    std::snprintf(buf, sizeof buf, "%.2f GiB", static_cast<double>(b) / (1ULL << 30));
+  else if (b >= (1ULL << 20))
+    std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(b) / (1ULL << 20));
+  else if (b >= 1024)
+    std::snprintf(buf, sizeof buf, "%.1f KiB", static_cast<double>(b) / 1024);
+  else
+    std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(b));
   return buf;
 }
 
@@ -28,9 +32,11 @@ std::string format_report_text(const MonitorReport& r) {
   std::string out;
   char buf[512];
   out += "Ward monitor: " + r.source + "\n";
-  const double span = r.last_ts > r.first_ts ? static_cast<double>(r.last_ts - r.first_ts) / 1e9 : 0.0;
+  const double span =
+      r.last_ts > r.first_ts ? static_cast<double>(r.last_ts - r.first_ts) / 1e9 : 0.0;
   std::snprintf(buf, sizeof buf, "  %llu packets, %s, %.1f s of traffic, processed in %.2f s\n",
-                static_cast<unsigned long long>(r.packets), human_bytes(r.bytes).c_str(), span, r.elapsed_s);
+                static_cast<unsigned long long>(r.packets), human_bytes(r.bytes).c_str(), span,
+                r.elapsed_s);
   out += buf;
   std::snprintf(buf, sizeof buf, "  %llu flows, %zu devices seen\n",
                 static_cast<unsigned long long>(r.flows.flows_created), r.devices);
@@ -39,14 +45,16 @@ std::string format_report_text(const MonitorReport& r) {
     out += "  protocols:";
     bool first = true;
     for (const auto& [svc, n] : r.services) {
-      out += (first ? " " : ", ") + svc + " (" + std::to_string(n) + (n == 1 ? " flow)" : " flows)");
+      out +=
+          (first ? " " : ", ") + svc + " (" + std::to_string(n) + (n == 1 ? " flow)" : " flows)");
       first = false;
     }
     out += "\n";
   }
   std::uint64_t total = 0;
   for (auto n : r.alerts_by_severity) total += n;
-  std::snprintf(buf, sizeof buf, "  alerts: %llu critical, %llu high, %llu medium, %llu low, %llu info\n",
+  std::snprintf(buf, sizeof buf,
+                "  alerts: %llu critical, %llu high, %llu medium, %llu low, %llu info\n",
                 static_cast<unsigned long long>(r.alerts_by_severity[4]),
                 static_cast<unsigned long long>(r.alerts_by_severity[3]),
                 static_cast<unsigned long long>(r.alerts_by_severity[2]),
@@ -55,8 +63,8 @@ std::string format_report_text(const MonitorReport& r) {
   out += buf;
   std::uint64_t shown = 0;
   for (const AlertLine& a : r.top_alerts) {
-    std::string line = "    " + upper(a.severity) + std::string(a.severity.size() < 8 ? 8 - a.severity.size() : 1, ' ') +
-                       a.rule;
+    std::string line = "    " + upper(a.severity) +
+                       std::string(a.severity.size() < 8 ? 8 - a.severity.size() : 1, ' ') + a.rule;
     if (a.count > 1) line += " (x" + std::to_string(a.count) + ")";
     line += "  " + a.src + " -> " + a.dst + "  " + a.summary;
     out += line + "\n";
@@ -78,7 +86,8 @@ std::string format_report_text(const MonitorReport& r) {
     out += ")\n";
   }
   if (r.flows.flows_evicted > 0)
-    out += "  flow table full: " + std::to_string(r.flows.flows_evicted) + " flows evicted (raise flow.max_flows)\n";
+    out += "  flow table full: " + std::to_string(r.flows.flows_evicted) +
+           " flows evicted (raise flow.max_flows)\n";
   if (!r.logs.empty()) {
     std::string dir = r.logs.begin()->second.first;
     dir = dir.substr(0, dir.rfind('/'));
@@ -91,7 +100,8 @@ std::string format_report_text(const MonitorReport& r) {
     out += "}.jsonl\n";
   }
   if (!r.db_path.empty()) out += "  database: " + r.db_path + "\n";
-  if (!r.input_error.ok()) out += "  INPUT ERROR: " + r.input_error.message() + " (everything before it was processed)\n";
+  if (!r.input_error.ok())
+    out += "  INPUT ERROR: " + r.input_error.message() + " (everything before it was processed)\n";
   if (!r.output_error.ok()) out += "  OUTPUT ERROR: " + r.output_error.message() + "\n";
   return out;
 }
@@ -104,33 +114,56 @@ std::string format_report_json(const MonitorReport& r) {
   w.kv("packets", r.packets).kv("bytes", r.bytes);
   w.key("first_ts").raw(format_ts(r.first_ts)).key("last_ts").raw(format_ts(r.last_ts));
   w.kv("elapsed_s", r.elapsed_s).kv("peak_rss_kib", r.peak_rss_kib);
-  w.key("flows").begin_object().kv("created", r.flows.flows_created).kv("evicted", r.flows.flows_evicted)
-      .kv("peak", r.flows.peak_flows).kv("parsers_attached", r.flows.parsers_attached)
-      .kv("tcp_missed_bytes", r.flows.tcp_missed_bytes).end_object();
-  w.key("decode").begin_object().kv("malformed", r.decode.malformed).kv("unsupported", r.decode.unsupported)
-      .kv("fragments", r.decode.fragments).kv("reassembled", r.decode.reassembled)
-      .kv("fragments_dropped", r.decode.fragments_dropped).end_object();
-  w.key("capture").begin_object().kv("kernel_dropped", r.capture.kernel_dropped)
-      .kv("interface_dropped", r.capture.iface_dropped).end_object();
+  w.key("flows")
+      .begin_object()
+      .kv("created", r.flows.flows_created)
+      .kv("evicted", r.flows.flows_evicted)
+      .kv("peak", r.flows.peak_flows)
+      .kv("parsers_attached", r.flows.parsers_attached)
+      .kv("tcp_missed_bytes", r.flows.tcp_missed_bytes)
+      .end_object();
+  w.key("decode")
+      .begin_object()
+      .kv("malformed", r.decode.malformed)
+      .kv("unsupported", r.decode.unsupported)
+      .kv("fragments", r.decode.fragments)
+      .kv("reassembled", r.decode.reassembled)
+      .kv("fragments_dropped", r.decode.fragments_dropped)
+      .end_object();
+  w.key("capture")
+      .begin_object()
+      .kv("kernel_dropped", r.capture.kernel_dropped)
+      .kv("interface_dropped", r.capture.iface_dropped)
+      .end_object();
   w.key("services").begin_object();
   for (const auto& [k, v] : r.services) w.kv(k, v);
   w.end_object();
   w.kv("devices", static_cast<std::uint64_t>(r.devices));
   w.key("alerts").begin_object();
-  for (int s = 4; s >= 0; --s) w.kv(detect::severity_name(static_cast<detect::Severity>(s)), r.alerts_by_severity[s]);
+  for (int s = 4; s >= 0; --s)
+    w.kv(detect::severity_name(static_cast<detect::Severity>(s)), r.alerts_by_severity[s]);
   w.kv("suppressed", r.alerts_suppressed);
   w.end_object();
   w.key("top_alerts").begin_array();
   for (const AlertLine& a : r.top_alerts) {
-    w.begin_object().kv("severity", a.severity).kv("rule", a.rule).kv("technique", a.technique).kv("src", a.src)
-        .kv("dst", a.dst).kv("uid", a.uid).kv("count", a.count).kv("summary", a.summary).end_object();
+    w.begin_object()
+        .kv("severity", a.severity)
+        .kv("rule", a.rule)
+        .kv("technique", a.technique)
+        .kv("src", a.src)
+        .kv("dst", a.dst)
+        .kv("uid", a.uid)
+        .kv("count", a.count)
+        .kv("summary", a.summary)
+        .end_object();
   }
   w.end_array();
   w.key("anomalies").begin_object();
   for (const auto& [k, v] : r.anomalies) w.kv(k, v);
   w.end_object();
   w.key("logs").begin_object();
-  for (const auto& [name, info] : r.logs) w.key(name).begin_object().kv("path", info.first).kv("lines", info.second).end_object();
+  for (const auto& [name, info] : r.logs)
+    w.key(name).begin_object().kv("path", info.first).kv("lines", info.second).end_object();
   w.end_object();
   if (!r.db_path.empty()) w.kv("database", r.db_path);
   if (!r.input_error.ok()) w.kv("input_error", r.input_error.message());

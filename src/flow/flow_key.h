@@ -20,8 +20,9 @@ struct FlowKey {
 
   // Builds the key for a packet from (src, sport) to (dst, dport); `src_is_a` tells which
   // side the source ended up on.
-  static FlowKey make(const IpAddr& src, std::uint16_t sport, const IpAddr& dst, std::uint16_t dport,
-                      std::uint8_t proto, std::uint16_t vlan, bool& src_is_a) noexcept {
+  static FlowKey make(const IpAddr& src, std::uint16_t sport, const IpAddr& dst,
+                      std::uint16_t dport, std::uint8_t proto, std::uint16_t vlan,
+                      bool& src_is_a) noexcept {
     FlowKey k;
     k.proto = proto;
     k.vlan = vlan;

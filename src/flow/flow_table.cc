@@ -77,7 +77,8 @@ struct Flow {
     const std::uint32_t bit = 1u << (idx + (upper == '^' ? 0 : 16 * dir));
     if ((history_mask & bit) != 0 || history_len >= history.size()) return;
     history_mask |= bit;
-    history[history_len++] = (dir == 0 || upper == '^') ? upper : static_cast<char>(upper - 'A' + 'a');
+    history[history_len++] =
+        (dir == 0 || upper == '^') ? upper : static_cast<char>(upper - 'A' + 'a');
   }
 };
 
@@ -90,13 +91,22 @@ struct FlowTable::List {
     Link& l = f->*link;
     l.prev = tail;
     l.next = nullptr;
-    if (tail != nullptr) (tail->*link).next = f; else head = f;
+    if (tail != nullptr)
+      (tail->*link).next = f;
+    else
+      head = f;
     tail = f;
   }
   void remove(Flow* f) {
     Link& l = f->*link;
-    if (l.prev != nullptr) (l.prev->*link).next = l.next; else head = l.next;
-    if (l.next != nullptr) (l.next->*link).prev = l.prev; else tail = l.prev;
+    if (l.prev != nullptr)
+      (l.prev->*link).next = l.next;
+    else
+      head = l.next;
+    if (l.next != nullptr)
+      (l.next->*link).prev = l.prev;
+    else
+      tail = l.prev;
     l.prev = l.next = nullptr;
   }
 };
@@ -107,8 +117,14 @@ class FlowApp final : public parsers::EventSink {
  public:
   FlowApp(Flow& flow, const bus::EventBus& bus, std::span<const ParserBinding> parsers,
           const Config& config, const TimeNs& now, FlowStats& stats)
-      : flow_(flow), bus_(bus), parsers_(parsers), config_(config), now_(now), stats_(stats),
-        driver_(config.stream), streams_{TcpReassembler(config.tcp), TcpReassembler(config.tcp)} {}
+      : flow_(flow),
+        bus_(bus),
+        parsers_(parsers),
+        config_(config),
+        now_(now),
+        stats_(stats),
+        driver_(config.stream),
+        streams_{TcpReassembler(config.tcp), TcpReassembler(config.tcp)} {}
 
   enum class State : std::uint8_t { kDetecting, kParsing, kIgnored };
 
@@ -156,11 +172,15 @@ class FlowApp final : public parsers::EventSink {
   [[nodiscard]] std::uint64_t held_overflows() const noexcept {
     return streams_[0].stats().held_overflows + streams_[1].stats().held_overflows;
   }
-  [[nodiscard]] bool had_gap(int dir) const noexcept { return streams_[dir].stats().missed_bytes > 0; }
+  [[nodiscard]] bool had_gap(int dir) const noexcept {
+    return streams_[dir].stats().missed_bytes > 0;
+  }
 
   // EventSink
   void emit(const bus::Event& e) override { bus_.publish(context(), e); }
-  void anomaly(std::string_view id, std::string_view detail) override { bus_.anomaly(context(), id, detail); }
+  void anomaly(std::string_view id, std::string_view detail) override {
+    bus_.anomaly(context(), id, detail);
+  }
   void confirm_protocol() override { flow_.service = spec_->name; }
   [[nodiscard]] TimeNs packet_time() const override { return now_; }
 
@@ -307,9 +327,13 @@ bus::EventContext FlowApp::context() const {
   return ctx;
 }
 
-FlowTable::FlowTable(Config config, const bus::EventBus& bus, std::span<const ParserBinding> parsers)
-    : config_(config), bus_(bus), parsers_(parsers),
-      lists_(std::make_unique<List[]>(kListCount)), by_age_(std::make_unique<List>()) {
+FlowTable::FlowTable(Config config, const bus::EventBus& bus,
+                     std::span<const ParserBinding> parsers)
+    : config_(config),
+      bus_(bus),
+      parsers_(parsers),
+      lists_(std::make_unique<List[]>(kListCount)),
+      by_age_(std::make_unique<List>()) {
   for (int i = 0; i < kListCount; ++i) lists_[i].link = &Flow::lru;
   by_age_->link = &Flow::age;
   flows_.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(config_.max_flows, 1 << 16)));
@@ -334,7 +358,8 @@ std::string FlowTable::next_uid() {
   std::uint64_t state = config_.uid_seed ^ (++uid_counter_ * 0xd1b54a32d192ed03ULL);
   std::uint64_t hi = splitmix(state);
   std::uint64_t lo = splitmix(state) & 0xffffffffULL;
-  static constexpr char kDigits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  static constexpr char kDigits[] =
+      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
   std::string out = "C";
   for (int i = 0; i < 11; ++i, hi /= 62) out.push_back(kDigits[hi % 62]);
   for (int i = 0; i < 6; ++i, lo /= 62) out.push_back(kDigits[lo % 62]);
@@ -343,18 +368,25 @@ std::string FlowTable::next_uid() {
 
 int FlowTable::list_for(const Flow& f) const {
   switch (static_cast<bus::Transport>(f.key.proto)) {
-    case bus::Transport::kTcp: return f.closed ? kTcpClosed : kTcpOpen;
-    case bus::Transport::kUdp: return kUdp;
-    default: return kOther;
+    case bus::Transport::kTcp:
+      return f.closed ? kTcpClosed : kTcpOpen;
+    case bus::Transport::kUdp:
+      return kUdp;
+    default:
+      return kOther;
   }
 }
 
 TimeNs FlowTable::timeout_of(int list) const {
   switch (list) {
-    case kTcpOpen: return config_.tcp_idle_timeout;
-    case kTcpClosed: return config_.tcp_closed_timeout;
-    case kUdp: return config_.udp_idle_timeout;
-    default: return config_.other_idle_timeout;
+    case kTcpOpen:
+      return config_.tcp_idle_timeout;
+    case kTcpClosed:
+      return config_.tcp_closed_timeout;
+    case kUdp:
+      return config_.udp_idle_timeout;
+    default:
+      return config_.other_idle_timeout;
   }
 }
 
@@ -380,8 +412,9 @@ Flow* FlowTable::create(const FlowKey& key, bool src_is_a, const decode::Packet&
       if ((stats_.flows_evicted & (stats_.flows_evicted - 1)) == 0) {
         bus::EventContext ctx;
         fill_context(*victim, 0, now_, ctx);
-        bus_.anomaly(ctx, "flow.evicted",
-                     "flow table full (flow.max_flows reached): evicted the least recently active flow");
+        bus_.anomaly(
+            ctx, "flow.evicted",
+            "flow table full (flow.max_flows reached): evicted the least recently active flow");
       }
       end(victim, "evicted");
     }
@@ -398,7 +431,8 @@ Flow* FlowTable::create(const FlowKey& key, bool src_is_a, const decode::Packet&
   if (p.proto == bus::Transport::kTcp && (p.tcp_flags & decode::kTcpSyn) != 0) {
     src_is_orig = (p.tcp_flags & decode::kTcpAck) == 0;
   } else if (p.proto == bus::Transport::kTcp || p.proto == bus::Transport::kUdp) {
-    src_is_orig = !(likely_server_port(p.src_port, parsers_) && !likely_server_port(p.dst_port, parsers_));
+    src_is_orig =
+        !(likely_server_port(p.src_port, parsers_) && !likely_server_port(p.dst_port, parsers_));
   }
   f->orig_is_a = src_is_orig == src_is_a;
   if (!src_is_orig) f->add_history('^', 0);
@@ -521,12 +555,13 @@ void FlowTable::emit_conn(Flow& f, std::string_view reason, bool partial) {
   const bool tcp = f.key.proto == proto_number(bus::Transport::kTcp);
   if (tcp) {
     r.conn_state = tcp_conn_state(f);
-    r.orig_bytes = (f.flags[0] & kSawData) ? static_cast<std::uint32_t>(f.seq_max[0] - f.seq_first[0]) : 0;
-    r.resp_bytes = (f.flags[1] & kSawData) ? static_cast<std::uint32_t>(f.seq_max[1] - f.seq_first[1]) : 0;
+    r.orig_bytes =
+        (f.flags[0] & kSawData) ? static_cast<std::uint32_t>(f.seq_max[0] - f.seq_first[0]) : 0;
+    r.resp_bytes =
+        (f.flags[1] & kSawData) ? static_cast<std::uint32_t>(f.seq_max[1] - f.seq_first[1]) : 0;
   } else {
-    r.conn_state = f.key.proto == proto_number(bus::Transport::kUdp)
-                       ? (f.pkts[1] > 0 ? "SF" : "S0")
-                       : "OTH";
+    r.conn_state =
+        f.key.proto == proto_number(bus::Transport::kUdp) ? (f.pkts[1] > 0 ? "SF" : "S0") : "OTH";
     r.orig_bytes = f.bytes[0];
     r.resp_bytes = f.bytes[1];
   }
@@ -571,7 +606,8 @@ void FlowTable::expire(TimeNs now) {
   // Active timeout: long-lived flows get a record now and then (NetFlow style); the uid stays.
   // Bounded: each flushed flow moves to the tail with a fresh start time.
   std::uint64_t budget = flows_.size();
-  while (by_age_->head != nullptr && now - by_age_->head->first_ts > config_.active_timeout && budget-- > 0) {
+  while (by_age_->head != nullptr && now - by_age_->head->first_ts > config_.active_timeout &&
+         budget-- > 0) {
     Flow* f = by_age_->head;
     emit_conn(*f, "active_timeout", true);
     ++stats_.flows_active_timeout;

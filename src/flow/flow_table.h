@@ -27,13 +27,13 @@
 namespace ward::flow {
 
 struct Config {
-  std::uint64_t max_flows = 1'000'000;          // "flow.max_flows"
-  TimeNs tcp_idle_timeout = 300 * kNsPerSec;    // "flow.tcp_idle_timeout_s"
-  TimeNs tcp_closed_timeout = 5 * kNsPerSec;    // "flow.tcp_closed_timeout_s"
-  TimeNs udp_idle_timeout = 60 * kNsPerSec;     // "flow.udp_idle_timeout_s"
-  TimeNs other_idle_timeout = 60 * kNsPerSec;   // "flow.other_idle_timeout_s"
-  TimeNs active_timeout = 3600 * kNsPerSec;     // "flow.active_timeout_s"
-  std::uint32_t probe_bytes = 64;               // bytes held per direction while probing
+  std::uint64_t max_flows = 1'000'000;         // "flow.max_flows"
+  TimeNs tcp_idle_timeout = 300 * kNsPerSec;   // "flow.tcp_idle_timeout_s"
+  TimeNs tcp_closed_timeout = 5 * kNsPerSec;   // "flow.tcp_closed_timeout_s"
+  TimeNs udp_idle_timeout = 60 * kNsPerSec;    // "flow.udp_idle_timeout_s"
+  TimeNs other_idle_timeout = 60 * kNsPerSec;  // "flow.other_idle_timeout_s"
+  TimeNs active_timeout = 3600 * kNsPerSec;    // "flow.active_timeout_s"
+  std::uint32_t probe_bytes = 64;              // bytes held per direction while probing
   std::uint64_t uid_seed = 0;
   TcpReassembler::Limits tcp;
   parsers::StreamDriver::Limits stream;

@@ -29,7 +29,8 @@ struct Seen {
 class RecordingParser : public parsers::StreamParser {
  public:
   explicit RecordingParser(Seen& seen, parsers::EventSink& sink) : seen_(seen), sink_(sink) {}
-  Result<parsers::Progress, parsers::ParseError> on_data(bus::Direction d, ByteView in) noexcept override {
+  Result<parsers::Progress, parsers::ParseError> on_data(bus::Direction d,
+                                                         ByteView in) noexcept override {
     if (!confirmed_) {
       sink_.confirm_protocol();
       confirmed_ = true;
@@ -59,7 +60,9 @@ class RecordingFactory : public parsers::ParserFactory {
 
 parsers::Probe probe_test(bus::Direction, ByteView b) noexcept {
   const std::string_view s = as_chars(b);
-  if (s.size() < 4) return std::string_view("TEST").substr(0, s.size()) == s ? parsers::Probe::kMaybe : parsers::Probe::kNo;
+  if (s.size() < 4)
+    return std::string_view("TEST").substr(0, s.size()) == s ? parsers::Probe::kMaybe
+                                                             : parsers::Probe::kNo;
   return s.substr(0, 4) == "TEST" ? parsers::Probe::kYes : parsers::Probe::kNo;
 }
 
@@ -107,7 +110,8 @@ struct Harness {
   void feed(const std::vector<decode::testing::PcapRecord>& records) {
     for (const auto& r : records) {
       decode::Packet p;
-      ASSERT_EQ(decoder.decode(1, r.ts_us * 1000, static_cast<std::uint32_t>(r.frame.size()), ByteView(r.frame), p),
+      ASSERT_EQ(decoder.decode(1, r.ts_us * 1000, static_cast<std::uint32_t>(r.frame.size()),
+                               ByteView(r.frame), p),
                 decode::DecodeResult::kOk);
       table->process(p);
     }
@@ -120,8 +124,9 @@ struct Harness {
   }
 };
 
-Bytes tcp_frame(const char* src, std::uint16_t sport, const char* dst, std::uint16_t dport, std::uint32_t seq,
-                std::uint32_t ack, std::uint8_t flags, std::string_view payload = {}) {
+Bytes tcp_frame(const char* src, std::uint16_t sport, const char* dst, std::uint16_t dport,
+                std::uint32_t seq, std::uint32_t ack, std::uint8_t flags,
+                std::string_view payload = {}) {
   decode::testing::TcpSpec t;
   t.sport = sport;
   t.dport = dport;
@@ -129,7 +134,8 @@ Bytes tcp_frame(const char* src, std::uint16_t sport, const char* dst, std::uint
   t.ack = ack;
   t.flags = flags;
   t.payload = bytes_of(payload);
-  return decode::testing::ethernet(decode::testing::ipv4(ip(src), ip(dst), 6, decode::testing::tcp_segment(t)));
+  return decode::testing::ethernet(
+      decode::testing::ipv4(ip(src), ip(dst), 6, decode::testing::tcp_segment(t)));
 }
 
 TEST(FlowTable, ACompleteConversationGivesOneZeekStyleConnRecord) {
@@ -155,7 +161,8 @@ TEST(FlowTable, ACompleteConversationGivesOneZeekStyleConnRecord) {
 
 TEST(FlowTable, ContentProbingFindsTheProtocolOnAnyPort) {
   Harness h;
-  h.feed(decode::testing::tcp_conversation(ip("10.0.0.1"), 40000, ip("10.0.0.2"), 12345, {bytes_of("TEST x")}));
+  h.feed(decode::testing::tcp_conversation(ip("10.0.0.1"), 40000, ip("10.0.0.2"), 12345,
+                                           {bytes_of("TEST x")}));
   h.table->flush_all();
   EXPECT_EQ(h.collector.conns.at(0)["service"], "testproto");
   EXPECT_EQ(h.seen.stream[0], "TEST x");
@@ -174,7 +181,8 @@ TEST(FlowTable, FlowsNoParserClaimsAreNotReassembled) {
 
 TEST(FlowTable, TheRegisteredPortSelectsTheParserWhenContentCannotTell) {
   Harness h;
-  h.feed(decode::testing::tcp_conversation(ip("10.0.0.1"), 40000, ip("10.0.0.2"), 7777, {bytes_of("xyz")}));
+  h.feed(decode::testing::tcp_conversation(ip("10.0.0.1"), 40000, ip("10.0.0.2"), 7777,
+                                           {bytes_of("xyz")}));
   h.table->flush_all();
   EXPECT_EQ(h.seen.stream[0], "xyz");
 }
@@ -196,8 +204,9 @@ TEST(FlowTable, BytesTheCaptureMissedReachTheParserAsAGap) {
   h.packet(tcp_frame("10.0.0.1", 40000, "10.0.0.2", 7777, 100, 0, 0x02), t0);
   h.packet(tcp_frame("10.0.0.2", 7777, "10.0.0.1", 40000, 500, 101, 0x12), t0 + 1);
   h.packet(tcp_frame("10.0.0.1", 40000, "10.0.0.2", 7777, 101, 501, 0x18, "TEST"), t0 + 2);
-  h.packet(tcp_frame("10.0.0.1", 40000, "10.0.0.2", 7777, 115, 501, 0x18, "late"), t0 + 3);  // 10 lost
-  h.packet(tcp_frame("10.0.0.2", 7777, "10.0.0.1", 40000, 501, 119, 0x10), t0 + 4);          // acks all
+  h.packet(tcp_frame("10.0.0.1", 40000, "10.0.0.2", 7777, 115, 501, 0x18, "late"),
+           t0 + 3);                                                                  // 10 lost
+  h.packet(tcp_frame("10.0.0.2", 7777, "10.0.0.1", 40000, 501, 119, 0x10), t0 + 4);  // acks all
   h.table->flush_all();
   EXPECT_EQ(h.seen.stream[0], "TEST[gap 10]late");
   EXPECT_EQ(h.collector.conns.at(0)["missed"], "10");
@@ -252,8 +261,9 @@ TEST(FlowTable, LongFlowsGetPartialRecordsAtTheActiveTimeout) {
   cfg.active_timeout = 10 * kNsPerSec;
   Harness h(cfg);
   for (int i = 0; i < 25; ++i) {
-    h.packet(decode::testing::ethernet(decode::testing::ipv4(
-                 ip("10.0.0.1"), ip("10.0.0.2"), 17, decode::testing::udp_datagram(5000, 9999, bytes_of("x")))),
+    h.packet(decode::testing::ethernet(
+                 decode::testing::ipv4(ip("10.0.0.1"), ip("10.0.0.2"), 17,
+                                       decode::testing::udp_datagram(5000, 9999, bytes_of("x")))),
              (100 + i) * kNsPerSec);
   }
   h.table->flush_all();
@@ -271,8 +281,9 @@ TEST(FlowTable, AFullTableEvictsTheLeastRecentlyActiveFlowAndSaysSo) {
   cfg.max_flows = 3;
   Harness h(cfg);
   for (int i = 0; i < 5; ++i) {
-    h.packet(tcp_frame("10.0.0.1", static_cast<std::uint16_t>(40000 + i), "10.0.0.2", 81, 1, 0, 0x02),
-             kNsPerSec + i);
+    h.packet(
+        tcp_frame("10.0.0.1", static_cast<std::uint16_t>(40000 + i), "10.0.0.2", 81, 1, 0, 0x02),
+        kNsPerSec + i);
   }
   EXPECT_EQ(h.table->stats().flows_evicted, 2u);
   EXPECT_EQ(h.table->stats().active_flows, 3u);
@@ -289,7 +300,8 @@ TEST(FlowTable, AnIdleFlowCostsLessThanOneKibibyte) {
 
 TEST(FlowTable, PortReuseAfterCloseStartsANewFlow) {
   Harness h;
-  auto conv = decode::testing::tcp_conversation(ip("10.0.0.1"), 40000, ip("10.0.0.2"), 81, {bytes_of("a")});
+  auto conv =
+      decode::testing::tcp_conversation(ip("10.0.0.1"), 40000, ip("10.0.0.2"), 81, {bytes_of("a")});
   h.feed(conv);
   for (auto& r : conv) r.ts_us += 2'000'000;
   h.feed(conv);

@@ -21,8 +21,9 @@ void TcpReassembler::hold(std::uint32_t seq, ByteView payload) {
     if (seq_diff(h.seq, cur) > 0) {
       const auto from = static_cast<std::size_t>(cur - seq);
       const auto to = static_cast<std::size_t>(h.seq - seq);
-      pieces.push_back({cur, {payload.begin() + static_cast<std::ptrdiff_t>(from),
-                              payload.begin() + static_cast<std::ptrdiff_t>(to)}});
+      pieces.push_back({cur,
+                        {payload.begin() + static_cast<std::ptrdiff_t>(from),
+                         payload.begin() + static_cast<std::ptrdiff_t>(to)}});
     }
     if (seq_diff(h_end, cur) > 0) cur = h_end;
   }
@@ -33,9 +34,9 @@ void TcpReassembler::hold(std::uint32_t seq, ByteView payload) {
   std::uint64_t added = 0;
   for (Held& p : pieces) {
     added += p.bytes.size();
-    auto pos = std::lower_bound(held_.begin(), held_.end(), p.seq, [this](const Held& h, std::uint32_t s) {
-      return seq_diff(h.seq, s) < 0;
-    });
+    auto pos =
+        std::lower_bound(held_.begin(), held_.end(), p.seq,
+                         [this](const Held& h, std::uint32_t s) { return seq_diff(h.seq, s) < 0; });
     held_.insert(pos, std::move(p));
   }
   stats_.overlap_bytes += payload.size() - added;

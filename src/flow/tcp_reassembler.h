@@ -64,10 +64,10 @@ class TcpReassembler {
 
   Limits limits_;
   bool started_ = false;
-  std::uint32_t next_ = 0;     // next expected sequence number
+  std::uint32_t next_ = 0;  // next expected sequence number
   bool have_peer_ack_ = false;
-  std::uint32_t peer_ack_ = 0; // highest ack the peer sent for this direction
-  std::vector<Held> held_;     // sorted by seq, non-overlapping
+  std::uint32_t peer_ack_ = 0;  // highest ack the peer sent for this direction
+  std::vector<Held> held_;      // sorted by seq, non-overlapping
   std::uint64_t held_bytes_ = 0;
   Stats stats_;
 };

@@ -52,7 +52,7 @@ TEST(TcpReassembler, HeldOverlapsKeepTheBytesThatArrivedFirst) {
   TcpReassembler r({});
   Recorder out;
   r.on_syn(0);
-  r.on_segment(5, as_bytes("EFGH"), out);  // held 5..8
+  r.on_segment(5, as_bytes("EFGH"), out);     // held 5..8
   r.on_segment(3, as_bytes("cdXXXXi"), out);  // 3..9: "cd" new, 5..8 held, "i" new
   EXPECT_EQ(r.stats().overlap_bytes, 4u);
   r.on_segment(1, as_bytes("ab"), out);

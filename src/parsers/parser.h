@@ -59,7 +59,8 @@ class StreamParser {
  public:
   virtual ~StreamParser() = default;
   // `input` is valid only during the call. Never throws.
-  [[nodiscard]] virtual Result<Progress, ParseError> on_data(Direction dir, ByteView input) noexcept = 0;
+  [[nodiscard]] virtual Result<Progress, ParseError> on_data(Direction dir,
+                                                             ByteView input) noexcept = 0;
   // `missing_bytes` were lost in `dir` (capture loss or a limit): resynchronise or stop. The
   // count includes any unconsumed tail the driver dropped with the gap, so the next on_data()
   // starts exactly `missing_bytes` after the end of the last consumed byte.
@@ -84,7 +85,9 @@ class LimitOverrides {
     auto it = values_.find(key);
     return it == values_.end() ? fallback : it->second;
   }
-  [[nodiscard]] const std::map<std::string, std::uint64_t, std::less<>>& all() const { return values_; }
+  [[nodiscard]] const std::map<std::string, std::uint64_t, std::less<>>& all() const {
+    return values_;
+  }
 
  private:
   std::map<std::string, std::uint64_t, std::less<>> values_;
@@ -92,7 +95,7 @@ class LimitOverrides {
 
 // What log writers need beyond the events themselves.
 struct LogOptions {
-  std::string phi_key;                     // HMAC key for patient identifiers (never logged)
+  std::string phi_key;                        // HMAC key for patient identifiers (never logged)
   std::uint32_t payload_excerpt_bytes = 128;  // bound on payload bytes copied into logs
   // JSON member names whose values are PHI: payload excerpts in logs carry their keyed hash
   // instead of the value (see redact_json_fields in common/phi_hash.h).
@@ -107,8 +110,8 @@ class ParserFactory {
 
 // One registered protocol (parsers/registry.cc holds the list, one line each).
 struct ParserSpec {
-  std::string_view name;                      // service name in logs: "mqtt", "hl7"
-  std::span<const std::uint16_t> tcp_ports;   // ports that select this parser without content
+  std::string_view name;                     // service name in logs: "mqtt", "hl7"
+  std::span<const std::uint16_t> tcp_ports;  // ports that select this parser without content
   // Content detection on the first bytes of a direction (either direction).
   Probe (*probe)(Direction dir, ByteView first_bytes) noexcept;
   std::unique_ptr<ParserFactory> (*configure)(const LimitOverrides& overrides);

@@ -4,8 +4,8 @@
 
 namespace ward::parsers {
 
-std::int64_t StreamDriver::run(StreamParser& parser, EventSink& sink, Direction dir,
-                               ByteView data, PerDirection& st) {
+std::int64_t StreamDriver::run(StreamParser& parser, EventSink& sink, Direction dir, ByteView data,
+                               PerDirection& st) {
   std::size_t done = 0;
   // Each iteration consumes at least one byte or stops, so this is bounded by data.size().
   while (done < data.size()) {

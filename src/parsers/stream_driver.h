@@ -27,7 +27,9 @@ class StreamDriver {
   void end(StreamParser& parser, Direction dir);
 
   // Returns true iff the parser gave up on `dir` (ParseError).
-  [[nodiscard]] bool stopped(Direction dir) const noexcept { return state_[bus::index(dir)].stopped; }
+  [[nodiscard]] bool stopped(Direction dir) const noexcept {
+    return state_[bus::index(dir)].stopped;
+  }
   [[nodiscard]] std::size_t pending_bytes(Direction dir) const noexcept {
     return state_[bus::index(dir)].pending.size();
   }

@@ -26,7 +26,9 @@ class LineParser : public StreamParser {
     ++calls;
     return Progress{consumed, 1};
   }
-  void on_gap(Direction /*dir*/, std::uint64_t missing) noexcept override { gaps.push_back(missing); }
+  void on_gap(Direction /*dir*/, std::uint64_t missing) noexcept override {
+    gaps.push_back(missing);
+  }
   void on_end(Direction /*dir*/) noexcept override { ++ends; }
 
   std::vector<std::string> lines;

@@ -14,7 +14,9 @@ namespace {
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
   return true;
 }
 
@@ -37,7 +39,8 @@ class Reader {
   }
 
   // Rejects keys not in `allowed`, to catch typos in a safety-relevant file.
-  void check_keys(const YAML::Node& map, const std::string& path, std::initializer_list<std::string_view> allowed) {
+  void check_keys(const YAML::Node& map, const std::string& path,
+                  std::initializer_list<std::string_view> allowed) {
     if (!map.IsMap()) {
       fail(map, path, "expected a mapping");
       return;
@@ -94,7 +97,8 @@ class Reader {
       fail(n, path, "expected a list");
       return out;
     }
-    for (std::size_t i = 0; i < n.size(); ++i) out.push_back(str(n[i], path + "[" + std::to_string(i) + "]"));
+    for (std::size_t i = 0; i < n.size(); ++i)
+      out.push_back(str(n[i], path + "[" + std::to_string(i) + "]"));
     return out;
   }
 
@@ -109,7 +113,8 @@ class Reader {
       const std::string p = path + "[" + std::to_string(i) + "]";
       const std::string s = str(n[i], p);
       Cidr c;
-      if (!s.empty() && !Cidr::parse(s, c)) fail(n[i], p, "'" + s + "' is not an IP address or CIDR block");
+      if (!s.empty() && !Cidr::parse(s, c))
+        fail(n[i], p, "'" + s + "' is not an IP address or CIDR block");
       out.push_back(c);
     }
     return out;
@@ -120,12 +125,14 @@ class Reader {
   std::string error_;
 };
 
-std::optional<Limit> read_limit(Reader& r, const YAML::Node& n, const std::string& path, std::string_view default_units) {
+std::optional<Limit> read_limit(Reader& r, const YAML::Node& n, const std::string& path,
+                                std::string_view default_units) {
   if (!n) return std::nullopt;
   r.check_keys(n, path, {"units", "soft_min", "soft_max", "hard_min", "hard_max"});
   if (r.failed()) return std::nullopt;
   Limit l;
-  const std::string units = n["units"] ? r.str(n["units"], path + ".units") : std::string(default_units);
+  const std::string units =
+      n["units"] ? r.str(n["units"], path + ".units") : std::string(default_units);
   if (units.empty()) {
     r.fail(n, path, "units are required (e.g. mL/h, mcg/kg/min, units/h)");
     return std::nullopt;
@@ -138,8 +145,10 @@ std::optional<Limit> read_limit(Reader& r, const YAML::Node& n, const std::strin
   l.where = r.where(n);
   if (!l.soft_max && !l.hard_max && !l.soft_min && !l.hard_min)
     r.fail(n, path, "give at least one of soft_min, soft_max, hard_min, hard_max");
-  if (l.soft_max && l.hard_max && *l.hard_max < *l.soft_max) r.fail(n, path, "hard_max must be >= soft_max");
-  if (l.soft_min && l.hard_min && *l.hard_min > *l.soft_min) r.fail(n, path, "hard_min must be <= soft_min");
+  if (l.soft_max && l.hard_max && *l.hard_max < *l.soft_max)
+    r.fail(n, path, "hard_max must be >= soft_max");
+  if (l.soft_min && l.hard_min && *l.hard_min > *l.soft_min)
+    r.fail(n, path, "hard_min must be <= soft_min");
   for (const auto* v : {&l.soft_min, &l.soft_max, &l.hard_min, &l.hard_max})
     if (*v && **v < 0) r.fail(n, path, "limits cannot be negative");
   return l;
@@ -174,7 +183,8 @@ const Drug* Policy::find_drug(std::string_view id, std::string_view name) const 
   return nullptr;
 }
 
-const CareAreaLimits* Policy::limits_for(const Drug& d, std::string_view care_area, std::string_view default_area) {
+const CareAreaLimits* Policy::limits_for(const Drug& d, std::string_view care_area,
+                                         std::string_view default_area) {
   for (std::string_view want : {care_area, default_area, std::string_view("default")}) {
     if (want.empty()) continue;
     for (const CareAreaLimits& c : d.care_areas)
@@ -206,17 +216,21 @@ Result<Policy> parse_policy(std::string_view yaml_text, const std::string& name)
     root = YAML::Load(std::string(yaml_text));
   } catch (const YAML::Exception& e) {  // yaml-cpp reports syntax errors by exception
     return unexpected(invalid_argument(name + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                       std::to_string(e.mark.column + 1) + ": YAML syntax error: " + e.msg));
+                                       std::to_string(e.mark.column + 1) +
+                                       ": YAML syntax error: " + e.msg));
   }
   Reader r(name);
   Policy p;
   p.path = name;
   if (!root || root.IsNull()) return p;  // an empty policy: every check that needs data is off
   try {
-    r.check_keys(root, "policy", {"version", "site", "drug_library", "infusion", "phi", "alerts", "limits"});
+    r.check_keys(root, "policy",
+                 {"version", "site", "drug_library", "infusion", "phi", "alerts", "limits"});
     if (root["version"]) {
       const std::string v = r.str(root["version"], "version");
-      if (v != "1") r.fail(root["version"], "version", "unsupported policy version '" + v + "' (this Ward reads 1)");
+      if (v != "1")
+        r.fail(root["version"], "version",
+               "unsupported policy version '" + v + "' (this Ward reads 1)");
     }
     if (root["site"]) p.site = r.str(root["site"], "site");
 
@@ -232,15 +246,19 @@ Result<Policy> parse_policy(std::string_view yaml_text, const std::string& name)
         r.check_keys(dn, path, {"name", "ids", "care_areas"});
         if (r.failed()) break;
         Drug d;
-        if (!dn["name"]) r.fail(dn, path, "a drug needs a name");
-        else d.name = r.str(dn["name"], path + ".name");
+        if (!dn["name"])
+          r.fail(dn, path, "a drug needs a name");
+        else
+          d.name = r.str(dn["name"], path + ".name");
         std::string lower = d.name;
         for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        if (!seen_names.insert(lower).second) r.fail(dn["name"], path + ".name", "drug '" + d.name + "' is listed twice");
+        if (!seen_names.insert(lower).second)
+          r.fail(dn["name"], path + ".name", "drug '" + d.name + "' is listed twice");
         d.ids = r.strings(dn["ids"], path + ".ids");
         const YAML::Node areas = dn["care_areas"];
         if (!areas || !areas.IsMap()) {
-          r.fail(areas ? areas : dn, path + ".care_areas", "expected a mapping of care area to limits");
+          r.fail(areas ? areas : dn, path + ".care_areas",
+                 "expected a mapping of care area to limits");
           break;
         }
         for (const auto& kv : areas) {
@@ -255,7 +273,9 @@ Result<Policy> parse_policy(std::string_view yaml_text, const std::string& name)
           c.dose = read_limit(r, kv.second["dose"], apath + ".dose", "");
           c.vtbi = read_limit(r, kv.second["vtbi"], apath + ".vtbi", "mL");
           if (c.rate && c.rate->units != "mL/h")
-            r.fail(kv.second["rate"], apath + ".rate", "rate is a volume rate: units must be mL/h (use dose_rate for " + c.rate->units + ")");
+            r.fail(kv.second["rate"], apath + ".rate",
+                   "rate is a volume rate: units must be mL/h (use dose_rate for " + c.rate->units +
+                       ")");
           if (c.vtbi && c.vtbi->units != "mL")
             r.fail(kv.second["vtbi"], apath + ".vtbi", "vtbi units must be mL");
           d.care_areas.push_back(std::move(c));
@@ -265,18 +285,23 @@ Result<Policy> parse_policy(std::string_view yaml_text, const std::string& name)
     }
 
     if (const YAML::Node inf = root["infusion"]) {
-      r.check_keys(inf, "infusion", {"authorized_programmers", "mqtt_command_topics", "default_care_area"});
-      if (inf["default_care_area"]) p.default_care_area = r.str(inf["default_care_area"], "infusion.default_care_area");
+      r.check_keys(inf, "infusion",
+                   {"authorized_programmers", "mqtt_command_topics", "default_care_area"});
+      if (inf["default_care_area"])
+        p.default_care_area = r.str(inf["default_care_area"], "infusion.default_care_area");
       const YAML::Node progs = inf["authorized_programmers"];
-      if (progs && !progs.IsSequence()) r.fail(progs, "infusion.authorized_programmers", "expected a list");
+      if (progs && !progs.IsSequence())
+        r.fail(progs, "infusion.authorized_programmers", "expected a list");
       for (std::size_t i = 0; progs && progs.IsSequence() && i < progs.size() && !r.failed(); ++i) {
         const std::string path = "infusion.authorized_programmers[" + std::to_string(i) + "]";
         r.check_keys(progs[i], path, {"name", "hosts"});
         if (r.failed()) break;
         Programmer pr;
-        pr.name = progs[i]["name"] ? r.str(progs[i]["name"], path + ".name") : "programmer " + std::to_string(i + 1);
+        pr.name = progs[i]["name"] ? r.str(progs[i]["name"], path + ".name")
+                                   : "programmer " + std::to_string(i + 1);
         pr.hosts = r.hosts(progs[i]["hosts"], path + ".hosts");
-        if (pr.hosts.empty()) r.fail(progs[i], path, "list the hosts (addresses or CIDR blocks) of this programmer");
+        if (pr.hosts.empty())
+          r.fail(progs[i], path, "list the hosts (addresses or CIDR blocks) of this programmer");
         p.programmers.push_back(std::move(pr));
       }
       p.mqtt_command_topics = r.strings(inf["mqtt_command_topics"], "infusion.mqtt_command_topics");
@@ -284,7 +309,8 @@ Result<Policy> parse_policy(std::string_view yaml_text, const std::string& name)
         const std::string& t = p.mqtt_command_topics[i];
         const auto hash = t.find('#');
         if (t.empty() || (hash != std::string::npos && hash != t.size() - 1))
-          r.fail(inf["mqtt_command_topics"][i], "infusion.mqtt_command_topics[" + std::to_string(i) + "]",
+          r.fail(inf["mqtt_command_topics"][i],
+                 "infusion.mqtt_command_topics[" + std::to_string(i) + "]",
                  "'" + t + "' is not a valid MQTT topic filter");
       }
     }
@@ -295,7 +321,8 @@ Result<Policy> parse_policy(std::string_view yaml_text, const std::string& name)
       p.phi_json_fields = r.strings(phi["mqtt_json_fields"], "phi.mqtt_json_fields");
     }
     if (p.phi_json_fields.empty()) {
-      p.phi_json_fields = {"patient_name", "patient_id", "mrn", "dob", "birth_date", "ssn", "name", "address", "phone"};
+      p.phi_json_fields = {"patient_name", "patient_id", "mrn",     "dob",  "birth_date",
+                           "ssn",          "name",       "address", "phone"};
     }
 
     if (const YAML::Node al = root["alerts"]) {
@@ -307,8 +334,10 @@ Result<Policy> parse_policy(std::string_view yaml_text, const std::string& name)
         r.check_keys(sup[i], path, {"rule", "hosts"});
         if (r.failed()) break;
         Suppression s;
-        if (!sup[i]["rule"]) r.fail(sup[i], path, "a suppression needs a rule (or \"*\")");
-        else s.rule = r.str(sup[i]["rule"], path + ".rule");
+        if (!sup[i]["rule"])
+          r.fail(sup[i], path, "a suppression needs a rule (or \"*\")");
+        else
+          s.rule = r.str(sup[i]["rule"], path + ".rule");
         s.hosts = r.hosts(sup[i]["hosts"], path + ".hosts");
         p.suppressions.push_back(std::move(s));
       }

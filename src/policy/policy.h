@@ -28,7 +28,7 @@ struct Limit {
 };
 
 struct CareAreaLimits {
-  std::string care_area;  // "ICU", or "default"
+  std::string care_area;           // "ICU", or "default"
   std::optional<Limit> rate;       // volume rate, mL/h
   std::optional<Limit> dose_rate;  // e.g. mcg/kg/min, units/h
   std::optional<Limit> dose;       // bolus / amount
@@ -47,7 +47,7 @@ struct Programmer {
 };
 
 struct Suppression {
-  std::string rule;  // alert rule id, or "*" for all
+  std::string rule;         // alert rule id, or "*" for all
   std::vector<Cidr> hosts;  // empty = any host; else matches either endpoint
 };
 
@@ -57,10 +57,10 @@ struct Policy {
   std::string drug_library_version;
   std::vector<Drug> drugs;
   std::string default_care_area;
-  std::vector<Programmer> programmers;        // empty: the authorisation check is off
+  std::vector<Programmer> programmers;           // empty: the authorisation check is off
   std::vector<std::string> mqtt_command_topics;  // MQTT topic filters (+ and # wildcards)
   bool phi_detect_cleartext = true;
-  std::vector<std::string> phi_json_fields;      // JSON keys that carry PHI in MQTT payloads
+  std::vector<std::string> phi_json_fields;  // JSON keys that carry PHI in MQTT payloads
   std::vector<Suppression> suppressions;
   parsers::LimitOverrides limits;
 

@@ -79,29 +79,47 @@ TEST(Policy, ErrorsNameTheLineColumnAndWhatIsWrong) {
       {"syntax", "site: [unclosed\n", "ward.yaml:2:1: YAML syntax error"},
       {"unknown top key", "sight: x\n", "ward.yaml:1:1: policy: unknown key 'sight'"},
       {"version", "version: 2\n", "ward.yaml:1:10: version: unsupported policy version '2'"},
-      {"limit order", "drug_library:\n  drugs:\n    - name: x\n      care_areas:\n        ICU:\n          rate: {soft_max: 10, hard_max: 5}\n",
+      {"limit order",
+       "drug_library:\n  drugs:\n    - name: x\n      care_areas:\n        ICU:\n          rate: "
+       "{soft_max: 10, hard_max: 5}\n",
        "ward.yaml:6:17: drug_library.drugs[0].care_areas.ICU.rate: hard_max must be >= soft_max"},
-      {"not a number", "drug_library:\n  drugs:\n    - name: x\n      care_areas:\n        ICU:\n          rate: {hard_max: lots}\n",
-       "ward.yaml:6:28: drug_library.drugs[0].care_areas.ICU.rate.hard_max: 'lots' is not a number"},
-      {"rate units", "drug_library:\n  drugs:\n    - name: x\n      care_areas:\n        ICU:\n          rate: {units: mg/h, hard_max: 5}\n",
+      {"not a number",
+       "drug_library:\n  drugs:\n    - name: x\n      care_areas:\n        ICU:\n          rate: "
+       "{hard_max: lots}\n",
+       "ward.yaml:6:28: drug_library.drugs[0].care_areas.ICU.rate.hard_max: 'lots' is not a "
+       "number"},
+      {"rate units",
+       "drug_library:\n  drugs:\n    - name: x\n      care_areas:\n        ICU:\n          rate: "
+       "{units: mg/h, hard_max: 5}\n",
        "rate is a volume rate: units must be mL/h"},
-      {"no limits", "drug_library:\n  drugs:\n    - name: x\n      care_areas:\n        ICU:\n          vtbi: {units: mL}\n",
+      {"no limits",
+       "drug_library:\n  drugs:\n    - name: x\n      care_areas:\n        ICU:\n          vtbi: "
+       "{units: mL}\n",
        "give at least one of soft_min"},
-      {"duplicate drug", "drug_library:\n  drugs:\n    - name: x\n      care_areas: {}\n    - name: X\n      care_areas: {}\n",
+      {"duplicate drug",
+       "drug_library:\n  drugs:\n    - name: x\n      care_areas: {}\n    - name: X\n      "
+       "care_areas: {}\n",
        "ward.yaml:5:13: drug_library.drugs[1].name: drug 'X' is listed twice"},
-      {"bad host", "infusion:\n  authorized_programmers:\n    - name: a\n      hosts: [10.0.0.300]\n",
-       "ward.yaml:4:15: infusion.authorized_programmers[0].hosts[0]: '10.0.0.300' is not an IP address"},
+      {"bad host",
+       "infusion:\n  authorized_programmers:\n    - name: a\n      hosts: [10.0.0.300]\n",
+       "ward.yaml:4:15: infusion.authorized_programmers[0].hosts[0]: '10.0.0.300' is not an IP "
+       "address"},
       {"no hosts", "infusion:\n  authorized_programmers:\n    - name: a\n", "list the hosts"},
-      {"bad topic", "infusion:\n  mqtt_command_topics: [\"a/#/b\"]\n", "is not a valid MQTT topic filter"},
-      {"bad bool", "phi:\n  detect_cleartext: maybe\n", "ward.yaml:2:21: phi.detect_cleartext: expected true or false"},
+      {"bad topic", "infusion:\n  mqtt_command_topics: [\"a/#/b\"]\n",
+       "is not a valid MQTT topic filter"},
+      {"bad bool", "phi:\n  detect_cleartext: maybe\n",
+       "ward.yaml:2:21: phi.detect_cleartext: expected true or false"},
       {"bad limit", "limits:\n  flow.max_flows: -1\n", "expected a whole number >= 0"},
-      {"typo in limits", "drug_library:\n  drugs:\n    - name: x\n      care_areas:\n        ICU:\n          rate: {hardmax: 5}\n",
+      {"typo in limits",
+       "drug_library:\n  drugs:\n    - name: x\n      care_areas:\n        ICU:\n          rate: "
+       "{hardmax: 5}\n",
        "unknown key 'hardmax'"},
   };
   for (const BadCase& c : cases) {
     auto p = parse_policy(c.yaml, "ward.yaml");
     ASSERT_FALSE(p.ok()) << c.name;
-    EXPECT_NE(p.error().message().find(c.expect), std::string::npos) << c.name << ": " << p.error().message();
+    EXPECT_NE(p.error().message().find(c.expect), std::string::npos)
+        << c.name << ": " << p.error().message();
   }
 }
 

@@ -35,7 +35,8 @@ void JsonlSink::write(std::string_view log_name, std::string_view json_line) {
   }
   File& f = it->second;
   if (f.f == nullptr) return;
-  if (std::fwrite(json_line.data(), 1, json_line.size(), f.f) != json_line.size() || std::fputc('\n', f.f) == EOF) {
+  if (std::fwrite(json_line.data(), 1, json_line.size(), f.f) != json_line.size() ||
+      std::fputc('\n', f.f) == EOF) {
     if (error_.ok()) error_ = io_error(f.path + ": write failed: " + std::strerror(errno));
     return;
   }
@@ -53,7 +54,8 @@ Status JsonlSink::flush() {
 Status JsonlSink::close() {
   for (auto& [name, f] : files_) {
     if (f.f == nullptr) continue;
-    if (std::fclose(f.f) != 0 && error_.ok()) error_ = io_error(f.path + ": write failed: " + std::strerror(errno));
+    if (std::fclose(f.f) != 0 && error_.ok())
+      error_ = io_error(f.path + ": write failed: " + std::strerror(errno));
     f.f = nullptr;
   }
   return error_;

@@ -69,19 +69,23 @@ class Stmt {
 
 }  // namespace
 
-Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, const std::string& source) {
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
+                                                       const std::string& source) {
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+      SQLITE_OK) {
     std::string msg = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
     return unexpected(io_error(path + ": cannot open database: " + msg));
   }
   sqlite3_busy_timeout(db, 5000);
   std::unique_ptr<SqliteStore> s(new SqliteStore(db));
-  for (const char* sql : {"PRAGMA journal_mode=WAL;", "PRAGMA synchronous=NORMAL;", "PRAGMA foreign_keys=ON;", kSchema}) {
+  for (const char* sql : {"PRAGMA journal_mode=WAL;", "PRAGMA synchronous=NORMAL;",
+                          "PRAGMA foreign_keys=ON;", kSchema}) {
     if (Status st = s->exec(sql); !st.ok()) return unexpected(io_error(path + ": " + st.message()));
   }
-  Stmt ins(db, "INSERT INTO runs(started_at, source, ward_version, status) VALUES (?, ?, ?, 'running')");
+  Stmt ins(
+      db, "INSERT INTO runs(started_at, source, ward_version, status) VALUES (?, ?, ?, 'running')");
   char now[32];
   const std::time_t t = std::time(nullptr);
   std::tm tm{};
@@ -90,7 +94,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, 
   ins.text(1, now);
   ins.text(2, source);
   ins.text(3, WARD_VERSION);
-  if (!ins.ok() || !ins.step()) return unexpected(io_error(path + ": cannot record the run: " + sqlite3_errmsg(db)));
+  if (!ins.ok() || !ins.step())
+    return unexpected(io_error(path + ": cannot record the run: " + sqlite3_errmsg(db)));
   s->run_id_ = sqlite3_last_insert_rowid(db);
   return s;
 }
@@ -130,8 +135,8 @@ void SqliteStore::on_event(const bus::EventContext& ctx, const bus::Event& e) {
     return;
   }
   if (const auto* c = bus::event_cast<flow::ConnRecord>(e)) {
-    FlowKey k{ctx.orig_h.to_string(), ctx.resp_h.to_string(), ctx.resp_p, std::string(bus::transport_name(ctx.proto)),
-              std::string(ctx.service)};
+    FlowKey k{ctx.orig_h.to_string(), ctx.resp_h.to_string(), ctx.resp_p,
+              std::string(bus::transport_name(ctx.proto)), std::string(ctx.service)};
     FlowAgg& f = flows_[k];
     if (f.conns == 0 || ctx.ts < f.first_ts) f.first_ts = ctx.ts;
     f.last_ts = std::max(f.last_ts, ctx.ts + c->duration);
@@ -148,9 +153,11 @@ Status SqliteStore::flush_alerts() {
   if (alerts_.empty()) return {};
   if (Status s = exec("BEGIN"); !s.ok()) return s;
   Stmt st(db_,
-          "INSERT INTO alerts(alert_id, run_id, ts, rule, severity, technique, technique_name, uid, src_ip, dst_ip, "
+          "INSERT INTO alerts(alert_id, run_id, ts, rule, severity, technique, technique_name, "
+          "uid, src_ip, dst_ip, "
           "device_id, summary, evidence) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
-          "ON CONFLICT(alert_id) DO UPDATE SET run_id=excluded.run_id, ts=excluded.ts, summary=excluded.summary, "
+          "ON CONFLICT(alert_id) DO UPDATE SET run_id=excluded.run_id, ts=excluded.ts, "
+          "summary=excluded.summary, "
           "evidence=excluded.evidence");
   bool ok = st.ok();
   for (const AlertRow& r : alerts_) {
@@ -183,9 +190,11 @@ Status SqliteStore::flush_flows() {
   if (flows_.empty()) return {};
   if (Status s = exec("BEGIN"); !s.ok()) return s;
   Stmt st(db_,
-          "INSERT INTO flows(run_id, orig_h, resp_h, resp_p, proto, service, conns, first_ts, last_ts, orig_bytes, "
+          "INSERT INTO flows(run_id, orig_h, resp_h, resp_p, proto, service, conns, first_ts, "
+          "last_ts, orig_bytes, "
           "resp_bytes, orig_pkts, resp_pkts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
-          "ON CONFLICT(run_id, orig_h, resp_h, resp_p, proto, service) DO UPDATE SET conns=conns+excluded.conns, "
+          "ON CONFLICT(run_id, orig_h, resp_h, resp_p, proto, service) DO UPDATE SET "
+          "conns=conns+excluded.conns, "
           "first_ts=min(first_ts, excluded.first_ts), last_ts=max(last_ts, excluded.last_ts), "
           "orig_bytes=orig_bytes+excluded.orig_bytes, resp_bytes=resp_bytes+excluded.resp_bytes, "
           "orig_pkts=orig_pkts+excluded.orig_pkts, resp_pkts=resp_pkts+excluded.resp_pkts");
@@ -224,11 +233,15 @@ Status SqliteStore::finish(const std::map<IpAddr, inventory::Device>& devices, c
     return error_;
   }
   Stmt st(db_,
-          "INSERT INTO devices(ip, mac, first_seen, last_seen, flows, bytes, services_offered, services_used, roles, "
+          "INSERT INTO devices(ip, mac, first_seen, last_seen, flows, bytes, services_offered, "
+          "services_used, roles, "
           "names, device_ids) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(ip) DO UPDATE SET "
-          "mac=coalesce(nullif(excluded.mac,''), mac), first_seen=min(first_seen, excluded.first_seen), "
-          "last_seen=max(last_seen, excluded.last_seen), flows=flows+excluded.flows, bytes=bytes+excluded.bytes, "
-          "services_offered=excluded.services_offered, services_used=excluded.services_used, roles=excluded.roles, "
+          "mac=coalesce(nullif(excluded.mac,''), mac), first_seen=min(first_seen, "
+          "excluded.first_seen), "
+          "last_seen=max(last_seen, excluded.last_seen), flows=flows+excluded.flows, "
+          "bytes=bytes+excluded.bytes, "
+          "services_offered=excluded.services_offered, services_used=excluded.services_used, "
+          "roles=excluded.roles, "
           "names=excluded.names, device_ids=excluded.device_ids");
   bool ok = st.ok();
   for (const auto& [ip, d] : devices) {
@@ -246,7 +259,8 @@ Status SqliteStore::finish(const std::map<IpAddr, inventory::Device>& devices, c
     st.text(11, join(d.device_ids));
     ok = st.step();
   }
-  Stmt upd(db_, "UPDATE runs SET packets=?, bytes=?, first_ts=?, last_ts=?, status=? WHERE run_id=?");
+  Stmt upd(db_,
+           "UPDATE runs SET packets=?, bytes=?, first_ts=?, last_ts=?, status=? WHERE run_id=?");
   if (ok && upd.ok()) {
     upd.i64(1, static_cast<std::int64_t>(run.packets));
     upd.i64(2, static_cast<std::int64_t>(run.bytes));

@@ -41,7 +41,8 @@ class SqliteStore final : public bus::Subscriber {
   static constexpr std::size_t kAlertBatch = 256;
   static constexpr std::size_t kFlowGroups = 50'000;  // flushed when this many groups are pending
 
-  static Result<std::unique_ptr<SqliteStore>> open(const std::string& path, const std::string& source);
+  static Result<std::unique_ptr<SqliteStore>> open(const std::string& path,
+                                                   const std::string& source);
   ~SqliteStore() override;
 
   void on_event(const bus::EventContext& ctx, const bus::Event& e) override;
@@ -59,7 +60,8 @@ class SqliteStore final : public bus::Subscriber {
   }
 
   struct AlertRow {
-    std::string alert_id, rule, severity, technique, technique_name, uid, src, dst, device_id, summary, evidence;
+    std::string alert_id, rule, severity, technique, technique_name, uid, src, dst, device_id,
+        summary, evidence;
     double ts = 0;
   };
   using FlowKey = std::tuple<std::string, std::string, unsigned, std::string, std::string>;

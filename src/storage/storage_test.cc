@@ -34,7 +34,9 @@ class StorageTest : public ::testing::Test {
         db, sql,
         [](void* o, int n, char** vals, char**) {
           auto* s = static_cast<std::string*>(o);
-          for (int i = 0; i < n; ++i) *s += std::string(s->empty() || i > 0 ? "" : "|") + (i > 0 ? "," : "") + (vals[i] ? vals[i] : "NULL");
+          for (int i = 0; i < n; ++i)
+            *s += std::string(s->empty() || i > 0 ? "" : "|") + (i > 0 ? "," : "") +
+                  (vals[i] ? vals[i] : "NULL");
           return 0;
         },
         &out, nullptr);
@@ -59,7 +61,8 @@ TEST_F(StorageTest, JsonlFilesAreCreatedPerLogKindAndHoldOneLinePerRecord) {
   (*sink)->write("mqtt", R"({"b":2})");
   (*sink)->write("conn", R"({"a":3})");
   ASSERT_TRUE((*sink)->close().ok());
-  EXPECT_EQ(read_lines(dir_ / "logs" / "conn.jsonl"), (std::vector<std::string>{R"({"a":1})", R"({"a":3})"}));
+  EXPECT_EQ(read_lines(dir_ / "logs" / "conn.jsonl"),
+            (std::vector<std::string>{R"({"a":1})", R"({"a":3})"}));
   EXPECT_EQ(read_lines(dir_ / "logs" / "mqtt.jsonl"), (std::vector<std::string>{R"({"b":2})"}));
   EXPECT_FALSE(fs::exists(dir_ / "logs" / "hl7.jsonl"));
   EXPECT_EQ((*sink)->files().at("conn").lines, 2u);
@@ -67,7 +70,8 @@ TEST_F(StorageTest, JsonlFilesAreCreatedPerLogKindAndHoldOneLinePerRecord) {
 
 TEST_F(StorageTest, AWriteFailureIsReportedWithThePath) {
   std::ofstream(dir_ / "a-file") << "x";
-  auto sink = JsonlSink::open((dir_ / "a-file" / "logs").string());  // a file where a folder must go
+  auto sink =
+      JsonlSink::open((dir_ / "a-file" / "logs").string());  // a file where a folder must go
   ASSERT_FALSE(sink.ok());
   EXPECT_NE(sink.error().message().find("cannot create log directory"), std::string::npos);
   if (fs::exists("/dev/full")) {
@@ -126,7 +130,8 @@ TEST_F(StorageTest, SqliteKeepsAlertsFlowsDevicesAndTheRunInWalMode) {
             R"(ward.infusion.hard_limit,critical,T0836,{"value":"4000"})");
   EXPECT_EQ(query(db, "SELECT orig_h, resp_p, service, conns, orig_bytes, resp_pkts FROM flows"),
             "10.0.0.1,2575,hl7,2,200,4");
-  EXPECT_EQ(query(db, "SELECT ip, roles, flows FROM devices"), "10.0.0.1,hl7 sender,pump programmer,2");
+  EXPECT_EQ(query(db, "SELECT ip, roles, flows FROM devices"),
+            "10.0.0.1,hl7 sender,pump programmer,2");
   EXPECT_EQ(query(db, "SELECT source, packets, status FROM runs"), "test.pcap,10,ok");
 }
 

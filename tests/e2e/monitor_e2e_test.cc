@@ -38,7 +38,8 @@ TEST(DemoCapture, RaisesEveryAlertTheDemoReadmeDescribes) {
 
   std::set<std::string> unauthorized;
   for (const auto& a : alerts) {
-    if (a["rule"] == "ward.infusion.unauthorized_programmer") unauthorized.insert(a["src"]["ip"].get<std::string>());
+    if (a["rule"] == "ward.infusion.unauthorized_programmer")
+      unauthorized.insert(a["src"]["ip"].get<std::string>());
     if (a["rule"] == "ward.infusion.hard_limit") {
       EXPECT_EQ(a["severity"], "critical");
       EXPECT_EQ(a["technique"]["id"], "T0836");
@@ -59,12 +60,14 @@ TEST(DemoCapture, RaisesEveryAlertTheDemoReadmeDescribes) {
 TEST(DemoCapture, NoPatientIdentifierReachesAnyLogOrTheDatabase) {
   TempDir tmp;
   (void)run_on(demo_capture(), tmp, demo_policy(), tmp.path() + "/ward.db");
-  const char* phi[] = {"Testpatient", "MRN-00417", "19470312", "Sample^Robert", "MRN-00982", "Example^Cara"};
+  const char* phi[] = {"Testpatient",   "MRN-00417", "19470312",
+                       "Sample^Robert", "MRN-00982", "Example^Cara"};
   int files = 0;
   for (const auto& e : fs::directory_iterator(tmp.path() + "/logs")) {
     ++files;
     const std::string text = read_file(e.path().string());
-    for (const char* v : phi) EXPECT_EQ(text.find(v), std::string::npos) << v << " found in " << e.path();
+    for (const char* v : phi)
+      EXPECT_EQ(text.find(v), std::string::npos) << v << " found in " << e.path();
   }
   EXPECT_GE(files, 5);
   // The database pages too (WAL checkpointed at close).
@@ -128,9 +131,14 @@ TEST(DemoCapture, TheDatabaseHoldsTheSameAlertsAsTheLog) {
     return n;
   };
   EXPECT_EQ(count("SELECT count(*) FROM alerts"), static_cast<std::int64_t>(alerts.size()));
-  EXPECT_EQ(count("SELECT count(*) FROM alerts WHERE rule='ward.infusion.hard_limit' AND severity='critical'"), 2);
+  EXPECT_EQ(count("SELECT count(*) FROM alerts WHERE rule='ward.infusion.hard_limit' AND "
+                  "severity='critical'"),
+            2);
   EXPECT_GE(count("SELECT count(*) FROM devices"), 10);
-  EXPECT_EQ(count("SELECT count(*) FROM devices WHERE ip='10.10.1.10' AND roles LIKE '%pump programmer%'"), 1);
+  EXPECT_EQ(
+      count(
+          "SELECT count(*) FROM devices WHERE ip='10.10.1.10' AND roles LIKE '%pump programmer%'"),
+      1);
   EXPECT_EQ(count("SELECT sum(conns) FROM flows WHERE service='hl7'"), 8);
   EXPECT_EQ(count("SELECT count(*) FROM runs WHERE status='ok'"), 1);
   sqlite3_close(h);

@@ -15,7 +15,8 @@ namespace fs = std::filesystem;
 TempDir::TempDir() {
   static std::atomic<int> counter{0};
   path_ = (fs::temp_directory_path() /
-           ("ward-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++))).string();
+           ("ward-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++)))
+              .string();
   fs::remove_all(path_);
   fs::create_directories(path_);
 }
@@ -40,8 +41,8 @@ std::vector<nlohmann::json> read_log(const std::string& dir, const std::string& 
   return out;
 }
 
-engine::MonitorReport run_on(const std::string& capture, const TempDir& tmp, const std::string& policy,
-                             const std::string& db) {
+engine::MonitorReport run_on(const std::string& capture, const TempDir& tmp,
+                             const std::string& policy, const std::string& db) {
   engine::MonitorOptions o;
   o.read_path = capture;
   o.policy_path = policy;

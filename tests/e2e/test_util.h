@@ -3,7 +3,6 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 
@@ -29,8 +28,8 @@ class TempDir {
 std::vector<nlohmann::json> read_log(const std::string& dir, const std::string& log);
 
 // Runs the monitor on `capture` with logs in <tmp>/logs, uid seed 1 and the given policy.
-engine::MonitorReport run_on(const std::string& capture, const TempDir& tmp, const std::string& policy = "",
-                             const std::string& db = "");
+engine::MonitorReport run_on(const std::string& capture, const TempDir& tmp,
+                             const std::string& policy = "", const std::string& db = "");
 
 std::string source_dir();       // the repository
 std::string shared_data_dir();  // ../shared/data

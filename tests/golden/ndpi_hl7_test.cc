@@ -20,19 +20,26 @@ TEST(NdpiHl7, TheFlowProtocolAndPacketCountsMatchNdpi) {
   if (!file_exists(pcap)) GTEST_SKIP() << "shared test data not present";
   // Read nDPI's expectation from its output rather than restating it.
   const std::string out = read_file(pcap + ".out");
-  // "TCP 10.0.0.155:49242 <-> 10.0.0.126:6661 [proto: 380/HL7]...[5 pkts/777 bytes <-> 4 pkts/396 bytes]"
+  // "TCP 10.0.0.155:49242 <-> 10.0.0.126:6661 [proto: 380/HL7]...[5 pkts/777 bytes <-> 4 pkts/396
+  // bytes]"
   const auto at = out.find("\tTCP ");
   ASSERT_NE(at, std::string::npos) << "unexpected ndpiReader output format";
   const std::string line = out.substr(at + 1, out.find('\n', at) - at - 1);
   ASSERT_NE(line.find("/HL7]"), std::string::npos) << line;
   char orig_h[64] = {}, resp_h[64] = {};
   int orig_p = 0, resp_p = 0;
-  ASSERT_EQ(std::sscanf(line.c_str(), "TCP %63[^:]:%d <-> %63[^:]:%d", orig_h, &orig_p, resp_h, &resp_p), 4) << line;
+  ASSERT_EQ(
+      std::sscanf(line.c_str(), "TCP %63[^:]:%d <-> %63[^:]:%d", orig_h, &orig_p, resp_h, &resp_p),
+      4)
+      << line;
   int pkts_o = 0, bytes_o = 0, pkts_r = 0, bytes_r = 0;
   const auto counts = line.find(" pkts/");
   ASSERT_NE(counts, std::string::npos);
-  ASSERT_EQ(std::sscanf(line.c_str() + line.rfind('[', counts), "[%d pkts/%d bytes <-> %d pkts/%d bytes]", &pkts_o,
-                        &bytes_o, &pkts_r, &bytes_r), 4) << line;
+  ASSERT_EQ(
+      std::sscanf(line.c_str() + line.rfind('[', counts), "[%d pkts/%d bytes <-> %d pkts/%d bytes]",
+                  &pkts_o, &bytes_o, &pkts_r, &bytes_r),
+      4)
+      << line;
 
   TempDir tmp;
   (void)run_on(pcap, tmp, source_dir() + "/demo/ward.yaml");

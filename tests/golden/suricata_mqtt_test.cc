@@ -78,18 +78,24 @@ Json to_eve(const Json& r) {
                   {"clean_session", r.value("clean_session", false)}};
     if (r.contains("will_topic")) {
       c["will"] = {{"topic", r["will_topic"]}, {"message", r.value("will_payload", "")}};
-      if (r.contains("will_properties")) c["will"]["properties"] = eve_properties(r["will_properties"]);
+      if (r.contains("will_properties"))
+        c["will"]["properties"] = eve_properties(r["will_properties"]);
     }
     if (r.contains("properties")) c["properties"] = eve_properties(r["properties"]);
     if (r.value("connect_seen", true)) mqtt["connect"] = c;  // midstream: a CONNACK alone
     if (r.contains("connack_code")) {
-      Json a{{"session_present", r.value("session_present", false)}, {"return_code", r["connack_code"]}};
-      if (r.contains("connack_properties")) a["properties"] = eve_properties(r["connack_properties"]);
+      Json a{{"session_present", r.value("session_present", false)},
+             {"return_code", r["connack_code"]}};
+      if (r.contains("connack_properties"))
+        a["properties"] = eve_properties(r["connack_properties"]);
       mqtt["connack"] = a;
     }
   } else if (type == "publish") {
-    Json p{{"qos", qos_number(r["qos"])}, {"retain", r["retain"]}, {"dup", r.value("dup", false)},
-           {"topic", r.value("topic", "")}, {"message", r.value("payload", "")}};
+    Json p{{"qos", qos_number(r["qos"])},
+           {"retain", r["retain"]},
+           {"dup", r.value("dup", false)},
+           {"topic", r.value("topic", "")},
+           {"message", r.value("payload", "")}};
     if (r.contains("packet_id")) p["message_id"] = r["packet_id"];
     if (r.contains("properties")) p["properties"] = eve_properties(r["properties"]);
     if (r.value("truncated", false)) {
@@ -147,12 +153,16 @@ bool skipped_key(const std::string& key) {
   if (key.rfind("mqtt.", 0) == 0 && key.rfind("mqtt.publish.", 0) != 0) {
     const auto dot = key.rfind('.');
     const std::string last = key.substr(dot + 1);
-    if (std::count(key.begin(), key.end(), '.') == 2 && (last == "qos" || last == "retain" || last == "dup"))
+    if (std::count(key.begin(), key.end(), '.') == 2 &&
+        (last == "qos" || last == "retain" || last == "dup"))
       return true;
   }
-  static const std::set<std::string> kExact = {
-      "mqtt.connect.password", "mqtt.connect.properties.authentication_data", "anomaly.type", "anomaly.layer",
-      "pcap_cnt", "app_proto"};
+  static const std::set<std::string> kExact = {"mqtt.connect.password",
+                                               "mqtt.connect.properties.authentication_data",
+                                               "anomaly.type",
+                                               "anomaly.layer",
+                                               "pcap_cnt",
+                                               "app_proto"};
   if (kExact.count(key) != 0) return true;
   return key.rfind("mqtt.pubrec.", 0) == 0 || key.rfind("mqtt.pubrel.", 0) == 0;
 }
@@ -163,7 +173,8 @@ const Json* at_path(const Json& j, const std::string& path) {
   std::size_t start = 0;
   while (start <= path.size()) {
     const auto dot = path.find('.', start);
-    const std::string part = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    const std::string part =
+        path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
     if (!cur->is_object() || !cur->contains(part)) return nullptr;
     cur = &(*cur)[part];
     if (dot == std::string::npos) break;
@@ -226,7 +237,8 @@ CheckResult evaluate(const YAML::Node& checks, const std::vector<Json>& events) 
     for (const auto& kv : match) {
       const std::string k = kv.first.Scalar();
       if (k == "event_type") continue;
-      if (k.rfind("alert.", 0) == 0 || k.rfind("frame.", 0) == 0 || k == "has-key" || k == "dest_port") {
+      if (k.rfind("alert.", 0) == 0 || k.rfind("frame.", 0) == 0 || k == "has-key" ||
+          k == "dest_port") {
         foreign = true;
         continue;
       }
@@ -236,7 +248,8 @@ CheckResult evaluate(const YAML::Node& checks, const std::vector<Json>& events) 
       }
       fields.emplace_back(k, kv.second);
     }
-    if (event_type.empty() && !fields.empty()) event_type = fields[0].first.rfind("anomaly.", 0) == 0 ? "anomaly" : "mqtt";
+    if (event_type.empty() && !fields.empty())
+      event_type = fields[0].first.rfind("anomaly.", 0) == 0 ? "anomaly" : "mqtt";
     if (event_type != "mqtt" && event_type != "anomaly") continue;
     if (foreign || fields.empty()) continue;  // nothing of ours to compare
     const int want = f["count"].as<int>();
@@ -305,7 +318,8 @@ TEST(SuricataVerifyMqtt, WardAgreesFieldByFieldWithSuricatasExpectations) {
   if (!fs::exists(root)) GTEST_SKIP() << "shared test data not present: " << root;
   std::vector<fs::path> dirs;
   for (const auto& e : fs::directory_iterator(root))
-    if (e.is_directory() && e.path().filename().string().rfind("mqtt", 0) == 0) dirs.push_back(e.path());
+    if (e.is_directory() && e.path().filename().string().rfind("mqtt", 0) == 0)
+      dirs.push_back(e.path());
   std::sort(dirs.begin(), dirs.end());
   ASSERT_GE(dirs.size(), 51u);
 
@@ -341,7 +355,7 @@ TEST(SuricataVerifyMqtt, WardAgreesFieldByFieldWithSuricatasExpectations) {
         const std::string unit = end != nullptr ? std::string(end) : "";
         // An invalid value (mqtt-limit-log-fail tests "XXX") leaves Suricata's default.
         if (n > 0) {
-          excerpt = static_cast<std::uint32_t>(n * (unit.find("mb") != std::string::npos   ? (1 << 20)
+          excerpt = static_cast<std::uint32_t>(n * (unit.find("mb") != std::string::npos ? (1 << 20)
                                                     : unit.find("kb") != std::string::npos ? 1024
                                                                                            : 1));
         }
@@ -371,18 +385,22 @@ TEST(SuricataVerifyMqtt, WardAgreesFieldByFieldWithSuricatasExpectations) {
     const auto [from, to] = kKnownDifferences.equal_range(name);
     for (const std::string& f : res.failures) {
       bool known = false;
-      for (auto it = from; it != to; ++it) known = known || f.find(it->second.field) != std::string::npos;
+      for (auto it = from; it != to; ++it)
+        known = known || f.find(it->second.field) != std::string::npos;
       if (known) {
         ++known_differences;
       } else {
         ADD_FAILURE() << name << ": " << f;
       }
     }
-    if (from != to && agrees) ADD_FAILURE() << name << " now agrees: remove it from kKnownDifferences";
+    if (from != to && agrees)
+      ADD_FAILURE() << name << " now agrees: remove it from kKnownDifferences";
   }
-  std::printf("suricata-verify mqtt: %d tests compared, %d agree on every check; %d/%d checks pass, %d known "
-              "differences; %d fields compared, %d fields skipped (see the header)\n",
-              tests_compared, tests_agreeing, checks_passed, checks, known_differences, fields, skipped);
+  std::printf(
+      "suricata-verify mqtt: %d tests compared, %d agree on every check; %d/%d checks pass, %d "
+      "known "
+      "differences; %d fields compared, %d fields skipped (see the header)\n",
+      tests_compared, tests_agreeing, checks_passed, checks, known_differences, fields, skipped);
   EXPECT_GE(tests_compared, 30);
 }
 

@@ -66,7 +66,8 @@ std::vector<Row> project(const std::vector<nlohmann::json>& records, const std::
         row[c] = msg_type == "subscribe" ? "MQTT::SUBSCRIBE" : "MQTT::UNSUBSCRIBE";
       } else if (c == "granted_qos_level") {
         row[c] = r.contains("granted_qos_levels") && !r["granted_qos_levels"].empty()
-                     ? zeek_value(r["granted_qos_levels"][0]) : "-";
+                     ? zeek_value(r["granted_qos_levels"][0])
+                     : "-";
       } else {
         row[c] = r.contains(c) ? zeek_value(r[c]) : "-";
       }
@@ -112,7 +113,8 @@ TEST(ZeekMqtt, ConnectPublishAndSubscribeLogsMatchZeeksBaselines) {
   const std::string base = data + "/baselines/scripts.base.protocols.mqtt.mqtt/";
   const std::vector<Case> cases = {
       {"", "mqtt_connect.log", "connect",
-       with_ids({"proto_name", "proto_version", "client_id", "connect_status", "will_topic", "will_payload"})},
+       with_ids({"proto_name", "proto_version", "client_id", "connect_status", "will_topic",
+                 "will_payload"})},
       {"", "mqtt_publish.log", "publish",
        with_ids({"from_client", "retain", "qos", "status", "topic", "payload", "payload_len"})},
       {"", "mqtt_subscribe.log", "subscribe",
@@ -141,8 +143,12 @@ TEST(ZeekMqtt, PayloadExcerptsAreCutLikeZeeksPayloadCap) {
   o.uid_seed = 1;
   o.payload_excerpt_bytes = 8;
   ASSERT_TRUE(engine::run_monitor(o).ok());
-  const std::vector<std::string> cols = with_ids({"from_client", "topic", "payload", "payload_len"});
-  const auto zeek = only(read_zeek_log(data + "/baselines/scripts.base.protocols.mqtt.mqtt-payload-cap/mqtt_publish.log"), cols);
+  const std::vector<std::string> cols =
+      with_ids({"from_client", "topic", "payload", "payload_len"});
+  const auto zeek =
+      only(read_zeek_log(
+               data + "/baselines/scripts.base.protocols.mqtt.mqtt-payload-cap/mqtt_publish.log"),
+           cols);
   EXPECT_EQ(project(read_log(o.out_dir, "mqtt"), "publish", cols), zeek);
 }
 

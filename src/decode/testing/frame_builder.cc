@@ -24,7 +24,8 @@ void put16le(Bytes& b, std::uint16_t v) {
 }
 void put_mac(Bytes& b, std::string_view text) {
   unsigned m[6] = {};
-  if (std::sscanf(std::string(text).c_str(), "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6)
+  if (std::sscanf(std::string(text).c_str(), "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4],
+                  &m[5]) != 6)
     throw std::invalid_argument("bad MAC in test");
   for (unsigned x : m) b.push_back(static_cast<std::uint8_t>(x));
 }
@@ -70,8 +71,8 @@ Bytes icmp_message(std::uint8_t type, std::uint8_t code, const Bytes& body) {
   return b;
 }
 
-Bytes ipv4(const IpAddr& src, const IpAddr& dst, std::uint8_t proto, const Bytes& l4, std::uint16_t id,
-           std::uint16_t frag, const Bytes& options) {
+Bytes ipv4(const IpAddr& src, const IpAddr& dst, std::uint8_t proto, const Bytes& l4,
+           std::uint16_t id, std::uint16_t frag, const Bytes& options) {
   Bytes b;
   const auto ihl = static_cast<std::uint8_t>(5 + options.size() / 4);
   b.push_back(static_cast<std::uint8_t>(0x40 | ihl));
@@ -115,7 +116,8 @@ Bytes ethernet(const Bytes& l3, std::uint16_t ethertype, std::vector<std::uint16
   return b;
 }
 
-Bytes arp(std::uint16_t op, std::string_view sha, const IpAddr& spa, std::string_view tha, const IpAddr& tpa) {
+Bytes arp(std::uint16_t op, std::string_view sha, const IpAddr& spa, std::string_view tha,
+          const IpAddr& tpa) {
   Bytes b;
   put16(b, 1);
   put16(b, 0x0800);
@@ -129,7 +131,8 @@ Bytes arp(std::uint16_t op, std::string_view sha, const IpAddr& spa, std::string
   return b;
 }
 
-std::string write_pcap(const std::string& path, int link_type, const std::vector<PcapRecord>& records) {
+std::string write_pcap(const std::string& path, int link_type,
+                       const std::vector<PcapRecord>& records) {
   Bytes b;
   put32le(b, 0xa1b2c3d4);
   put16le(b, 2);
@@ -146,13 +149,15 @@ std::string write_pcap(const std::string& path, int link_type, const std::vector
     b.insert(b.end(), r.frame.begin(), r.frame.end());
   }
   std::ofstream f(path, std::ios::binary);
-  f.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));  // NOLINT: test file I/O
+  f.write(reinterpret_cast<const char*>(b.data()),
+          static_cast<std::streamsize>(b.size()));  // NOLINT: test file I/O
   return path;
 }
 
-std::vector<PcapRecord> tcp_conversation(const IpAddr& client, std::uint16_t cport, const IpAddr& server,
-                                         std::uint16_t sport, const std::vector<Bytes>& exchanges,
-                                         std::int64_t start_us, std::size_t mss) {
+std::vector<PcapRecord> tcp_conversation(const IpAddr& client, std::uint16_t cport,
+                                         const IpAddr& server, std::uint16_t sport,
+                                         const std::vector<Bytes>& exchanges, std::int64_t start_us,
+                                         std::size_t mss) {
   std::vector<PcapRecord> out;
   std::int64_t ts = start_us;
   std::uint32_t cseq = 1000;
@@ -165,9 +170,11 @@ std::vector<PcapRecord> tcp_conversation(const IpAddr& client, std::uint16_t cpo
     t.ack = from_client ? sseq : cseq;
     t.flags = flags;
     t.payload = payload;
-    const Bytes l3 = ipv4(from_client ? client : server, from_client ? server : client, 6, tcp_segment(t));
-    out.push_back({ts, ethernet(l3, 0x0800, {}, from_client ? "02:00:00:00:00:01" : "02:00:00:00:00:02",
-                                from_client ? "02:00:00:00:00:02" : "02:00:00:00:00:01")});
+    const Bytes l3 =
+        ipv4(from_client ? client : server, from_client ? server : client, 6, tcp_segment(t));
+    out.push_back(
+        {ts, ethernet(l3, 0x0800, {}, from_client ? "02:00:00:00:00:01" : "02:00:00:00:00:02",
+                      from_client ? "02:00:00:00:00:02" : "02:00:00:00:00:01")});
     ts += 1000;
   };
   frame(true, 0x02, {});  // SYN
@@ -179,8 +186,9 @@ std::vector<PcapRecord> tcp_conversation(const IpAddr& client, std::uint16_t cpo
     const bool from_client = i % 2 == 0;
     const Bytes& data = exchanges[i];
     for (std::size_t off = 0; off < data.size(); off += mss) {
-      const Bytes piece(data.begin() + static_cast<std::ptrdiff_t>(off),
-                        data.begin() + static_cast<std::ptrdiff_t>(std::min(data.size(), off + mss)));
+      const Bytes piece(
+          data.begin() + static_cast<std::ptrdiff_t>(off),
+          data.begin() + static_cast<std::ptrdiff_t>(std::min(data.size(), off + mss)));
       frame(from_client, 0x18, piece);
       (from_client ? cseq : sseq) += static_cast<std::uint32_t>(piece.size());
     }

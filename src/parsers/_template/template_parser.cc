@@ -20,7 +20,8 @@ class TemplateParser final : public StreamParser {
       const std::string_view rest = text.substr(consumed);
       const auto nl = rest.find('\n');
       if (skipping) {  // inside an oversized line: discard up to its end, buffering nothing
-        if (nl == std::string_view::npos) return Progress{static_cast<std::uint32_t>(text.size()), 0};
+        if (nl == std::string_view::npos)
+          return Progress{static_cast<std::uint32_t>(text.size()), 0};
         consumed += static_cast<std::uint32_t>(nl + 1);
         skipping = false;
         continue;
@@ -67,7 +68,9 @@ class Factory final : public ParserFactory {
   Limits limits_;
 };
 
-std::unique_ptr<ParserFactory> configure(const LimitOverrides& o) { return make_factory(limits_from(o)); }
+std::unique_ptr<ParserFactory> configure(const LimitOverrides& o) {
+  return make_factory(limits_from(o));
+}
 
 constexpr std::array<std::uint16_t, 1> kPorts{7};
 
@@ -88,7 +91,9 @@ Probe probe(Direction dir, ByteView first_bytes) noexcept {
   return n == kMagic.size() ? Probe::kYes : Probe::kMaybe;
 }
 
-std::unique_ptr<ParserFactory> make_factory(const Limits& limits) { return std::make_unique<Factory>(limits); }
+std::unique_ptr<ParserFactory> make_factory(const Limits& limits) {
+  return std::make_unique<Factory>(limits);
+}
 
 const ParserSpec& parser_spec() {
   static const ParserSpec spec{"template", kPorts, &probe, &configure, nullptr};

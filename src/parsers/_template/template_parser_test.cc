@@ -26,13 +26,14 @@ TEST(TemplateParser, EmitsOneEventPerLineInBothDirections) {
 
 TEST(TemplateParser, SameEventsForEverySplit) {
   auto f = make_factory({});
-  testing::expect_same_events_for_every_split(*f, describe,
-                                              {to_server("HELLO world\nsecond\n"), to_client("reply one\n")});
+  testing::expect_same_events_for_every_split(
+      *f, describe, {to_server("HELLO world\nsecond\n"), to_client("reply one\n")});
 }
 
 TEST(TemplateParser, AnOversizedLineIsSkippedNotBuffered) {
   auto f = make_factory({.max_line_bytes = 8});
-  const auto r = testing::run_chunks(*f, describe, {to_server("HELLO\n0123456789abcdef"), to_server("gh\nnext\n")});
+  const auto r = testing::run_chunks(
+      *f, describe, {to_server("HELLO\n0123456789abcdef"), to_server("gh\nnext\n")});
   EXPECT_EQ(r.events, (std::vector<std::string>{"line:HELLO", "line:next"}));
   EXPECT_EQ(r.anomalies, (std::vector<std::string>{"template.line_too_long"}));
 }

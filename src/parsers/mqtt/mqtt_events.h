@@ -108,7 +108,7 @@ struct MqttTransaction : bus::Event {
 
   enum class Kind : std::uint8_t { kConnect, kPublish, kSubscribe, kUnsubscribe };
   Kind kind = Kind::kConnect;
-  TimeNs start_ts = 0;              // when the request was seen
+  TimeNs start_ts = 0;                             // when the request was seen
   bus::Direction dir = bus::Direction::kToServer;  // direction of the request
   std::uint8_t protocol_version = 0;
 
@@ -118,8 +118,8 @@ struct MqttTransaction : bus::Event {
   std::string username;
   bool has_password = false;
   std::string will_topic;
-  std::string will_payload;         // excerpt
-  std::string connect_status;       // "Connection Accepted", "Not authorized", ... or "" if no CONNACK
+  std::string will_payload;    // excerpt
+  std::string connect_status;  // "Connection Accepted", "Not authorized", ... or "" if no CONNACK
   std::optional<std::uint8_t> connack_code;
   // MQTT 5 properties of the request (CONNECT, PUBLISH, SUBSCRIBE, UNSUBSCRIBE): name -> value
   // as text, in wire order. Integers are decimal; binary data is copied raw (bounded);
@@ -131,15 +131,15 @@ struct MqttTransaction : bus::Event {
   // Properties of the response that completed the exchange (CONNACK, PUBACK, PUBREC with a
   // failure reason, PUBCOMP, SUBACK, UNSUBACK).
   std::vector<std::pair<std::string, std::string>> ack_properties;
-  bool clean_session = false;    // CONNECT flag (Clean Start in 5.0)
-  bool will_retain = false;      // CONNECT will flags (meaningful when will_topic is set)
+  bool clean_session = false;  // CONNECT flag (Clean Start in 5.0)
+  bool will_retain = false;    // CONNECT will flags (meaningful when will_topic is set)
   std::uint8_t will_qos = 0;
   std::uint16_t keep_alive = 0;  // CONNECT keep alive, seconds
   bool session_present = false;  // CONNACK flag
 
   // publish
   std::string topic;
-  std::string payload;              // excerpt (see LogOptions / Limits)
+  std::string payload;  // excerpt (see LogOptions / Limits)
   std::uint32_t payload_len = 0;
   std::uint8_t qos = 0;
   bool retain = false;

@@ -203,11 +203,13 @@ void MqttLog::on_event(const bus::EventContext& ctx, const bus::Event& event) {
       if (p.name == "authentication_data") {
         props.emplace_back(std::string(p.name), std::to_string(p.str.size()) + " bytes (redacted)");
       } else if (p.kind == Property::Kind::kStringPair) {
-        props.emplace_back(std::string(kUserPropertyPrefix) + std::string(p.str), std::string(p.str2));
+        props.emplace_back(std::string(kUserPropertyPrefix) + std::string(p.str),
+                           std::string(p.str2));
       } else if (p.kind == Property::Kind::kInteger) {
         props.emplace_back(std::string(p.name), std::to_string(p.integer));
       } else {
-        props.emplace_back(std::string(p.name), std::string(p.str.substr(0, payload_excerpt_bytes_)));
+        props.emplace_back(std::string(p.name),
+                           std::string(p.str.substr(0, payload_excerpt_bytes_)));
       }
     }
     write_properties(w, "properties", props);

@@ -811,7 +811,8 @@ Result<Progress, ParseError> MqttParser::on_data(Direction dir, ByteView input) 
         if (want > rest.size() && want <= h.header_bytes + std::size_t{h.remaining}) {
           d.partial = true;
           d.partial_total = 0;
-          return Progress{static_cast<std::uint32_t>(pos), static_cast<std::uint32_t>(want - rest.size())};
+          return Progress{static_cast<std::uint32_t>(pos),
+                          static_cast<std::uint32_t>(want - rest.size())};
         }
         on_truncated_publish(dir, h, rest);
       }

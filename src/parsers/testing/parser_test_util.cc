@@ -15,8 +15,12 @@ Chunk to_server(std::string_view text) {
 Chunk to_client(std::string_view text) {
   return {Direction::kToClient, std::vector<std::uint8_t>(text.begin(), text.end())};
 }
-Chunk to_server(std::vector<std::uint8_t> bytes) { return {Direction::kToServer, std::move(bytes)}; }
-Chunk to_client(std::vector<std::uint8_t> bytes) { return {Direction::kToClient, std::move(bytes)}; }
+Chunk to_server(std::vector<std::uint8_t> bytes) {
+  return {Direction::kToServer, std::move(bytes)};
+}
+Chunk to_client(std::vector<std::uint8_t> bytes) {
+  return {Direction::kToClient, std::move(bytes)};
+}
 
 void RecordingSink::emit(const bus::Event& e) {
   std::string d = describe_(e);
@@ -66,19 +70,24 @@ void expect_same_events_for_every_split(const ParserFactory& factory, const Desc
     const auto& bytes = chunks[i].bytes;
     for (std::size_t k = 1; k < bytes.size(); ++k) {
       std::vector<Chunk> pieces(chunks.begin(), chunks.begin() + static_cast<std::ptrdiff_t>(i));
-      pieces.push_back({chunks[i].dir, {bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(k)}});
-      pieces.push_back({chunks[i].dir, {bytes.begin() + static_cast<std::ptrdiff_t>(k), bytes.end()}});
-      pieces.insert(pieces.end(), chunks.begin() + static_cast<std::ptrdiff_t>(i) + 1, chunks.end());
+      pieces.push_back(
+          {chunks[i].dir, {bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(k)}});
+      pieces.push_back(
+          {chunks[i].dir, {bytes.begin() + static_cast<std::ptrdiff_t>(k), bytes.end()}});
+      pieces.insert(pieces.end(), chunks.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                    chunks.end());
       const RunResult got = run_pieces(factory, describe, pieces);
       EXPECT_EQ(got.events, want.events) << "chunk " << i << " split at offset " << k;
       EXPECT_EQ(got.anomalies, want.anomalies) << "chunk " << i << " split at offset " << k;
 
       // The other direction's next chunk arrives between the two halves.
       if (reply_in_between && i + 1 < chunks.size() && chunks[i + 1].dir != chunks[i].dir) {
-        std::vector<Chunk> swapped(pieces.begin(), pieces.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+        std::vector<Chunk> swapped(pieces.begin(),
+                                   pieces.begin() + static_cast<std::ptrdiff_t>(i) + 1);
         swapped.push_back(chunks[i + 1]);
         swapped.push_back(pieces[i + 1]);
-        swapped.insert(swapped.end(), chunks.begin() + static_cast<std::ptrdiff_t>(i) + 2, chunks.end());
+        swapped.insert(swapped.end(), chunks.begin() + static_cast<std::ptrdiff_t>(i) + 2,
+                       chunks.end());
         const RunResult got2 = run_pieces(factory, describe, swapped);
         EXPECT_EQ(sorted(got2.events), sorted(want.events))
             << "chunk " << i << " split at " << k << " with the reply delivered in between";

@@ -59,6 +59,7 @@ RunResult run_chunks(const ParserFactory& factory, const Describe& describe,
 // events in any order: only valid when the events do not depend on cross-direction order
 // (request/response pairing does). Reports failures with gtest.
 void expect_same_events_for_every_split(const ParserFactory& factory, const Describe& describe,
-                                        const std::vector<Chunk>& chunks, bool reply_in_between = true);
+                                        const std::vector<Chunk>& chunks,
+                                        bool reply_in_between = true);
 
 }  // namespace ward::parsers::testing
