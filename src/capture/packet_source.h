@@ -15,8 +15,14 @@
 
 namespace ward::capture {
 
+// Capture timestamps are accepted within this distance of the epoch (2^62 ns, about 146 years:
+// 1823 to 2116, which covers the signed and the unsigned reading of classic pcap's 32-bit
+// seconds). The difference of two of them therefore always fits in a TimeNs, which the decoder,
+// the flow table and the report rely on. A record outside the range is a corrupt file.
+inline constexpr TimeNs kMaxAbsCaptureTimeNs = TimeNs{1} << 62;
+
 struct RawPacket {
-  TimeNs ts = 0;
+  TimeNs ts = 0;              // within ±kMaxAbsCaptureTimeNs
   std::uint32_t caplen = 0;   // bytes captured (data.size())
   std::uint32_t wirelen = 0;  // bytes on the wire
   ByteView data;
@@ -35,7 +41,8 @@ class PacketSource {
   virtual ~PacketSource() = default;
   // Returns true and fills `out` with the next packet, false at the end of the input (or after
   // request_stop()), or an error that names the source, the packet number and, for files, the
-  // byte offset where reading failed.
+  // byte offset where reading failed. A record whose timestamp is outside
+  // ±kMaxAbsCaptureTimeNs is such an error.
   virtual Result<bool> next(RawPacket& out) = 0;
   // The libpcap DLT_* link type of every packet from this source.
   [[nodiscard]] virtual int link_type() const = 0;

@@ -4,6 +4,7 @@
 #include <pcap/pcap.h>
 
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include "capture/packet_source.h"
@@ -27,9 +28,21 @@ Status apply_filter(pcap_t* p, const std::string& filter, const std::string& whe
   return {};
 }
 
-TimeNs to_ns(const timeval& tv, bool nano) {
-  return static_cast<TimeNs>(tv.tv_sec) * kNsPerSec +
-         static_cast<TimeNs>(tv.tv_usec) * (nano ? 1 : 1000);
+// The timestamp in nanoseconds, or nullopt when it is outside ±kMaxAbsCaptureTimeNs. Both fields
+// come from the file: a pcapng timestamp is 64 bits in units of the interface's if_tsresol
+// (down to whole seconds) plus its if_tsoffset, so its seconds can exceed what nanoseconds hold;
+// classic pcap's 32-bit fraction is not range-checked by libpcap either.
+std::optional<TimeNs> to_ns(const timeval& tv, bool nano) {
+  TimeNs sec_ns = 0;
+  TimeNs frac_ns = 0;
+  TimeNs ns = 0;
+  if (__builtin_mul_overflow(tv.tv_sec, kNsPerSec, &sec_ns) ||
+      __builtin_mul_overflow(tv.tv_usec, nano ? 1 : 1000, &frac_ns) ||
+      __builtin_add_overflow(sec_ns, frac_ns, &ns)) {
+    return std::nullopt;
+  }
+  if (ns < -kMaxAbsCaptureTimeNs || ns > kMaxAbsCaptureTimeNs) return std::nullopt;
+  return ns;
 }
 
 class FileSource final : public PacketSource {
@@ -45,9 +58,15 @@ class FileSource final : public PacketSource {
     const u_char* data = nullptr;
     const int rc = pcap_next_ex(pcap_.get(), &hdr, &data);
     if (rc == 1) {
+      const std::optional<TimeNs> ts = to_ns(hdr->ts, nano_);
+      if (!ts) {
+        return unexpected(corrupt(where() + ": timestamp out of range (" +
+                                  std::to_string(hdr->ts.tv_sec) + " s + " +
+                                  std::to_string(hdr->ts.tv_usec) + (nano_ ? " ns)" : " us)")));
+      }
       ++stats_.packets;
       stats_.bytes += hdr->caplen;
-      out.ts = to_ns(hdr->ts, nano_);
+      out.ts = *ts;
       out.caplen = hdr->caplen;
       out.wirelen = hdr->len;
       out.data = ByteView(data, hdr->caplen);
@@ -56,15 +75,7 @@ class FileSource final : public PacketSource {
       return true;
     }
     if (rc == PCAP_ERROR_BREAK) return false;  // end of file
-    std::string where = path_ + ": packet " + std::to_string(stats_.packets + 1);
-    if (pcapng_) {
-      FILE* f = pcap_file(pcap_.get());
-      const long pos = f != nullptr ? std::ftell(f) : -1;
-      if (pos >= 0) where += " (reading stopped at byte offset " + std::to_string(pos) + ")";
-    } else {
-      where += " at byte offset " + std::to_string(offset_);
-    }
-    return unexpected(corrupt(where + ": " + pcap_geterr(pcap_.get())));
+    return unexpected(corrupt(where() + ": " + pcap_geterr(pcap_.get())));
   }
 
   [[nodiscard]] int link_type() const override { return pcap_datalink(pcap_.get()); }
@@ -72,6 +83,19 @@ class FileSource final : public PacketSource {
   [[nodiscard]] SourceStats stats() const override { return stats_; }
 
  private:
+  // Names the file, the number of the packet being read and where reading stopped.
+  [[nodiscard]] std::string where() const {
+    std::string w = path_ + ": packet " + std::to_string(stats_.packets + 1);
+    if (pcapng_) {
+      FILE* f = pcap_file(pcap_.get());
+      const long pos = f != nullptr ? std::ftell(f) : -1;
+      if (pos >= 0) w += " (reading stopped at byte offset " + std::to_string(pos) + ")";
+    } else {
+      w += " at byte offset " + std::to_string(offset_);
+    }
+    return w;
+  }
+
   PcapPtr pcap_;
   std::string path_;
   bool pcapng_ = false;
@@ -91,9 +115,15 @@ class LiveSource final : public PacketSource {
       const u_char* data = nullptr;
       const int rc = pcap_next_ex(pcap_.get(), &hdr, &data);
       if (rc == 1) {
+        const std::optional<TimeNs> ts = to_ns(hdr->ts, false);
+        if (!ts) {
+          return unexpected(io_error(iface_ + ": packet " + std::to_string(stats_.packets + 1) +
+                                     ": timestamp out of range (" + std::to_string(hdr->ts.tv_sec) +
+                                     " s)"));
+        }
         ++stats_.packets;
         stats_.bytes += hdr->caplen;
-        out.ts = to_ns(hdr->ts, false);
+        out.ts = *ts;
         out.caplen = hdr->caplen;
         out.wirelen = hdr->len;
         out.data = ByteView(data, hdr->caplen);

@@ -1,11 +1,11 @@
-#include "capture/packet_source.h"
-
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
+#include "capture/packet_source.h"
 #include "decode/testing/frame_builder.h"
 
 namespace ward::capture {
@@ -114,6 +114,88 @@ TEST_F(PcapSourceTest, ReadsPcapngFiles) {
   }
   EXPECT_GT(n, 0);
   EXPECT_EQ((*src)->link_type(), 1);
+}
+
+Bytes le(std::uint64_t v, int n) {
+  Bytes b;
+  for (int i = 0; i < n; ++i) b.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+  return b;
+}
+
+Bytes cat(std::initializer_list<Bytes> parts) {
+  Bytes b;
+  for (const Bytes& p : parts) b.insert(b.end(), p.begin(), p.end());
+  return b;
+}
+
+// pcapng (draft-ietf-opsawg-pcapng §3.1), little-endian: type, total length, body, total length.
+Bytes pcapng_block(std::uint32_t type, const Bytes& body) {
+  const Bytes total = le(12 + body.size(), 4);
+  return cat({le(type, 4), total, body, total});
+}
+
+// A pcapng file whose interface counts time in whole seconds (if_tsresol = 10^0), with one
+// Ethernet packet at each of `seconds`. For {1'700'000'000, 2^40} these are the bytes of
+// corpus/pcapng_seconds_timestamp_overflows_ns.pcapng.
+Bytes pcapng_with_seconds_resolution(const std::vector<std::uint64_t>& seconds) {
+  // Section header: byte-order magic, version 1.0, section length unknown (-1).
+  Bytes file = pcapng_block(0x0A0D0D0A, cat({le(0x1A2B3C4D, 4), le(1, 2), le(0, 2), le(~0ULL, 8)}));
+  // Interface description: LINKTYPE_ETHERNET, reserved, snaplen 0; if_tsresol (option 9,
+  // length 1) = 0, padded to 32 bits; opt_endofopt.
+  file = cat({file, pcapng_block(1, cat({le(1, 2), le(0, 2), le(0, 4), le(9, 2), le(1, 2), le(0, 4),
+                                         le(0, 4)}))});
+  /* dst 02:00:00:00:00:02, src 02:00:00:00:00:01, ethertype 0x88b5 (local experimental) */
+  const Bytes frame{0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01, 0x88, 0xb5};
+  for (const std::uint64_t s : seconds) {
+    // Enhanced packet: interface 0, timestamp high and low, captured and original length,
+    // the frame padded to 32 bits.
+    file = cat({file, pcapng_block(6, cat({le(0, 4), le(s >> 32, 4), le(s, 4), le(frame.size(), 4),
+                                           le(frame.size(), 4), frame, le(0, 2)}))});
+  }
+  return file;
+}
+
+void write_file(const std::string& path, const Bytes& b) {
+  FILE* f = std::fopen(path.c_str(), "wb");
+  ASSERT_NE(f, nullptr) << path;
+  EXPECT_EQ(std::fwrite(b.data(), 1, b.size(), f), b.size());
+  std::fclose(f);
+}
+
+TEST_F(PcapSourceTest, ATimestampBeyondTheNanosecondRangeIsAnErrorNotAnOverflow) {
+  // Found by pcap_file_fuzz: 2^40 s times 10^9 does not fit in int64 nanoseconds.
+  const std::string file = path("seconds.pcapng");
+  write_file(file, pcapng_with_seconds_resolution({1'700'000'000, std::uint64_t{1} << 40}));
+  auto src = open_file(file);
+  ASSERT_TRUE(src.ok()) << src.error().to_string();
+  RawPacket p;
+  auto first = (*src)->next(p);
+  ASSERT_TRUE(first.ok()) << first.error().to_string();
+  ASSERT_TRUE(*first);
+  EXPECT_EQ(p.ts, 1'700'000'000 * kNsPerSec);
+  auto second = (*src)->next(p);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().code(), StatusCode::kCorrupt);
+  const std::string msg = second.error().message();
+  EXPECT_NE(msg.find("packet 2"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("timestamp out of range"), std::string::npos) << msg;
+  EXPECT_EQ((*src)->stats().packets, 1u);
+}
+
+TEST_F(PcapSourceTest, TimestampsUpToTheDocumentedBoundAreAcceptedAndNoFurther) {
+  // kMaxAbsCaptureTimeNs = 2^62 ns = 4'611'686'018.427... s (the year 2116).
+  const std::string file = path("bound.pcapng");
+  write_file(file, pcapng_with_seconds_resolution({4'611'686'018, 4'611'686'019}));
+  auto src = open_file(file);
+  ASSERT_TRUE(src.ok()) << src.error().to_string();
+  RawPacket p;
+  auto first = (*src)->next(p);
+  ASSERT_TRUE(first.ok()) << first.error().to_string();
+  EXPECT_EQ(p.ts, 4'611'686'018 * kNsPerSec);
+  EXPECT_LE(p.ts, kMaxAbsCaptureTimeNs);
+  auto second = (*src)->next(p);
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.error().message().find("timestamp out of range"), std::string::npos);
 }
 
 TEST_F(PcapSourceTest, ABadCaptureFilterIsRejected) {
