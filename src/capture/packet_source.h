@@ -4,8 +4,8 @@
 #pragma once
 
 #include <atomic>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <string>
 
@@ -26,13 +26,13 @@ struct RawPacket {
   std::uint32_t caplen = 0;   // bytes captured (data.size())
   std::uint32_t wirelen = 0;  // bytes on the wire
   ByteView data;
-  std::uint64_t number = 0;   // 1-based index in the source
+  std::uint64_t number = 0;  // 1-based index in the source
 };
 
 struct SourceStats {
   std::uint64_t packets = 0;
-  std::uint64_t bytes = 0;            // captured bytes
-  std::uint64_t kernel_dropped = 0;   // live only (pcap_stats)
+  std::uint64_t bytes = 0;           // captured bytes
+  std::uint64_t kernel_dropped = 0;  // live only (pcap_stats)
   std::uint64_t iface_dropped = 0;
 };
 
@@ -58,14 +58,17 @@ class PacketSource {
  protected:
   // Wakes a blocked next(). Must be async-signal-safe.
   virtual void interrupt() noexcept {}
-  [[nodiscard]] bool stop_requested() const noexcept { return stop_.load(std::memory_order_relaxed); }
+  [[nodiscard]] bool stop_requested() const noexcept {
+    return stop_.load(std::memory_order_relaxed);
+  }
 
  private:
   std::atomic<bool> stop_{false};
 };
 
 // Opens a pcap or pcapng file ("-" for standard input).
-Result<std::unique_ptr<PacketSource>> open_file(const std::string& path, const std::string& bpf_filter = "");
+Result<std::unique_ptr<PacketSource>> open_file(const std::string& path,
+                                                const std::string& bpf_filter = "");
 
 // Reads a capture from an open stream (takes ownership of `f`); `name` is used in messages.
 // For fuzzing and tests that build captures in memory (fmemopen).

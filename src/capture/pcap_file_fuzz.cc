@@ -14,8 +14,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (f == nullptr) return 0;
   auto src = capture::open_stream(f, "fuzz");
   if (!src.ok()) return 0;
-  decode::Decoder decoder(decode::Limits{.max_fragment_bytes = 1 << 16, .max_fragment_datagrams = 64},
-                          [](std::string_view, const decode::Packet&) {});
+  decode::Decoder decoder(
+      decode::Limits{.max_fragment_bytes = 1 << 16, .max_fragment_datagrams = 64},
+      [](std::string_view, const decode::Packet&) {});
   capture::RawPacket raw;
   decode::Packet p;
   // Bounded: libpcap consumes at least one record header per packet.

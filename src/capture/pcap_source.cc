@@ -130,7 +130,7 @@ class LiveSource final : public PacketSource {
         out.number = stats_.packets;
         return true;
       }
-      if (rc == 0) continue;  // timeout
+      if (rc == 0) continue;                     // timeout
       if (rc == PCAP_ERROR_BREAK) return false;  // pcap_breakloop() from interrupt()
       return unexpected(io_error(iface_ + ": capture failed after packet " +
                                  std::to_string(stats_.packets) + ": " + pcap_geterr(pcap_.get())));
@@ -171,14 +171,17 @@ bool looks_like_pcapng(const std::string& path) {
 
 }  // namespace
 
-Result<std::unique_ptr<PacketSource>> open_file(const std::string& path, const std::string& bpf_filter) {
+Result<std::unique_ptr<PacketSource>> open_file(const std::string& path,
+                                                const std::string& bpf_filter) {
   char err[PCAP_ERRBUF_SIZE] = {};
   // Nanosecond precision where the file has it; libpcap scales microsecond files.
-  pcap_t* raw = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, err);
+  pcap_t* raw =
+      pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, err);
   if (raw == nullptr) return unexpected(corrupt(path + ": cannot read capture: " + err));
   PcapPtr p(raw);
   if (Status s = apply_filter(p.get(), bpf_filter, path); !s.ok()) return unexpected(s);
-  return std::unique_ptr<PacketSource>(std::make_unique<FileSource>(std::move(p), path, looks_like_pcapng(path)));
+  return std::unique_ptr<PacketSource>(
+      std::make_unique<FileSource>(std::move(p), path, looks_like_pcapng(path)));
 }
 
 Result<std::unique_ptr<PacketSource>> open_stream(FILE* f, const std::string& name) {
@@ -203,8 +206,9 @@ Result<std::unique_ptr<PacketSource>> open_live(const LiveOptions& o) {
   pcap_set_buffer_size(p.get(), o.buffer_mib * 1024 * 1024);
   const int rc = pcap_activate(p.get());
   if (rc < 0) {
-    return unexpected(io_error("cannot capture on " + o.interface + ": " + pcap_statustostr(rc) +
-                               (rc == PCAP_ERROR ? std::string(" (") + pcap_geterr(p.get()) + ")" : "")));
+    return unexpected(
+        io_error("cannot capture on " + o.interface + ": " + pcap_statustostr(rc) +
+                 (rc == PCAP_ERROR ? std::string(" (") + pcap_geterr(p.get()) + ")" : "")));
   }
   if (Status s = apply_filter(p.get(), o.bpf_filter, o.interface); !s.ok()) return unexpected(s);
   return std::unique_ptr<PacketSource>(std::make_unique<LiveSource>(std::move(p), o.interface));

@@ -25,7 +25,8 @@ class PcapSourceTest : public ::testing::Test {
 
   static std::vector<decode::testing::PcapRecord> three_packets() {
     std::vector<decode::testing::PcapRecord> recs;
-    for (int i = 0; i < 3; ++i) recs.push_back({1'700'000'000'000'000 + i * 1000, Bytes(60, static_cast<std::uint8_t>(i))});
+    for (int i = 0; i < 3; ++i)
+      recs.push_back({1'700'000'000'000'000 + i * 1000, Bytes(60, static_cast<std::uint8_t>(i))});
     return recs;
   }
 
@@ -85,7 +86,8 @@ TEST_F(PcapSourceTest, ACorruptRecordLengthIsAnErrorNotAHugeRead) {
   ASSERT_TRUE(*(*src)->next(p));
   auto r = (*src)->next(p);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().message().find("packet 2 at byte offset 100"), std::string::npos) << r.error().message();
+  EXPECT_NE(r.error().message().find("packet 2 at byte offset 100"), std::string::npos)
+      << r.error().message();
 }
 
 TEST_F(PcapSourceTest, NotACaptureFileIsReportedWithItsPath) {
@@ -100,7 +102,8 @@ TEST_F(PcapSourceTest, NotACaptureFileIsReportedWithItsPath) {
 
 TEST_F(PcapSourceTest, ReadsPcapngFiles) {
   // A real pcapng capture from the tcpdump test suite (../shared/data/SOURCES.md).
-  const std::string file = std::string(WARD_SHARED_DATA_DIR) + "/pcap/tcpdump/dhcp-option-108.pcapng";
+  const std::string file =
+      std::string(WARD_SHARED_DATA_DIR) + "/pcap/tcpdump/dhcp-option-108.pcapng";
   if (!fs::exists(file)) GTEST_SKIP() << "shared test data not present: " << file;
   auto src = open_file(file);
   ASSERT_TRUE(src.ok()) << src.error().to_string();
