@@ -3,7 +3,9 @@
 // vary in size, the offset is where the reader stood when the error was found.
 #include <pcap/pcap.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <optional>
 #include <string>
 
@@ -47,8 +49,9 @@ std::optional<TimeNs> to_ns(const timeval& tv, bool nano) {
 
 class FileSource final : public PacketSource {
  public:
-  FileSource(PcapPtr p, std::string path, bool is_pcapng)
-      : pcap_(std::move(p)), path_(std::move(path)), pcapng_(is_pcapng) {
+  // `buffer` (may be null) is the stdio buffer of the FILE that `p` reads: it must outlive it.
+  FileSource(PcapPtr p, std::string path, bool is_pcapng, std::unique_ptr<char[]> buffer = nullptr)
+      : buffer_(std::move(buffer)), pcap_(std::move(p)), path_(std::move(path)), pcapng_(is_pcapng) {
     nano_ = pcap_get_tstamp_precision(pcap_.get()) == PCAP_TSTAMP_PRECISION_NANO;
   }
 
@@ -96,6 +99,7 @@ class FileSource final : public PacketSource {
     return w;
   }
 
+  std::unique_ptr<char[]> buffer_;  // destroyed after pcap_ closes the FILE using it
   PcapPtr pcap_;
   std::string path_;
   bool pcapng_ = false;
@@ -174,14 +178,31 @@ bool looks_like_pcapng(const std::string& path) {
 Result<std::unique_ptr<PacketSource>> open_file(const std::string& path,
                                                 const std::string& bpf_filter) {
   char err[PCAP_ERRBUF_SIZE] = {};
-  // Nanosecond precision where the file has it; libpcap scales microsecond files.
-  pcap_t* raw =
-      pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, err);
+  pcap_t* raw = nullptr;
+  std::unique_ptr<char[]> buffer;
+  if (path == "-") {
+    raw = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, err);
+  } else {
+    // Our own FILE with a 64 KiB buffer: stdio's default 4 KiB costs a read() per few packets,
+    // while buffers of 128 KiB and more fall out of the cache between the two copies (kernel to
+    // buffer, buffer to libpcap). Measured on the benchmark capture: 4 KiB 0.91 s, 32 KiB 0.80 s,
+    // 64 KiB 0.76 s, 128 KiB 1.15 s, 1 MiB 1.35 s (docs/performance.md).
+    FILE* f = std::fopen(path.c_str(), "rb");
+    if (f == nullptr) {
+      return unexpected(corrupt(path + ": cannot read capture: " + std::strerror(errno)));
+    }
+    constexpr std::size_t kReadBuffer = 1 << 16;
+    buffer = std::make_unique<char[]>(kReadBuffer);
+    std::setvbuf(f, buffer.get(), _IOFBF, kReadBuffer);
+    // Nanosecond precision where the file has it; libpcap scales microsecond files.
+    raw = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, err);
+    if (raw == nullptr) std::fclose(f);
+  }
   if (raw == nullptr) return unexpected(corrupt(path + ": cannot read capture: " + err));
   PcapPtr p(raw);
   if (Status s = apply_filter(p.get(), bpf_filter, path); !s.ok()) return unexpected(s);
   return std::unique_ptr<PacketSource>(
-      std::make_unique<FileSource>(std::move(p), path, looks_like_pcapng(path)));
+      std::make_unique<FileSource>(std::move(p), path, looks_like_pcapng(path), std::move(buffer)));
 }
 
 Result<std::unique_ptr<PacketSource>> open_stream(FILE* f, const std::string& name) {

@@ -36,6 +36,9 @@ int main(int argc, char** argv) {
     if (std::filesystem::is_directory(root, ec)) {
       for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
         if (!entry.is_regular_file()) continue;
+        // Corpus folders also hold their provenance notes and generators: not inputs.
+        const auto ext = entry.path().extension();
+        if (ext == ".md" || ext == ".py") continue;
         errors += replay(entry.path());
         ++files;
       }

@@ -1,5 +1,6 @@
 #include "common/json_writer.h"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -44,15 +45,23 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
 
 }  // namespace
 
+namespace {
+
+// kPlain[c] is true iff byte c is written as itself: printable ASCII other than '"' and '\\'.
+constexpr std::array<bool, 256> make_plain_table() {
+  std::array<bool, 256> t{};
+  for (int c = 0x20; c < 0x7f; ++c) t[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
+  return t;
+}
+constexpr std::array<bool, 256> kPlain = make_plain_table();
+
+}  // namespace
+
 void JsonWriter::escape_into(std::string& out, std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     // Copy the run of plain printable ASCII in one append (the common case).
     std::size_t run = i;
-    while (run < s.size()) {
-      const auto c = static_cast<unsigned char>(s[run]);
-      if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') break;
-      ++run;
-    }
+    while (run < s.size() && kPlain[static_cast<unsigned char>(s[run])]) ++run;
     if (run > i) {
       out.append(s.data() + i, run - i);
       i = run;

@@ -121,17 +121,23 @@ std::size_t skip_json_string(std::string_view text, std::size_t i) {
 
 }  // namespace
 
+bool json_mentions_any(std::string_view text, const std::vector<std::string>& keys) noexcept {
+  std::size_t i = text.find('"');
+  while (i != std::string_view::npos) {
+    const std::size_t end = skip_json_string(text, i);
+    if (end == std::string_view::npos) return false;
+    const std::string_view s = text.substr(i + 1, end - i - 2);
+    for (const std::string& k : keys)
+      if (k.size() == s.size() && k == s) return true;
+    i = text.find('"', end);
+  }
+  return false;
+}
+
 std::string redact_json_fields(std::string_view text, const std::vector<std::string>& keys,
                                const PhiHasher& hasher) {
   // Fast path: most payloads name no sensitive member at all.
-  bool any = false;
-  for (const std::string& k : keys) {
-    for (std::size_t at = text.find(k); at != std::string_view::npos && !any;
-         at = text.find(k, at + 1))
-      any = at > 0 && text[at - 1] == '"' && at + k.size() < text.size() &&
-            text[at + k.size()] == '"';
-    if (any) break;
-  }
+  const bool any = json_mentions_any(text, keys);
   if (!any) return std::string(text);
   std::string out;
   out.reserve(text.size());

@@ -32,6 +32,10 @@ class PhiHasher {
 // member named in `keys` by its keyed hash: {"patient_name":"DOE^JANE"} becomes
 // {"patient_name":"hmac:..."}. Non-string values of those members become "[redacted]"; a value
 // cut off by the end of the text is dropped. Text that is not JSON passes through unchanged.
+// True iff some JSON string in `text` (a key or a value) equals one of `keys`. One pass, no
+// allocation; text cut short or not JSON at all is scanned the same way.
+bool json_mentions_any(std::string_view text, const std::vector<std::string>& keys) noexcept;
+
 std::string redact_json_fields(std::string_view text, const std::vector<std::string>& keys,
                                const PhiHasher& hasher);
 

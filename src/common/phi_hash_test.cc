@@ -75,6 +75,16 @@ TEST(RedactJsonFields, ACutOffValueIsDroppedAndOtherTextPassesThrough) {
             R"({"mrn":")" + h.hash(R"(a\"b)") + R"("})");
 }
 
+TEST(JsonMentionsAny, FindsKeysAsWholeJsonStringsOnly) {
+  const std::vector<std::string> keys{"mrn", "patient_name"};
+  EXPECT_TRUE(json_mentions_any(R"({"a":1,"mrn":"x"})", keys));
+  EXPECT_TRUE(json_mentions_any(R"({"note":"patient_name"})", keys));  // as a value too: a cheap over-approximation
+  EXPECT_FALSE(json_mentions_any(R"({"mrnx":"x","xmrn":2})", keys));
+  EXPECT_FALSE(json_mentions_any(R"({"a":"\"mrn\""})", keys));  // inside an escaped string
+  EXPECT_FALSE(json_mentions_any("mrn patient_name", keys));
+  EXPECT_FALSE(json_mentions_any(R"({"mrn)", keys));  // cut off
+}
+
 TEST(PhiKey, IsCreatedOnceWithOwnerOnlyPermissionsAndThenReused) {
   const auto dir =
       std::filesystem::temp_directory_path() / ("ward-phi-key-" + std::to_string(::getpid()));

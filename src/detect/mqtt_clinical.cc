@@ -6,6 +6,7 @@
 
 #include "clinical/infusion.h"
 #include "clinical/phi.h"
+#include "common/phi_hash.h"
 #include "parsers/mqtt/mqtt_events.h"
 
 namespace ward::detect {
@@ -42,27 +43,7 @@ bool looks_like_json_object(std::string_view s) {
 
 }  // namespace
 
-MqttClinical::MqttClinical(const policy::Policy& policy, const bus::EventBus& bus)
-    : policy_(policy), bus_(bus) {
-  if (!policy_.phi_detect_cleartext) return;
-  for (const std::string& k : policy_.phi_json_fields) {
-    phi_keys_.insert(k);
-    longest_phi_key_ = std::max(longest_phi_key_, k.size());
-  }
-}
-
-bool MqttClinical::mentions_phi_key(std::string_view payload) const noexcept {
-  std::size_t i = payload.find('"');
-  while (i != std::string_view::npos) {
-    std::size_t end = i + 1;
-    while (end < payload.size() && payload[end] != '"') end += payload[end] == '\\' ? 2 : 1;
-    if (end >= payload.size()) return false;
-    const std::size_t len = end - i - 1;
-    if (len <= longest_phi_key_ && phi_keys_.count(payload.substr(i + 1, len)) != 0) return true;
-    i = payload.find('"', end + 1);
-  }
-  return false;
-}
+MqttClinical::MqttClinical(const policy::Policy& policy, const bus::EventBus& bus) : policy_(policy), bus_(bus) {}
 
 bool MqttClinical::is_command_topic(std::string_view topic) const noexcept {
   for (const auto& f : policy_.mqtt_command_topics)
@@ -81,7 +62,7 @@ void MqttClinical::on_event(const bus::EventContext& ctx, const bus::Event& e) {
                    "payload on a pump command topic is not a JSON object");
     return;
   }
-  const bool maybe_phi = !phi_keys_.empty() && mentions_phi_key(payload);
+  const bool maybe_phi = policy_.phi_detect_cleartext && json_mentions_any(payload, policy_.phi_json_fields);
   if (!command && !maybe_phi) return;
 
   const Json j = Json::parse(payload, nullptr, /*allow_exceptions=*/false);

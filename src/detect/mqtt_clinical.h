@@ -9,9 +9,6 @@
 // parser's PDU limit); invalid JSON on a command topic is an anomaly `mqtt.command_not_json`.
 #pragma once
 
-#include <string_view>
-#include <unordered_set>
-
 #include "bus/bus.h"
 #include "policy/policy.h"
 
@@ -23,14 +20,10 @@ class MqttClinical final : public bus::Subscriber {
   void on_event(const bus::EventContext& ctx, const bus::Event& e) override;
 
  private:
-  // True iff some JSON string in `payload` equals a PHI key (one pass, no allocation).
-  [[nodiscard]] bool mentions_phi_key(std::string_view payload) const noexcept;
   [[nodiscard]] bool is_command_topic(std::string_view topic) const noexcept;
 
   const policy::Policy& policy_;
   const bus::EventBus& bus_;
-  std::unordered_set<std::string_view> phi_keys_;  // views into policy_
-  std::size_t longest_phi_key_ = 0;
 };
 
 }  // namespace ward::detect

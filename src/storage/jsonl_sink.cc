@@ -7,7 +7,7 @@
 namespace ward::storage {
 
 namespace {
-constexpr std::size_t kBufferBytes = 1 << 20;
+constexpr std::size_t kBufferBytes = 1 << 16;  // larger buffers fall out of the cache (see capture/pcap_source.cc)
 }
 
 Result<std::unique_ptr<JsonlSink>> JsonlSink::open(const std::string& dir) {
