@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "decode/testing/frame_builder.h"
 #include "e2e/test_util.h"
 
 namespace ward::testing {
@@ -155,6 +156,44 @@ TEST(DemoCapture, TheSameSeedGivesByteIdenticalLogs) {
     EXPECT_FALSE(x.empty()) << log;
     EXPECT_EQ(x, read_file(b.path() + "/logs/" + log + ".jsonl")) << log;
   }
+}
+
+TEST(ProtocolDetection, MqttAndMllpAreRecognisedByContentOnAnyPort) {
+  using decode::testing::bytes_of;
+  using decode::testing::ip;
+  TempDir tmp;
+  // MQTT 3.1.1 CONNECT "any-port-client" / CONNACK on port 5555; an HL7 ADT in MLLP framing
+  // and its ACK on port 40404. Neither port is registered for either protocol.
+  const std::string cid = "any-port-client";
+  std::string connect = std::string("\x10") + static_cast<char>(12 + cid.size()) +
+                        std::string("\x00\x04MQTT\x04\x02\x00\x3c\x00", 11) +
+                        static_cast<char>(cid.size()) + cid;
+  auto records = decode::testing::tcp_conversation(
+      ip("10.1.0.1"), 50000, ip("10.1.0.2"), 5555,
+      {bytes_of(connect), bytes_of(std::string("\x20\x02\x00\x00", 4))});
+  const std::string adt =
+      "\x0bMSH|^~\\&|LAB|CLINIC|EHR|CLINIC|20261129120000||ADT^A01|M1|P|2.5\rEVN|A01\r\x1c\r";
+  const std::string ackm =
+      "\x0bMSH|^~\\&|EHR|CLINIC|LAB|CLINIC|20261129120001||ACK|A1|P|2.5\rMSA|AA|M1\r\x1c\r";
+  auto hl7 =
+      decode::testing::tcp_conversation(ip("10.1.0.3"), 50001, ip("10.1.0.4"), 40404,
+                                        {bytes_of(adt), bytes_of(ackm)}, 1'700'000'100'000'000);
+  records.insert(records.end(), hl7.begin(), hl7.end());
+  const std::string pcap = decode::testing::write_pcap(tmp.path() + "/any-port.pcap", 1, records);
+  (void)run_on(pcap, tmp);
+  const auto mqtt = read_log(tmp.path() + "/logs", "mqtt");
+  ASSERT_EQ(mqtt.size(), 1u);
+  EXPECT_EQ(mqtt[0]["client_id"], cid);
+  EXPECT_EQ(mqtt[0]["id.resp_p"], 5555);
+  const auto hl7_log = read_log(tmp.path() + "/logs", "hl7");
+  ASSERT_EQ(hl7_log.size(), 2u);
+  EXPECT_EQ(hl7_log[0]["msg_type"], "ADT^A01");
+  EXPECT_EQ(hl7_log[1]["ack_code"], "AA");
+  std::map<int, std::string> service_by_port;
+  for (const auto& c : read_log(tmp.path() + "/logs", "conn"))
+    service_by_port[c["id.resp_p"].get<int>()] = c.value("service", "");
+  EXPECT_EQ(service_by_port[5555], "mqtt");
+  EXPECT_EQ(service_by_port[40404], "hl7");
 }
 
 TEST(CorruptCapture, ReportsWhereItBrokeAndKeepsEverythingBefore) {
