@@ -14,9 +14,12 @@ void ConnLog::on_event(const bus::EventContext& ctx, const bus::Event& e) {
   bus::write_conn_id(w, ctx);
   w.kv("proto", bus::transport_name(ctx.proto));
   if (!ctx.service.empty()) w.kv("service", ctx.service);
-  w.key("duration").raw(format_ts(r->duration));
-  w.kv("orig_bytes", r->orig_bytes);
-  w.kv("resp_bytes", r->resp_bytes);
+  // As Zeek's conn.log: duration and byte counts only for connections that lasted.
+  if (r->duration > 0) {
+    w.key("duration").raw(format_ts(r->duration));
+    w.kv("orig_bytes", r->orig_bytes);
+    w.kv("resp_bytes", r->resp_bytes);
+  }
   w.kv("conn_state", r->conn_state);
   w.kv("missed_bytes", r->missed_bytes);
   w.kv("history", r->history);

@@ -26,12 +26,37 @@ constexpr std::string_view kHistoryLetters = "SHADFRTWGQ^";
 
 constexpr std::uint8_t proto_number(bus::Transport t) { return static_cast<std::uint8_t>(t); }
 
+// Ports that identify the server side of a connection (Zeek's likely_server_ports idea): the
+// well-known services Ward's users meet on clinical networks, plus every parser's ports.
+constexpr std::array<std::uint16_t, 34> kServerPorts = {
+    20,  21,  22,  23,  25,  53,  67,  69,  80,  104,  110,  123,  137,  138,  139,  143,  161,
+    162, 389, 443, 445, 514, 554, 636, 993, 995, 1883, 2575, 3702, 5353, 8080, 8443, 8883, 11112};
+
 bool likely_server_port(std::uint16_t port, std::span<const ParserBinding> parsers) {
-  if (port > 0 && port < 1024) return true;
+  if (std::find(kServerPorts.begin(), kServerPorts.end(), port) != kServerPorts.end()) return true;
   for (const ParserBinding& b : parsers)
     for (std::uint16_t p : b.spec->tcp_ports)
       if (p == port) return true;
   return false;
+}
+
+// True iff `a` is the IPv4 broadcast address or an IPv4/IPv6 multicast group.
+bool is_group_address(const IpAddr& a) {
+  if (a.is_v4()) {
+    const std::uint32_t v = a.v4_host_order();
+    return v == 0xffffffffU || (v >> 28) == 0xe;
+  }
+  return a.bytes[0] == 0xff;
+}
+
+// True iff a packet from sport to dport, the first of its flow, is more likely a reply.
+bool looks_like_reply(std::uint16_t sport, std::uint16_t dport,
+                      std::span<const ParserBinding> parsers) {
+  const bool s = likely_server_port(sport, parsers);
+  const bool d = likely_server_port(dport, parsers);
+  if (s != d) return s;
+  // Neither (or both) known: a privileged port answering an ephemeral one.
+  return sport < 1024 && dport >= 1024;
 }
 
 }  // namespace
@@ -293,30 +318,47 @@ void fill_context(const Flow& f, int dir, TimeNs ts, bus::EventContext& ctx) {
   ctx.service = f.service;
 }
 
-// Zeek's conn_state, from what each endpoint was seen to do.
+// Zeek's /^?S[^HAFGIQ]*R/ on the history: an originator that sent a SYN and then a reset,
+// with no handshake, ACK, FIN, gap, inconsistency or odd flags in between.
+bool history_is_syn_then_reset(std::string_view h) {
+  if (!h.empty() && h[0] == '^') h.remove_prefix(1);
+  if (h.empty() || h[0] != 'S') return false;
+  for (char c : h.substr(1)) {
+    if (c == 'R') return true;
+    if (std::string_view("HAFGIQ").find(c) != std::string_view::npos) return false;
+  }
+  return false;
+}
+
+// Zeek's conn_state (base/protocols/conn/main.zeek, function conn_state), from what each
+// endpoint was seen to do: RESET = sent a RST, CLOSED = sent a FIN, "inactive" = never took
+// part in a handshake (INACTIVE or PARTIAL in Zeek).
 std::string_view tcp_conn_state(const Flow& f) {
   const std::uint16_t o = f.flags[0];
   const std::uint16_t r = f.flags[1];
-  const bool o_syn = (o & kSawSyn) != 0;
-  const bool r_synack = (r & kSawSynAck) != 0;
-  if (o_syn && !r_synack) {
-    if (r & kSawRst) return "REJ";
-    if (o & kSawRst) return "RSTOS0";
-    if (o & kSawFin) return "SH";
-    return (r & kSawAny) ? "OTH" : "S0";
+  const bool o_reset = (o & kSawRst) != 0;
+  const bool r_reset = (r & kSawRst) != 0;
+  const bool o_closed = (o & kSawFin) != 0;
+  const bool r_closed = (r & kSawFin) != 0;
+  const bool o_inactive = (o & (kSawSyn | kSawSynAck)) == 0;
+  const bool r_inactive = (r & (kSawSyn | kSawSynAck)) == 0;
+  const bool o_syn_sent = (o & kSawSyn) != 0 && (r & kSawSynAck) == 0;
+  const std::string_view history(f.history.data(), f.history_len);
+  if (r_reset) {
+    const bool no_data = f.seq_max[0] == f.seq_first[0] && f.seq_max[1] == f.seq_first[1];
+    if (o_syn_sent || (o_reset && no_data)) return "REJ";
+    return o_inactive ? "RSTRH" : "RSTR";
   }
-  if (!o_syn && r_synack) {
-    if (r & kSawRst) return "RSTRH";
-    if (r & kSawFin) return "SHR";
-    return "OTH";
+  if (o_reset) {
+    if (r_inactive) return history_is_syn_then_reset(history) ? "RSTOS0" : "OTH";
+    return "RSTO";
   }
-  if (!o_syn && !r_synack) return "OTH";
-  if (o & kSawRst) return "RSTO";
-  if (r & kSawRst) return "RSTR";
-  if ((o & kSawFin) && (r & kSawFin)) return "SF";
-  if (o & kSawFin) return "S2";
-  if (r & kSawFin) return "S3";
-  return "S1";
+  if (o_closed && r_closed) return "SF";
+  if (o_closed) return r_inactive ? "SH" : "S2";
+  if (r_closed) return o_inactive ? "SHR" : "S3";
+  if (o_syn_sent && (r & kSawAny) == 0) return "S0";
+  if (!o_inactive && !r_inactive) return "S1";
+  return "OTH";
 }
 
 }  // namespace
@@ -431,8 +473,8 @@ Flow* FlowTable::create(const FlowKey& key, bool src_is_a, const decode::Packet&
   if (p.proto == bus::Transport::kTcp && (p.tcp_flags & decode::kTcpSyn) != 0) {
     src_is_orig = (p.tcp_flags & decode::kTcpAck) == 0;
   } else if (p.proto == bus::Transport::kTcp || p.proto == bus::Transport::kUdp) {
-    src_is_orig =
-        !(likely_server_port(p.src_port, parsers_) && !likely_server_port(p.dst_port, parsers_));
+    // A broadcast or multicast destination is never the originator (Zeek's udp-broadcast-no-flip).
+    src_is_orig = is_group_address(p.dst) || !looks_like_reply(p.src_port, p.dst_port, parsers_);
   }
   f->orig_is_a = src_is_orig == src_is_a;
   if (!src_is_orig) f->add_history('^', 0);
@@ -469,7 +511,9 @@ void FlowTable::process(const decode::Packet& p) {
   if (f == nullptr) f = create(key, src_is_a, p);
 
   const int dir = (src_is_a == f->orig_is_a) ? 0 : 1;
-  f->last_ts = std::max(f->last_ts, p.ts);
+  // As Zeek: packets after a TCP connection closed (the last ACK of the FIN exchange) are
+  // counted but do not extend its duration.
+  if (!(f->closed && p.proto == bus::Transport::kTcp)) f->last_ts = std::max(f->last_ts, p.ts);
   ++f->pkts[dir];
   f->ip_bytes[dir] += p.ip_bytes;
   f->flags[dir] |= kSawAny;
@@ -560,8 +604,13 @@ void FlowTable::emit_conn(Flow& f, std::string_view reason, bool partial) {
     r.resp_bytes =
         (f.flags[1] & kSawData) ? static_cast<std::uint32_t>(f.seq_max[1] - f.seq_first[1]) : 0;
   } else {
-    r.conn_state =
-        f.key.proto == proto_number(bus::Transport::kUdp) ? (f.pkts[1] > 0 ? "SF" : "S0") : "OTH";
+    // Zeek's states for UDP: both sides sent SF, only the originator S0, only the responder SHR.
+    if (f.key.proto == proto_number(bus::Transport::kUdp)) {
+      r.conn_state =
+          f.pkts[0] > 0 ? (f.pkts[1] > 0 ? "SF" : "S0") : (f.pkts[1] > 0 ? "SHR" : "OTH");
+    } else {
+      r.conn_state = "OTH";
+    }
     r.orig_bytes = f.bytes[0];
     r.resp_bytes = f.bytes[1];
   }

@@ -55,6 +55,26 @@ engine::MonitorReport run_on(const std::string& capture, const TempDir& tmp,
   return r.ok() ? *r : engine::MonitorReport{};
 }
 
+std::vector<ZeekRow> read_zeek_log(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> fields;
+  std::vector<ZeekRow> rows;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("#fields\t", 0) == 0) {
+      std::stringstream ss(line.substr(8));
+      for (std::string f; std::getline(ss, f, '\t');) fields.push_back(f);
+      continue;
+    }
+    if (line.empty() || line[0] == '#') continue;
+    std::stringstream ss(line);
+    ZeekRow r;
+    std::size_t i = 0;
+    for (std::string v; std::getline(ss, v, '\t') && i < fields.size(); ++i) r[fields[i]] = v;
+    rows.push_back(r);
+  }
+  return rows;
+}
+
 std::string source_dir() { return WARD_SOURCE_DIR; }
 std::string shared_data_dir() { return WARD_SHARED_DATA_DIR; }
 bool file_exists(const std::string& path) { return fs::exists(path); }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,10 @@ std::vector<nlohmann::json> read_log(const std::string& dir, const std::string& 
 // Runs the monitor on `capture` with logs in <tmp>/logs, uid seed 1 and the given policy.
 engine::MonitorReport run_on(const std::string& capture, const TempDir& tmp,
                              const std::string& policy = "", const std::string& db = "");
+
+// A Zeek TSV log (btest baseline): one map per row, keyed by the #fields header.
+using ZeekRow = std::map<std::string, std::string>;
+std::vector<ZeekRow> read_zeek_log(const std::string& path);
 
 std::string source_dir();       // the repository
 std::string shared_data_dir();  // ../shared/data

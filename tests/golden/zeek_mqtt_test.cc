@@ -18,28 +18,7 @@
 namespace ward::testing {
 namespace {
 
-using Row = std::map<std::string, std::string>;
-
-// Reads a Zeek TSV log: the #fields header names the columns.
-std::vector<Row> read_zeek_log(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<std::string> fields;
-  std::vector<Row> rows;
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("#fields\t", 0) == 0) {
-      std::stringstream ss(line.substr(8));
-      for (std::string f; std::getline(ss, f, '\t');) fields.push_back(f);
-      continue;
-    }
-    if (line.empty() || line[0] == '#') continue;
-    std::stringstream ss(line);
-    Row r;
-    std::size_t i = 0;
-    for (std::string v; std::getline(ss, v, '\t') && i < fields.size(); ++i) r[fields[i]] = v;
-    rows.push_back(r);
-  }
-  return rows;
-}
+using Row = ZeekRow;
 
 std::string zeek_value(const nlohmann::json& j) {
   if (j.is_null()) return "-";
