@@ -23,7 +23,10 @@ build-asan: deps
 	cmake --preset asan >/dev/null
 	cmake --build --preset asan -j $(JOBS)
 
-demo: build
+# The demo needs only the ward binary: build just that target (make build builds everything).
+demo: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS) --target ward
 	@rm -rf $(DEMO_OUT) && mkdir -p $(DEMO_OUT)
 	build/release/ward monitor --read demo/ward-demo.pcap --policy demo/ward.yaml \
 	  --out $(DEMO_OUT)/logs --db $(DEMO_OUT)/ward.db --phi-key $(DEMO_OUT)/phi.key --seed 1
