@@ -17,12 +17,12 @@ using ByteView = std::span<const std::uint8_t>;
 // Views the same bytes as characters (for text protocols). No copy.
 inline std::string_view as_chars(ByteView b) noexcept {
   // The one sanctioned reinterpretation: uint8_t and char have the same size and alignment.
-  return {reinterpret_cast<const char*>(b.data()),
-          b.size()};  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): see above; char may alias.
+  return {reinterpret_cast<const char*>(b.data()), b.size()};
 }
 inline ByteView as_bytes(std::string_view s) noexcept {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()),
-          s.size()};  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): the inverse of as_chars().
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
 // Reads integers and sub-views from a ByteView, never past its end. Every read returns

@@ -180,19 +180,19 @@ JsonWriter& JsonWriter::value(bool b) {
 
 JsonWriter& JsonWriter::value(std::int64_t v) {
   separate();
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  std::array<char, 24> buf{};
+  auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), v);
   (void)ec;
-  out_.append(buf, end);
+  out_.append(buf.data(), end);
   return *this;
 }
 
 JsonWriter& JsonWriter::value(std::uint64_t v) {
   separate();
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  std::array<char, 24> buf{};
+  auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), v);
   (void)ec;
-  out_.append(buf, end);
+  out_.append(buf.data(), end);
   return *this;
 }
 
@@ -202,10 +202,10 @@ JsonWriter& JsonWriter::value(double v) {
     out_ += "null";
     return *this;
   }
-  char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  std::array<char, 32> buf{};
+  auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), v);
   (void)ec;
-  out_.append(buf, end);
+  out_.append(buf.data(), end);
   return *this;
 }
 

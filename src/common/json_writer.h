@@ -6,8 +6,10 @@
 #pragma once
 
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "common/bytes.h"
 
@@ -41,7 +43,11 @@ class JsonWriter {
   template <typename T>
   JsonWriter& kv(std::string_view k, const T& v) {
     key(k);
-    return value(v);
+    if constexpr (std::is_array_v<T>) {
+      return value(std::string_view(std::data(v)));  // a string literal
+    } else {
+      return value(v);
+    }
   }
 
   // Appends `s` to `out` as a JSON string body (no quotes), escaping as described above.

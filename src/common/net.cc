@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <array>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
@@ -39,30 +40,30 @@ bool IpAddr::is_v4() const noexcept {
 std::uint32_t IpAddr::v4_host_order() const noexcept { return load_u32be(ByteView(bytes), 12); }
 
 std::string IpAddr::to_string() const {
-  char buf[INET6_ADDRSTRLEN] = {};
+  std::array<char, INET6_ADDRSTRLEN> buf{};
   if (is_v4()) {
-    char* p = buf;
+    char* p = buf.data();
     for (int i = 12; i < 16; ++i) {
-      p = std::to_chars(p, buf + sizeof buf, bytes[i]).ptr;
+      p = std::to_chars(p, buf.data() + buf.size(), bytes[i]).ptr;
       if (i < 15) *p++ = '.';
     }
-    return std::string(buf, static_cast<std::size_t>(p - buf));
+    return std::string(buf.data(), static_cast<std::size_t>(p - buf.data()));
   } else {
-    inet_ntop(AF_INET6, bytes.data(), buf, sizeof buf);
+    inet_ntop(AF_INET6, bytes.data(), buf.data(), buf.size());
   }
-  return buf;
+  return buf.data();
 }
 
 bool IpAddr::parse(std::string_view text, IpAddr& out) noexcept {
   if (text.size() >= INET6_ADDRSTRLEN) return false;
-  char buf[INET6_ADDRSTRLEN] = {};
-  std::memcpy(buf, text.data(), text.size());
+  std::array<char, INET6_ADDRSTRLEN> buf{};
+  std::memcpy(buf.data(), text.data(), text.size());
   std::array<std::uint8_t, 16> raw{};
-  if (inet_pton(AF_INET, buf, raw.data()) == 1) {
+  if (inet_pton(AF_INET, buf.data(), raw.data()) == 1) {
     out = v4(ByteView(raw.data(), 4));
     return true;
   }
-  if (inet_pton(AF_INET6, buf, raw.data()) == 1) {
+  if (inet_pton(AF_INET6, buf.data(), raw.data()) == 1) {
     out = v6(ByteView(raw));
     return true;
   }
@@ -70,10 +71,10 @@ bool IpAddr::parse(std::string_view text, IpAddr& out) noexcept {
 }
 
 std::string MacAddr::to_string() const {
-  char buf[18];
-  std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", bytes[0], bytes[1], bytes[2],
-                bytes[3], bytes[4], bytes[5]);
-  return buf;
+  std::array<char, 18> buf{};
+  std::snprintf(buf.data(), buf.size(), "%02x:%02x:%02x:%02x:%02x:%02x", bytes[0], bytes[1],
+                bytes[2], bytes[3], bytes[4], bytes[5]);
+  return buf.data();
 }
 
 bool MacAddr::is_zero() const noexcept {
@@ -116,17 +117,17 @@ std::string format_ts(TimeNs ts) {
   const std::uint64_t abs_ns =
       neg ? static_cast<std::uint64_t>(-ts) : static_cast<std::uint64_t>(ts);
   const std::uint64_t us = abs_ns / 1000;
-  char buf[40];
-  char* p = buf;
+  std::array<char, 40> buf{};
+  char* p = buf.data();
   if (neg) *p++ = '-';
-  p = std::to_chars(p, buf + sizeof buf, us / 1'000'000).ptr;
+  p = std::to_chars(p, buf.data() + buf.size(), us / 1'000'000).ptr;
   *p++ = '.';
   std::uint64_t frac = us % 1'000'000;
   for (int i = 5; i >= 0; --i) {
     p[i] = static_cast<char>('0' + frac % 10);
     frac /= 10;
   }
-  return std::string(buf, static_cast<std::size_t>(p + 6 - buf));
+  return std::string(buf.data(), static_cast<std::size_t>(p + 6 - buf.data()));
 }
 
 }  // namespace ward

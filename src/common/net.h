@@ -30,6 +30,7 @@ struct IpAddr {
   static bool parse(std::string_view text, IpAddr& out) noexcept;
 
   friend bool operator==(const IpAddr&, const IpAddr&) = default;
+  // NOLINTNEXTLINE(modernize-use-nullptr): false positive on defaulted <=> (llvm-project#53961).
   friend auto operator<=>(const IpAddr&, const IpAddr&) = default;
 };
 

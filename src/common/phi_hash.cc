@@ -40,6 +40,8 @@ struct PhiHasher::State {
   }
   State(const State&) = delete;
   State& operator=(const State&) = delete;
+  State(State&&) = delete;
+  State& operator=(State&&) = delete;
 };
 
 PhiHasher::PhiHasher(const std::string& key) : state_(std::make_unique<State>()) {
@@ -68,6 +70,8 @@ PhiHasher::PhiHasher(const PhiHasher& other) : state_(std::make_unique<State>())
   WARD_CHECK(EVP_MD_CTX_copy_ex(state_->inner, other.state_->inner) == 1 &&
              EVP_MD_CTX_copy_ex(state_->outer, other.state_->outer) == 1);
 }
+
+PhiHasher::PhiHasher(PhiHasher&& other) noexcept = default;
 
 PhiHasher::~PhiHasher() = default;
 

@@ -20,6 +20,9 @@ class PhiHasher {
   ~PhiHasher();
   PhiHasher(const PhiHasher& other);
   PhiHasher& operator=(const PhiHasher&) = delete;
+  // A moved-from hasher may only be destroyed.
+  PhiHasher(PhiHasher&& other) noexcept;
+  PhiHasher& operator=(PhiHasher&&) = delete;
   // "hmac:" + 24 lowercase hex digits. Empty input gives an empty string.
   [[nodiscard]] std::string hash(std::string_view value) const;
 

@@ -27,6 +27,7 @@ TEST(PhiHasher, IsHmacSha256AsOpenSslComputesIt) {
   EXPECT_EQ(PhiHasher(long_key).hash("Test Using Larger Than Block-Size Key - Hash Key First"),
             "hmac:60e431591ee0b67f0d8a26aa");
   PhiHasher a("Jefe");
+  // NOLINTNEXTLINE(performance-unnecessary-copy-initialization): the copy is what is tested.
   const PhiHasher b(a);  // copies keep the key
   EXPECT_EQ(b.hash("what do ya want for nothing?"), a.hash("what do ya want for nothing?"));
 }
@@ -78,7 +79,8 @@ TEST(RedactJsonFields, ACutOffValueIsDroppedAndOtherTextPassesThrough) {
 TEST(JsonMentionsAny, FindsKeysAsWholeJsonStringsOnly) {
   const std::vector<std::string> keys{"mrn", "patient_name"};
   EXPECT_TRUE(json_mentions_any(R"({"a":1,"mrn":"x"})", keys));
-  EXPECT_TRUE(json_mentions_any(R"({"note":"patient_name"})", keys));  // as a value too: a cheap over-approximation
+  // As a value too: a cheap over-approximation.
+  EXPECT_TRUE(json_mentions_any(R"({"note":"patient_name"})", keys));
   EXPECT_FALSE(json_mentions_any(R"({"mrnx":"x","xmrn":2})", keys));
   EXPECT_FALSE(json_mentions_any(R"({"a":"\"mrn\""})", keys));  // inside an escaped string
   EXPECT_FALSE(json_mentions_any("mrn patient_name", keys));
