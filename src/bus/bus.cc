@@ -11,8 +11,7 @@ std::string_view transport_name(Transport t) noexcept {
     case Transport::kUdp:
       return "udp";
     case Transport::kIcmp:
-      return "icmp";
-    case Transport::kIcmp6:
+    case Transport::kIcmp6:  // Zeek's conn.log names ICMPv6 "icmp" too
       return "icmp";
     case Transport::kNone:
       return "none";

@@ -41,6 +41,8 @@ struct Event {
   ~Event() = default;
   Event(const Event&) = default;
   Event& operator=(const Event&) = delete;
+  Event(Event&&) noexcept = default;
+  Event& operator=(Event&&) = delete;
 };
 
 // Returns the event as T if it is one, else nullptr. T declares `static constexpr EventKind kKind`.

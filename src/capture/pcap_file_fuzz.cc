@@ -5,6 +5,7 @@
 #include "capture/packet_source.h"
 #include "decode/decoder.h"
 
+// NOLINTNEXTLINE(readability-identifier-naming): the entry point name libFuzzer calls.
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace ward;
   if (size == 0) return 0;

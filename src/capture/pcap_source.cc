@@ -3,6 +3,7 @@
 // vary in size, the offset is where the reader stood when the error was found.
 #include <pcap/pcap.h>
 
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -51,9 +52,11 @@ class FileSource final : public PacketSource {
  public:
   // `buffer` (may be null) is the stdio buffer of the FILE that `p` reads: it must outlive it.
   FileSource(PcapPtr p, std::string path, bool is_pcapng, std::unique_ptr<char[]> buffer = nullptr)
-      : buffer_(std::move(buffer)), pcap_(std::move(p)), path_(std::move(path)), pcapng_(is_pcapng) {
-    nano_ = pcap_get_tstamp_precision(pcap_.get()) == PCAP_TSTAMP_PRECISION_NANO;
-  }
+      : buffer_(std::move(buffer)),
+        pcap_(std::move(p)),
+        path_(std::move(path)),
+        pcapng_(is_pcapng),
+        nano_(pcap_get_tstamp_precision(pcap_.get()) == PCAP_TSTAMP_PRECISION_NANO) {}
 
   Result<bool> next(RawPacket& out) override {
     if (stop_requested()) return false;
@@ -167,8 +170,8 @@ bool looks_like_pcapng(const std::string& path) {
   if (path == "-") return false;
   FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) return false;
-  unsigned char magic[4] = {};
-  const bool ok = std::fread(magic, 1, 4, f) == 4;
+  std::array<unsigned char, 4> magic{};
+  const bool ok = std::fread(magic.data(), 1, magic.size(), f) == magic.size();
   std::fclose(f);
   return ok && magic[0] == 0x0a && magic[1] == 0x0d && magic[2] == 0x0d && magic[3] == 0x0a;
 }
@@ -177,11 +180,12 @@ bool looks_like_pcapng(const std::string& path) {
 
 Result<std::unique_ptr<PacketSource>> open_file(const std::string& path,
                                                 const std::string& bpf_filter) {
-  char err[PCAP_ERRBUF_SIZE] = {};
+  std::array<char, PCAP_ERRBUF_SIZE> err{};
   pcap_t* raw = nullptr;
   std::unique_ptr<char[]> buffer;
   if (path == "-") {
-    raw = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, err);
+    raw = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO,
+                                                  err.data());
   } else {
     // Our own FILE with a 64 KiB buffer: stdio's default 4 KiB costs a read() per few packets,
     // while buffers of 128 KiB and more fall out of the cache between the two copies (kernel to
@@ -195,10 +199,10 @@ Result<std::unique_ptr<PacketSource>> open_file(const std::string& path,
     buffer = std::make_unique<char[]>(kReadBuffer);
     std::setvbuf(f, buffer.get(), _IOFBF, kReadBuffer);
     // Nanosecond precision where the file has it; libpcap scales microsecond files.
-    raw = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, err);
+    raw = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, err.data());
     if (raw == nullptr) std::fclose(f);
   }
-  if (raw == nullptr) return unexpected(corrupt(path + ": cannot read capture: " + err));
+  if (raw == nullptr) return unexpected(corrupt(path + ": cannot read capture: " + err.data()));
   PcapPtr p(raw);
   if (Status s = apply_filter(p.get(), bpf_filter, path); !s.ok()) return unexpected(s);
   return std::unique_ptr<PacketSource>(
@@ -206,20 +210,20 @@ Result<std::unique_ptr<PacketSource>> open_file(const std::string& path,
 }
 
 Result<std::unique_ptr<PacketSource>> open_stream(FILE* f, const std::string& name) {
-  char err[PCAP_ERRBUF_SIZE] = {};
-  pcap_t* raw = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, err);
+  std::array<char, PCAP_ERRBUF_SIZE> err{};
+  pcap_t* raw = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, err.data());
   if (raw == nullptr) {
     std::fclose(f);
-    return unexpected(corrupt(name + ": cannot read capture: " + err));
+    return unexpected(corrupt(name + ": cannot read capture: " + err.data()));
   }
   // Offsets are reported as for classic pcap; good enough for in-memory captures.
   return std::unique_ptr<PacketSource>(std::make_unique<FileSource>(PcapPtr(raw), name, false));
 }
 
 Result<std::unique_ptr<PacketSource>> open_live(const LiveOptions& o) {
-  char err[PCAP_ERRBUF_SIZE] = {};
-  pcap_t* raw = pcap_create(o.interface.c_str(), err);
-  if (raw == nullptr) return unexpected(io_error(o.interface + ": " + err));
+  std::array<char, PCAP_ERRBUF_SIZE> err{};
+  pcap_t* raw = pcap_create(o.interface.c_str(), err.data());
+  if (raw == nullptr) return unexpected(io_error(o.interface + ": " + err.data()));
   PcapPtr p(raw);
   pcap_set_snaplen(p.get(), o.snaplen);
   pcap_set_promisc(p.get(), o.promiscuous ? 1 : 0);

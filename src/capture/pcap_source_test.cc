@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <array>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -25,8 +27,11 @@ class PcapSourceTest : public ::testing::Test {
 
   static std::vector<decode::testing::PcapRecord> three_packets() {
     std::vector<decode::testing::PcapRecord> recs;
-    for (int i = 0; i < 3; ++i)
-      recs.push_back({1'700'000'000'000'000 + i * 1000, Bytes(60, static_cast<std::uint8_t>(i))});
+    recs.reserve(3);
+    for (int i = 0; i < 3; ++i) {
+      recs.push_back({1'700'000'000'000'000 + std::int64_t{i} * 1000,
+                      Bytes(60, static_cast<std::uint8_t>(i))});
+    }
     return recs;
   }
 
@@ -44,7 +49,7 @@ TEST_F(PcapSourceTest, ReadsEveryPacketWithItsTimeAndLengths) {
     ASSERT_TRUE(r.ok());
     ASSERT_TRUE(*r);
     EXPECT_EQ(p.number, static_cast<std::uint64_t>(i + 1));
-    EXPECT_EQ(p.ts, (1'700'000'000'000'000LL + i * 1000) * 1000);
+    EXPECT_EQ(p.ts, (1'700'000'000'000'000LL + std::int64_t{i} * 1000) * 1000);
     EXPECT_EQ(p.caplen, 60u);
     EXPECT_EQ(p.data[0], i);
   }
@@ -77,8 +82,8 @@ TEST_F(PcapSourceTest, ACorruptRecordLengthIsAnErrorNotAHugeRead) {
   {
     std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
     f.seekp(24 + 16 + 60 + 8);  // caplen of packet 2
-    const char huge[4] = {'\xff', '\xff', '\xff', '\x7f'};
-    f.write(huge, 4);
+    const std::array<char, 4> huge = {'\xff', '\xff', '\xff', '\x7f'};
+    f.write(huge.data(), huge.size());
   }
   auto src = open_file(file);
   ASSERT_TRUE(src.ok());

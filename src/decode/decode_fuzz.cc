@@ -6,6 +6,7 @@
 
 #include "decode/decoder.h"
 
+// NOLINTNEXTLINE(readability-identifier-naming): the entry point name libFuzzer calls.
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace ward;
   static constexpr int kLinks[] = {0, 1, 12, 101, 108, 113, 228, 229, 276};

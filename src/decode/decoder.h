@@ -21,7 +21,7 @@ namespace ward::decode {
 
 struct Limits {
   std::uint64_t max_fragment_bytes =
-      8 * 1024 * 1024;  // "decode.max_fragment_bytes": all pending fragments
+      std::uint64_t{8} * 1024 * 1024;  // "decode.max_fragment_bytes": all pending fragments
   std::uint32_t max_fragment_datagrams = 4096;  // "decode.max_fragment_datagrams"
   TimeNs fragment_timeout = 30 * kNsPerSec;     // "decode.fragment_timeout_s"
 };
@@ -59,6 +59,7 @@ class Decoder {
     IpAddr src, dst;
     std::uint32_t id = 0;
     std::uint8_t proto = 0;
+    // NOLINTNEXTLINE(modernize-use-nullptr): false positive on defaulted <=> (llvm-project#53961).
     friend auto operator<=>(const FragKey&, const FragKey&) = default;
   };
   struct Fragment {

@@ -386,7 +386,8 @@ FlowTable::~FlowTable() = default;
 std::size_t FlowTable::bytes_per_idle_flow() noexcept {
   // The Flow, the index node (key + pointer + next + cached hash) and one bucket pointer,
   // plus malloc's per-allocation overhead for the two allocations.
-  return sizeof(Flow) + sizeof(FlowKey) + 3 * sizeof(void*) + sizeof(std::size_t) + 2 * 16;
+  return sizeof(Flow) + sizeof(FlowKey) + 3 * sizeof(void*) + sizeof(std::size_t) +
+         std::size_t{2} * 16;
 }
 
 std::string FlowTable::next_uid() {

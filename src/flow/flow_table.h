@@ -65,6 +65,8 @@ class FlowTable {
   ~FlowTable();
   FlowTable(const FlowTable&) = delete;
   FlowTable& operator=(const FlowTable&) = delete;
+  FlowTable(FlowTable&&) = delete;
+  FlowTable& operator=(FlowTable&&) = delete;
 
   // REQUIRES: p.proto is TCP, UDP, ICMP or ICMPv6, or p.l3 is IPv4/IPv6 (other IP protocols).
   void process(const decode::Packet& p);

@@ -67,7 +67,7 @@ parsers::Probe probe_test(bus::Direction, ByteView b) noexcept {
 }
 
 constexpr std::array<std::uint16_t, 1> kTestPorts{7777};
-const parsers::ParserSpec kTestSpec{"testproto", kTestPorts, &probe_test, nullptr, nullptr};
+constexpr parsers::ParserSpec kTestSpec{"testproto", kTestPorts, &probe_test, nullptr, nullptr};
 
 struct Collector : bus::Subscriber {
   std::vector<std::map<std::string, std::string>> conns;

@@ -36,7 +36,7 @@ void TcpReassembler::hold(std::uint32_t seq, ByteView payload) {
     added += p.bytes.size();
     auto pos =
         std::lower_bound(held_.begin(), held_.end(), p.seq,
-                         [this](const Held& h, std::uint32_t s) { return seq_diff(h.seq, s) < 0; });
+                         [](const Held& h, std::uint32_t s) { return seq_diff(h.seq, s) < 0; });
     held_.insert(pos, std::move(p));
   }
   stats_.overlap_bytes += payload.size() - added;

@@ -3,6 +3,9 @@
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>
+#include <string_view>
+
+#include "common/bytes.h"
 
 namespace ward::decode::testing {
 namespace {
@@ -77,7 +80,7 @@ Bytes ipv4(const IpAddr& src, const IpAddr& dst, std::uint8_t proto, const Bytes
   const auto ihl = static_cast<std::uint8_t>(5 + options.size() / 4);
   b.push_back(static_cast<std::uint8_t>(0x40 | ihl));
   b.push_back(0);
-  put16(b, static_cast<std::uint16_t>(ihl * 4 + l4.size()));
+  put16(b, static_cast<std::uint16_t>(std::size_t{ihl} * 4 + l4.size()));
   put16(b, id);
   put16(b, frag);
   b.push_back(64);
@@ -149,8 +152,8 @@ std::string write_pcap(const std::string& path, int link_type,
     b.insert(b.end(), r.frame.begin(), r.frame.end());
   }
   std::ofstream f(path, std::ios::binary);
-  f.write(reinterpret_cast<const char*>(b.data()),
-          static_cast<std::streamsize>(b.size()));  // NOLINT: test file I/O
+  const std::string_view chars = as_chars(b);
+  f.write(chars.data(), static_cast<std::streamsize>(chars.size()));
   return path;
 }
 
