@@ -1,5 +1,6 @@
 #include "detect/infusion_detector.h"
 
+#include <array>
 #include <cstdio>
 #include <string>
 
@@ -9,9 +10,9 @@ namespace ward::detect {
 namespace {
 
 std::string number(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
+  std::array<char, 32> buf{};
+  std::snprintf(buf.data(), buf.size(), "%g", v);
+  return buf.data();
 }
 
 std::string describe_drug(const clinical::InfusionProgram& p) {

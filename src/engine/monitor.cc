@@ -46,8 +46,8 @@ constexpr std::string_view kFlowKeys[] = {
 class SummaryCollector final : public bus::Subscriber {
  public:
   void on_event(const bus::EventContext& ctx, const bus::Event& e) override {
-    if (bus::event_cast<flow::ConnRecord>(e) != nullptr) {
-      if (!static_cast<const flow::ConnRecord&>(e).partial)
+    if (const auto* conn = bus::event_cast<flow::ConnRecord>(e); conn != nullptr) {
+      if (!conn->partial)
         ++services[ctx.service.empty() ? std::string(bus::transport_name(ctx.proto)) + " (other)"
                                        : std::string(ctx.service)];
       return;

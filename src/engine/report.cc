@@ -1,5 +1,6 @@
 #include "engine/report.h"
 
+#include <array>
 #include <cstdio>
 
 #include "common/json_writer.h"
@@ -9,16 +10,16 @@ namespace ward::engine {
 namespace {
 
 std::string human_bytes(std::uint64_t b) {
-  char buf[32];
+  std::array<char, 32> buf{};
   if (b >= (1ULL << 30))
-    std::snprintf(buf, sizeof buf, "%.2f GiB", static_cast<double>(b) / (1ULL << 30));
+    std::snprintf(buf.data(), buf.size(), "%.2f GiB", static_cast<double>(b) / (1ULL << 30));
   else if (b >= (1ULL << 20))
-    std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(b) / (1ULL << 20));
+    std::snprintf(buf.data(), buf.size(), "%.1f MiB", static_cast<double>(b) / (1ULL << 20));
   else if (b >= 1024)
-    std::snprintf(buf, sizeof buf, "%.1f KiB", static_cast<double>(b) / 1024);
+    std::snprintf(buf.data(), buf.size(), "%.1f KiB", static_cast<double>(b) / 1024);
   else
-    std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(b));
-  return buf;
+    std::snprintf(buf.data(), buf.size(), "%llu B", static_cast<unsigned long long>(b));
+  return buf.data();
 }
 
 std::string upper(std::string s) {
@@ -30,17 +31,17 @@ std::string upper(std::string s) {
 
 std::string format_report_text(const MonitorReport& r) {
   std::string out;
-  char buf[512];
+  std::array<char, 512> buf{};
   out += "Ward monitor: " + r.source + "\n";
   const double span =
       r.last_ts > r.first_ts ? static_cast<double>(r.last_ts - r.first_ts) / 1e9 : 0.0;
-  std::snprintf(buf, sizeof buf, "  %llu packets, %s, %.1f s of traffic, processed in %.2f s\n",
-                static_cast<unsigned long long>(r.packets), human_bytes(r.bytes).c_str(), span,
-                r.elapsed_s);
-  out += buf;
-  std::snprintf(buf, sizeof buf, "  %llu flows, %zu devices seen\n",
+  std::snprintf(
+      buf.data(), buf.size(), "  %llu packets, %s, %.1f s of traffic, processed in %.2f s\n",
+      static_cast<unsigned long long>(r.packets), human_bytes(r.bytes).c_str(), span, r.elapsed_s);
+  out += buf.data();
+  std::snprintf(buf.data(), buf.size(), "  %llu flows, %zu devices seen\n",
                 static_cast<unsigned long long>(r.flows.flows_created), r.devices);
-  out += buf;
+  out += buf.data();
   if (!r.services.empty()) {
     out += "  protocols:";
     bool first = true;
@@ -53,14 +54,14 @@ std::string format_report_text(const MonitorReport& r) {
   }
   std::uint64_t total = 0;
   for (auto n : r.alerts_by_severity) total += n;
-  std::snprintf(buf, sizeof buf,
+  std::snprintf(buf.data(), buf.size(),
                 "  alerts: %llu critical, %llu high, %llu medium, %llu low, %llu info\n",
                 static_cast<unsigned long long>(r.alerts_by_severity[4]),
                 static_cast<unsigned long long>(r.alerts_by_severity[3]),
                 static_cast<unsigned long long>(r.alerts_by_severity[2]),
                 static_cast<unsigned long long>(r.alerts_by_severity[1]),
                 static_cast<unsigned long long>(r.alerts_by_severity[0]));
-  out += buf;
+  out += buf.data();
   std::uint64_t shown = 0;
   for (const AlertLine& a : r.top_alerts) {
     std::string line = "    " + upper(a.severity) +

@@ -9,17 +9,17 @@
 namespace ward::parsers {
 namespace {
 
-const std::array<const ParserSpec*, 2> kParsers = {
+const std::array<const ParserSpec*, 2> parser_specs = {
     &mqtt::parser_spec(),
     &hl7::parser_spec(),
 };
 
 }  // namespace
 
-std::span<const ParserSpec* const> all_parsers() { return kParsers; }
+std::span<const ParserSpec* const> all_parsers() { return parser_specs; }
 
 const ParserSpec* find_parser(std::string_view name) {
-  for (const ParserSpec* p : kParsers)
+  for (const ParserSpec* p : parser_specs)
     if (p->name == name) return p;
   return nullptr;
 }

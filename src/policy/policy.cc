@@ -50,9 +50,17 @@ class Reader {
       bool ok = false;
       for (std::string_view a : allowed) ok = ok || a == key;
       if (!ok) {
-        std::string list;
-        for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-        fail(kv.first, path, "unknown key '" + key + "' (expected one of: " + list + ")");
+        std::string msg = "unknown key '";
+        msg += key;
+        msg += "' (expected one of: ";
+        bool first = true;
+        for (std::string_view a : allowed) {
+          if (!first) msg += ", ";
+          msg += a;
+          first = false;
+        }
+        msg += ')';
+        fail(kv.first, path, msg);
       }
     }
   }
@@ -261,9 +269,10 @@ Result<Policy> parse_policy(std::string_view yaml_text, const std::string& name)
                  "expected a mapping of care area to limits");
           break;
         }
+        const std::string areas_path = path + ".care_areas.";
         for (const auto& kv : areas) {
           const std::string area = kv.first.Scalar();
-          const std::string apath = path + ".care_areas." + area;
+          const std::string apath = areas_path + area;
           r.check_keys(kv.second, apath, {"rate", "dose_rate", "dose", "vtbi"});
           if (r.failed()) break;
           CareAreaLimits c;

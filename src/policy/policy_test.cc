@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+
 namespace ward::policy {
 namespace {
 
@@ -75,7 +77,7 @@ struct BadCase {
 };
 
 TEST(Policy, ErrorsNameTheLineColumnAndWhatIsWrong) {
-  const BadCase cases[] = {
+  const auto cases = std::to_array<BadCase>({
       {"syntax", "site: [unclosed\n", "ward.yaml:2:1: YAML syntax error"},
       {"unknown top key", "sight: x\n", "ward.yaml:1:1: policy: unknown key 'sight'"},
       {"version", "version: 2\n", "ward.yaml:1:10: version: unsupported policy version '2'"},
@@ -114,7 +116,7 @@ TEST(Policy, ErrorsNameTheLineColumnAndWhatIsWrong) {
        "drug_library:\n  drugs:\n    - name: x\n      care_areas:\n        ICU:\n          rate: "
        "{hardmax: 5}\n",
        "unknown key 'hardmax'"},
-  };
+  });
   for (const BadCase& c : cases) {
     auto p = parse_policy(c.yaml, "ward.yaml");
     ASSERT_FALSE(p.ok()) << c.name;

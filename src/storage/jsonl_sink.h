@@ -20,6 +20,10 @@ class JsonlSink final : public bus::LogSink {
   // Creates `dir` (and parents) if needed.
   static Result<std::unique_ptr<JsonlSink>> open(const std::string& dir);
   ~JsonlSink() override;
+  JsonlSink(const JsonlSink&) = delete;
+  JsonlSink& operator=(const JsonlSink&) = delete;
+  JsonlSink(JsonlSink&&) = delete;
+  JsonlSink& operator=(JsonlSink&&) = delete;
 
   void write(std::string_view log_name, std::string_view json_line) override;
   // Flushes buffered lines to the files (keeps them open).

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <array>
 #include <ctime>
 
 #include "common/json_writer.h"
@@ -43,10 +44,13 @@ std::string join(const std::set<std::string>& s) {
 // RAII for a prepared statement.
 class Stmt {
  public:
-  Stmt(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr); }
+  // s_ is declared before rc_, so it is initialised (to null) before prepare writes it.
+  Stmt(sqlite3* db, const char* sql) : rc_(sqlite3_prepare_v2(db, sql, -1, &s_, nullptr)) {}
   ~Stmt() { sqlite3_finalize(s_); }
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
+  Stmt(Stmt&&) = delete;
+  Stmt& operator=(Stmt&&) = delete;
   [[nodiscard]] bool ok() const { return rc_ == SQLITE_OK; }
   sqlite3_stmt* get() { return s_; }
   void text(int i, std::string_view v) {
@@ -86,12 +90,12 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
   }
   Stmt ins(
       db, "INSERT INTO runs(started_at, source, ward_version, status) VALUES (?, ?, ?, 'running')");
-  char now[32];
+  std::array<char, 32> now{};
   const std::time_t t = std::time(nullptr);
   std::tm tm{};
   gmtime_r(&t, &tm);
-  std::strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  ins.text(1, now);
+  std::strftime(now.data(), now.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  ins.text(1, now.data());
   ins.text(2, source);
   ins.text(3, WARD_VERSION);
   if (!ins.ok() || !ins.step())

@@ -44,6 +44,10 @@ class SqliteStore final : public bus::Subscriber {
   static Result<std::unique_ptr<SqliteStore>> open(const std::string& path,
                                                    const std::string& source);
   ~SqliteStore() override;
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+  SqliteStore(SqliteStore&&) = delete;
+  SqliteStore& operator=(SqliteStore&&) = delete;
 
   void on_event(const bus::EventContext& ctx, const bus::Event& e) override;
   // Writes what is pending, the devices and the run summary. Returns the first error met.
