@@ -29,6 +29,7 @@ std::uint64_t rss_bytes() {
   return resident * 4096;
 }
 
+// NOLINTNEXTLINE(readability-identifier-naming): reported benchmark name, Google's BM_ style.
 void BM_IdleFlowMemory(benchmark::State& state) {
   const auto n = static_cast<std::uint32_t>(state.range(0));
   for (auto _ : state) {
@@ -89,6 +90,7 @@ void run_parser(benchmark::State& state, std::string_view name, const std::strin
   state.counters["events"] = static_cast<double>(events) / static_cast<double>(state.iterations());
 }
 
+// NOLINTNEXTLINE(readability-identifier-naming): reported benchmark name, Google's BM_ style.
 void BM_MqttParse(benchmark::State& state) {
   std::string connect(
       "\x10\x10\x00\x04MQTT\x04\x02\x00\x3c\x00\x04"
@@ -110,6 +112,7 @@ void BM_MqttParse(benchmark::State& state) {
 }
 BENCHMARK(BM_MqttParse);
 
+// NOLINTNEXTLINE(readability-identifier-naming): reported benchmark name, Google's BM_ style.
 void BM_Hl7Parse(benchmark::State& state) {
   const std::string msg =
       "\x0bMSH|^~\\&|PUMP0021^0012AB0000000021^EUI-64|ICU|EHR|ICU|20261129101500||ORU^R01^ORU_R01|"

@@ -3,6 +3,7 @@
 // Prints packets, bytes and seconds.
 #include <pcap/pcap.h>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -12,10 +13,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: pcap_read_loop FILE\n");
     return 2;
   }
-  char err[PCAP_ERRBUF_SIZE];
-  pcap_t* p = pcap_open_offline(argv[1], err);
+  std::array<char, PCAP_ERRBUF_SIZE> err{};
+  pcap_t* p = pcap_open_offline(argv[1], err.data());
   if (p == nullptr) {
-    std::fprintf(stderr, "%s\n", err);
+    std::fprintf(stderr, "%s\n", err.data());
     return 1;
   }
   const auto t0 = std::chrono::steady_clock::now();

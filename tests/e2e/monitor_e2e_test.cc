@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <array>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -61,8 +62,8 @@ TEST(DemoCapture, RaisesEveryAlertTheDemoReadmeDescribes) {
 TEST(DemoCapture, NoPatientIdentifierReachesAnyLogOrTheDatabase) {
   TempDir tmp;
   (void)run_on(demo_capture(), tmp, demo_policy(), tmp.path() + "/ward.db");
-  const char* phi[] = {"Testpatient",   "MRN-00417", "19470312",
-                       "Sample^Robert", "MRN-00982", "Example^Cara"};
+  const std::array phi = {"Testpatient",   "MRN-00417", "19470312",
+                          "Sample^Robert", "MRN-00982", "Example^Cara"};
   int files = 0;
   for (const auto& e : fs::directory_iterator(tmp.path() + "/logs")) {
     ++files;

@@ -8,6 +8,7 @@
 // against the frame sizes minus their Ethernet framing.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstdio>
 
 #include "e2e/test_util.h"
@@ -26,11 +27,12 @@ TEST(NdpiHl7, TheFlowProtocolAndPacketCountsMatchNdpi) {
   ASSERT_NE(at, std::string::npos) << "unexpected ndpiReader output format";
   const std::string line = out.substr(at + 1, out.find('\n', at) - at - 1);
   ASSERT_NE(line.find("/HL7]"), std::string::npos) << line;
-  char orig_h[64] = {}, resp_h[64] = {};
+  std::array<char, 64> orig_h{};
+  std::array<char, 64> resp_h{};
   int orig_p = 0, resp_p = 0;
-  ASSERT_EQ(
-      std::sscanf(line.c_str(), "TCP %63[^:]:%d <-> %63[^:]:%d", orig_h, &orig_p, resp_h, &resp_p),
-      4)
+  ASSERT_EQ(std::sscanf(line.c_str(), "TCP %63[^:]:%d <-> %63[^:]:%d", orig_h.data(), &orig_p,
+                        resp_h.data(), &resp_p),
+            4)
       << line;
   int pkts_o = 0, bytes_o = 0, pkts_r = 0, bytes_r = 0;
   const auto counts = line.find(" pkts/");
@@ -46,9 +48,9 @@ TEST(NdpiHl7, TheFlowProtocolAndPacketCountsMatchNdpi) {
   const auto conns = read_log(tmp.path() + "/logs", "conn");
   ASSERT_EQ(conns.size(), 1u);
   const auto& c = conns[0];
-  EXPECT_EQ(c["id.orig_h"], orig_h);
+  EXPECT_EQ(c["id.orig_h"], orig_h.data());
   EXPECT_EQ(c["id.orig_p"], orig_p);
-  EXPECT_EQ(c["id.resp_h"], resp_h);
+  EXPECT_EQ(c["id.resp_h"], resp_h.data());
   EXPECT_EQ(c["id.resp_p"], resp_p);
   EXPECT_EQ(c["service"], "hl7");
   EXPECT_EQ(c["orig_pkts"], pkts_o);

@@ -17,7 +17,7 @@
 //   - mqtt.pubrec/pubrel message_id and reason_code: Ward logs one publish record per
 //     exchange with the final reason code (pubcomp, or a failing pubrec).
 //   - anomaly.type / anomaly.layer: Suricata's internal layer names.
-// Tests listed in kKnownDifferences are expected to differ and say why.
+// Tests listed in intended_differences are expected to differ and say why.
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
@@ -157,13 +157,13 @@ bool skipped_key(const std::string& key) {
         (last == "qos" || last == "retain" || last == "dup"))
       return true;
   }
-  static const std::set<std::string> kExact = {"mqtt.connect.password",
-                                               "mqtt.connect.properties.authentication_data",
-                                               "anomaly.type",
-                                               "anomaly.layer",
-                                               "pcap_cnt",
-                                               "app_proto"};
-  if (kExact.count(key) != 0) return true;
+  static const std::set<std::string> exact_keys = {"mqtt.connect.password",
+                                                   "mqtt.connect.properties.authentication_data",
+                                                   "anomaly.type",
+                                                   "anomaly.layer",
+                                                   "pcap_cnt",
+                                                   "app_proto"};
+  if (exact_keys.count(key) != 0) return true;
   return key.rfind("mqtt.pubrec.", 0) == 0 || key.rfind("mqtt.pubrel.", 0) == 0;
 }
 
@@ -286,7 +286,7 @@ struct KnownDifference {
   const char* field;
   const char* why;
 };
-const std::multimap<std::string, KnownDifference> kKnownDifferences = {
+const std::multimap<std::string, KnownDifference> intended_differences = {
     // DISCONNECT "e0 01 04" in an MQTT 5.0 session: the reason code byte is 0x04, "Disconnect
     // with Will Message" (MQTT 5.0 section 3.14.2.1); tshark decodes 4 as Ward does, Suricata's
     // expectation says 0.
@@ -382,7 +382,7 @@ TEST(SuricataVerifyMqtt, WardAgreesFieldByFieldWithSuricatasExpectations) {
     fields += res.fields_compared;
     const bool agrees = res.failures.empty();
     tests_agreeing += agrees ? 1 : 0;
-    const auto [from, to] = kKnownDifferences.equal_range(name);
+    const auto [from, to] = intended_differences.equal_range(name);
     for (const std::string& f : res.failures) {
       bool known = false;
       for (auto it = from; it != to; ++it)
@@ -394,7 +394,7 @@ TEST(SuricataVerifyMqtt, WardAgreesFieldByFieldWithSuricatasExpectations) {
       }
     }
     if (from != to && agrees)
-      ADD_FAILURE() << name << " now agrees: remove it from kKnownDifferences";
+      ADD_FAILURE() << name << " now agrees: remove it from intended_differences";
   }
   std::printf(
       "suricata-verify mqtt: %d tests compared, %d agree on every check; %d/%d checks pass, %d "

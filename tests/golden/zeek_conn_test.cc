@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -23,7 +24,7 @@ struct Trace {
   std::vector<std::string> columns = {};
 };
 
-const Trace kTraces[] = {
+const auto traces = std::to_array<Trace>({
     {"http/get.pcap", "core.tcp.reassembly-known-ports/conn.log"},
     {"dhcp/dhcp.pcap", "scripts.base.protocols.dhcp.dhcp-all-msg-types/conn.log"},
     {"dns/dns-corrupt.pcap", "core.udp-corrupt/conn.log"},
@@ -46,10 +47,10 @@ const Trace kTraces[] = {
      "scripts.policy.protocols.conn.community-id-logging-flipped/conn.log.cut",
      {"id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto", "service", "community_id"}},
     {"udp-broadcast.pcap", "core.udp-broadcast-no-flip/conn.log.cut"},
-};
+});
 
 // "<trace> <field>" -> why Ward differs on purpose.
-const std::map<std::string, std::string> kKnownDifferences = {
+const std::map<std::string, std::string> intended_differences = {
     // Zeek drops packets with bad checksums (history C/c, 0 packets counted, OTH); Ward does not
     // verify checksums (captures often carry offloaded, unfinished ones) and counts them.
     {"dns/dns-corrupt.pcap orig_pkts", "no checksum verification"},
@@ -65,16 +66,17 @@ const std::map<std::string, std::string> kKnownDifferences = {
     {"dns/max-compression-depth.pcap history", "no DNS parser yet"},
 };
 
-const char* kFields[] = {"id.orig_h", "id.orig_p",  "id.resp_h",     "id.resp_p",  "proto",
-                         "duration",  "orig_bytes", "resp_bytes",    "conn_state", "missed_bytes",
-                         "history",   "orig_pkts",  "orig_ip_bytes", "resp_pkts",  "resp_ip_bytes"};
+constexpr std::array kFields = {"id.orig_h",     "id.orig_p",    "id.resp_h",    "id.resp_p",
+                                "proto",         "duration",     "orig_bytes",   "resp_bytes",
+                                "conn_state",    "missed_bytes", "history",      "orig_pkts",
+                                "orig_ip_bytes", "resp_pkts",    "resp_ip_bytes"};
 
 std::string as_zeek(const nlohmann::json& j) {
   if (j.is_string()) return j.get<std::string>().empty() ? "(empty)" : j.get<std::string>();
   if (j.is_number_float()) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.6f", j.get<double>());
-    return buf;
+    std::array<char, 32> buf{};
+    std::snprintf(buf.data(), buf.size(), "%.6f", j.get<double>());
+    return buf.data();
   }
   return j.dump();
 }
@@ -110,7 +112,7 @@ TEST(ZeekConn, ConnectionRecordsAgreeWithZeeksConnLog) {
   int fields = 0;
   int agreeing = 0;
   int known_differences = 0;
-  for (const Trace& t : kTraces) {
+  for (const Trace& t : traces) {
     const auto want = read_zeek_cut(zeek + "/baselines/" + t.baseline, t.columns);
     ASSERT_FALSE(want.empty()) << t.baseline;
     TempDir tmp;
@@ -140,10 +142,10 @@ TEST(ZeekConn, ConnectionRecordsAgreeWithZeeksConnLog) {
         if (w.count(f) == 0) continue;  // older baselines lack some columns
         ++fields;
         const std::string mine = match->contains(f) ? as_zeek((*match)[f]) : "-";
-        const auto known = kKnownDifferences.find(std::string(t.trace) + " " + f);
+        const auto known = intended_differences.find(std::string(t.trace) + " " + f);
         if (mine == w.at(f)) {
           ++agreeing;
-        } else if (known != kKnownDifferences.end()) {
+        } else if (known != intended_differences.end()) {
           ++known_differences;
         } else {
           ADD_FAILURE() << t.trace << ": " << f << " is " << mine << ", Zeek says " << w.at(f);
@@ -152,7 +154,7 @@ TEST(ZeekConn, ConnectionRecordsAgreeWithZeeksConnLog) {
     }
   }
   std::printf("zeek conn: %zu traces, %d connections, %d/%d fields agree, %d known differences\n",
-              std::size(kTraces), rows, agreeing, fields, known_differences);
+              std::size(traces), rows, agreeing, fields, known_differences);
 }
 
 }  // namespace

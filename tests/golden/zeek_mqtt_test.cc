@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -76,7 +77,7 @@ struct Case {
 
 class ZeekMqtt : public ::testing::TestWithParam<int> {};
 
-const std::vector<std::string> kIds = {"id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p"};
+constexpr std::array kIds = {"id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p"};
 
 std::vector<std::string> with_ids(std::vector<std::string> v) {
   v.insert(v.begin(), kIds.begin(), kIds.end());
