@@ -67,6 +67,7 @@ struct Link {
 };
 
 class FlowApp;
+class DatagramApp;
 
 struct Flow {
   FlowKey key;
@@ -92,7 +93,8 @@ struct Flow {
   std::array<char, 16> history{};
   std::array<char, 20> uid{};
   std::string_view service;
-  std::unique_ptr<FlowApp> app;
+  std::unique_ptr<FlowApp> app;       // TCP: reassembly and a stream parser
+  std::unique_ptr<DatagramApp> dapp;  // UDP: a datagram parser
 
   [[nodiscard]] std::string_view uid_view() const { return {uid.data(), uid_len}; }
   // Records a history letter the first time it happens in `dir` (0 = originator).
@@ -245,6 +247,7 @@ class FlowApp final : public parsers::EventSink {
     bool need_more = false;
     const ByteView seen(probe_[dir]);
     for (std::size_t i = 0; i < parsers_.size() && !seen.empty(); ++i) {
+      if (parsers_[i].spec->probe == nullptr) continue;  // a datagram-only protocol
       const auto r = parsers_[i].spec->probe(static_cast<bus::Direction>(dir), seen);
       if (r == parsers::Probe::kYes) {
         chosen = parsers_[i].spec;
@@ -274,6 +277,12 @@ class FlowApp final : public parsers::EventSink {
     }
     spec_ = chosen;
     parser_ = parsers_[chosen_index].factory->make(*this);
+    if (parser_ == nullptr) {  // the protocol has no TCP parser
+      state_ = State::kIgnored;
+      probe_[0] = {};
+      probe_[1] = {};
+      return;
+    }
     state_ = State::kParsing;
     ++stats_.parsers_attached;
     // Deliver what was held while probing: the other direction first (it arrived earlier).
@@ -362,6 +371,45 @@ std::string_view tcp_conn_state(const Flow& f) {
 }
 
 }  // namespace
+
+// Parser attachment of one UDP flow: the datagram parser and the EventSink through which its
+// events reach the bus.
+class DatagramApp final : public parsers::EventSink {
+ public:
+  DatagramApp(Flow& flow, const bus::EventBus& bus, const ParserBinding& binding, const TimeNs& now)
+      : flow_(flow), bus_(bus), spec_(*binding.spec), parser_(binding.factory->make_datagram(*this)), now_(now) {}
+
+  // False iff the factory had no datagram parser to offer.
+  [[nodiscard]] bool usable() const noexcept { return parser_ != nullptr; }
+
+  void deliver(int dir, ByteView payload) {
+    current_dir_ = dir;
+    parser_->on_datagram(static_cast<bus::Direction>(dir), payload);
+  }
+  void finish() { parser_->on_end(); }
+
+  // EventSink
+  void emit(const bus::Event& e) override { bus_.publish(context(), e); }
+  void anomaly(std::string_view id, std::string_view detail) override {
+    bus_.anomaly(context(), id, detail);
+  }
+  void confirm_protocol() override { flow_.service = spec_.name; }
+  [[nodiscard]] TimeNs packet_time() const override { return now_; }
+
+ private:
+  [[nodiscard]] bus::EventContext context() const {
+    bus::EventContext ctx;
+    fill_context(flow_, current_dir_, now_, ctx);
+    return ctx;
+  }
+
+  Flow& flow_;
+  const bus::EventBus& bus_;
+  const parsers::ParserSpec& spec_;
+  std::unique_ptr<parsers::DatagramParser> parser_;
+  const TimeNs& now_;
+  int current_dir_ = 0;
+};
 
 bus::EventContext FlowApp::context() const {
   bus::EventContext ctx;
@@ -525,9 +573,47 @@ void FlowTable::process(const decode::Packet& p) {
     update_tcp(*f, dir, p);
   } else {
     f->bytes[dir] += p.payload.size();
-    if (!p.payload.empty()) f->add_history('D', dir);
+    if (!p.payload.empty()) {
+      f->add_history('D', dir);
+      if (p.proto == bus::Transport::kUdp) handle_datagram(*f, dir, p);
+    }
   }
   touch(*f);
+}
+
+void FlowTable::handle_datagram(Flow& f, int dir, const decode::Packet& p) {
+  if (f.no_parser) return;
+  if (!f.dapp) {
+    // Content first (the first payload of either direction), then the ports of either end.
+    const ParserBinding* binding = nullptr;
+    for (const ParserBinding& b : parsers_) {
+      if (b.spec->udp_probe != nullptr &&
+          b.spec->udp_probe(static_cast<bus::Direction>(dir), p.payload) == parsers::Probe::kYes) {
+        binding = &b;
+        break;
+      }
+    }
+    for (std::size_t i = 0; i < parsers_.size() && binding == nullptr; ++i) {
+      for (std::uint16_t port : parsers_[i].spec->udp_ports) {
+        if (port == f.key.port_a || port == f.key.port_b) {
+          binding = &parsers_[i];
+          break;
+        }
+      }
+    }
+    if (binding == nullptr) {
+      f.no_parser = true;  // nothing parses this flow: later datagrams are only counted
+      return;
+    }
+    f.dapp = std::make_unique<DatagramApp>(f, bus_, *binding, now_);
+    if (!f.dapp->usable()) {
+      f.dapp.reset();
+      f.no_parser = true;
+      return;
+    }
+    ++stats_.parsers_attached;
+  }
+  f.dapp->deliver(dir, p.payload);
 }
 
 void FlowTable::update_tcp(Flow& f, int dir, const decode::Packet& p) {
@@ -629,6 +715,7 @@ void FlowTable::emit_conn(Flow& f, std::string_view reason, bool partial) {
 }
 
 void FlowTable::end(Flow* f, std::string_view reason) {
+  if (f->dapp) f->dapp->finish();
   if (f->app) {
     f->app->finish();
     stats_.tcp_missed_bytes += f->app->missed_bytes();

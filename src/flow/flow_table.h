@@ -6,6 +6,8 @@
 //     reported as anomaly `flow.evicted`).
 //   - TCP payload goes through per-direction reassembly to the parser chosen by content
 //     probes, else by port. Flows that no parser claims are not reassembled at all.
+//   - UDP payloads go, one datagram at a time, to the datagram parser chosen by content
+//     (ParserSpec::udp_probe) or by the port of either end (ParserSpec::udp_ports).
 //   - Emits flow::ConnRecord when a flow ends; parsers' events go out on the same bus.
 // Single-threaded: one table per worker.
 #pragma once
@@ -86,6 +88,7 @@ class FlowTable {
   void emit_conn(Flow& f, std::string_view reason, bool partial);
   void update_tcp(Flow& f, int dir, const decode::Packet& p);
   void handle_payload(Flow& f, int dir, const decode::Packet& p);
+  void handle_datagram(Flow& f, int dir, const decode::Packet& p);
   void touch(Flow& f);
   int list_for(const Flow& f) const;
   TimeNs timeout_of(int list) const;

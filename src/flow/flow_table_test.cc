@@ -51,10 +51,28 @@ class RecordingParser : public parsers::StreamParser {
 
 Seen* g_seen = nullptr;  // the spec's factory reaches the test's recorder through this
 
+// Records datagrams as "dir:payload" and the end of the flow.
+class RecordingDatagramParser : public parsers::DatagramParser {
+ public:
+  RecordingDatagramParser(Seen& seen, parsers::EventSink& sink) : seen_(seen), sink_(sink) {}
+  void on_datagram(bus::Direction d, ByteView payload) noexcept override {
+    sink_.confirm_protocol();
+    seen_.stream[bus::index(d)] += "[" + std::string(as_chars(payload)) + "]";
+  }
+  void on_end() noexcept override { ++seen_.ends; }
+
+ private:
+  Seen& seen_;
+  parsers::EventSink& sink_;
+};
+
 class RecordingFactory : public parsers::ParserFactory {
  public:
   std::unique_ptr<parsers::StreamParser> make(parsers::EventSink& sink) const override {
     return std::make_unique<RecordingParser>(*g_seen, sink);
+  }
+  std::unique_ptr<parsers::DatagramParser> make_datagram(parsers::EventSink& sink) const override {
+    return std::make_unique<RecordingDatagramParser>(*g_seen, sink);
   }
 };
 
@@ -66,8 +84,14 @@ parsers::Probe probe_test(bus::Direction, ByteView b) noexcept {
   return s.substr(0, 4) == "TEST" ? parsers::Probe::kYes : parsers::Probe::kNo;
 }
 
+parsers::Probe udp_probe_test(bus::Direction, ByteView b) noexcept {
+  return as_chars(b).substr(0, 4) == "UDPX" ? parsers::Probe::kYes : parsers::Probe::kNo;
+}
+
 constexpr std::array<std::uint16_t, 1> kTestPorts{7777};
-constexpr parsers::ParserSpec kTestSpec{"testproto", kTestPorts, &probe_test, nullptr, nullptr};
+constexpr std::array<std::uint16_t, 1> kTestUdpPorts{9999};
+constexpr parsers::ParserSpec kTestSpec{"testproto",   kTestPorts,    &probe_test,    nullptr,
+                                        nullptr,       kTestUdpPorts, &udp_probe_test};
 
 struct Collector : bus::Subscriber {
   std::vector<std::map<std::string, std::string>> conns;
@@ -292,6 +316,39 @@ TEST(FlowTable, AFullTableEvictsTheLeastRecentlyActiveFlowAndSaysSo) {
   EXPECT_EQ(h.collector.conns[0]["reason"], "evicted");
   EXPECT_EQ(h.collector.conns[1]["orig"], "10.0.0.1:40001");
   EXPECT_EQ(h.collector.anomalies, (std::vector<std::string>{"flow.evicted", "flow.evicted"}));
+}
+
+Bytes udp_frame(const char* src, std::uint16_t sport, const char* dst, std::uint16_t dport,
+               std::string_view payload) {
+  return decode::testing::ethernet(decode::testing::ipv4(
+      ip(src), ip(dst), 17, decode::testing::udp_datagram(sport, dport, bytes_of(payload))));
+}
+
+TEST(FlowTable, DatagramsReachTheUdpParserChosenByPortOneAtATime) {
+  Harness h;
+  h.packet(udp_frame("10.0.0.1", 40000, "10.0.0.2", 9999, "query"), kNsPerSec);
+  h.packet(udp_frame("10.0.0.2", 9999, "10.0.0.1", 40000, "answer"), kNsPerSec + 1);
+  h.packet(udp_frame("10.0.0.1", 40000, "10.0.0.2", 9999, "again"), kNsPerSec + 2);
+  h.table->flush_all();
+  EXPECT_EQ(h.seen.stream[0], "[query][again]");
+  EXPECT_EQ(h.seen.stream[1], "[answer]");
+  EXPECT_EQ(h.seen.ends, 1);
+  ASSERT_EQ(h.collector.conns.size(), 1u);
+  EXPECT_EQ(h.collector.conns[0]["service"], "testproto");
+  EXPECT_EQ(h.collector.conns[0]["state"], "SF");
+}
+
+TEST(FlowTable, DatagramsAreRecognisedByContentOnAnyPort) {
+  Harness h;
+  h.packet(udp_frame("10.0.0.1", 40000, "10.0.0.2", 4444, "UDPX hello"), kNsPerSec);
+  h.packet(udp_frame("10.0.0.3", 40000, "10.0.0.4", 4444, "other"), kNsPerSec);  // no parser
+  h.table->flush_all();
+  EXPECT_EQ(h.seen.stream[0], "[UDPX hello]");
+  EXPECT_EQ(h.table->stats().parsers_attached, 1u);
+  std::map<std::string, std::string> service;
+  for (auto& c : h.collector.conns) service[c["orig"]] = c["service"];
+  EXPECT_EQ(service["10.0.0.1:40000"], "testproto");
+  EXPECT_EQ(service["10.0.0.3:40000"], "");
 }
 
 TEST(FlowTable, AnIdleFlowCostsLessThanOneKibibyte) {

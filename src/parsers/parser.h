@@ -71,6 +71,18 @@ class StreamParser {
   virtual void on_end(Direction dir) noexcept = 0;
 };
 
+// A parser for a datagram transport (UDP): every payload is one unit, with no reassembly and
+// no tail to keep. One instance serves one flow (both directions) from one thread.
+class DatagramParser {
+ public:
+  virtual ~DatagramParser() = default;
+  // One payload sent in `dir`, valid only during the call. Never throws. Problems are
+  // anomalies on the sink; a datagram that does not parse is skipped.
+  virtual void on_datagram(Direction dir, ByteView payload) noexcept = 0;
+  // The flow ended: flush what is pending (e.g. queries never answered).
+  virtual void on_end() noexcept {}
+};
+
 enum class Probe : std::uint8_t {
   kNo,     // these bytes are not this protocol
   kMaybe,  // not enough bytes to tell
@@ -105,7 +117,12 @@ struct LogOptions {
 class ParserFactory {
  public:
   virtual ~ParserFactory() = default;
+  // A parser for a TCP flow, or nullptr if the protocol does not run over TCP.
   [[nodiscard]] virtual std::unique_ptr<StreamParser> make(EventSink& sink) const = 0;
+  // A parser for a UDP flow, or nullptr (the default) if the protocol does not run over UDP.
+  [[nodiscard]] virtual std::unique_ptr<DatagramParser> make_datagram(EventSink& /*sink*/) const {
+    return nullptr;
+  }
 };
 
 // One registered protocol (parsers/registry.cc holds the list, one line each).
@@ -117,6 +134,10 @@ struct ParserSpec {
   std::unique_ptr<ParserFactory> (*configure)(const LimitOverrides& overrides);
   // The log writer for this protocol's events (may be null).
   std::unique_ptr<bus::Subscriber> (*make_log)(bus::LogSink& sink, const LogOptions& options);
+  // UDP: ports that select this parser (either end of the flow), and content detection on a
+  // flow's first payload (may be null: ports only). Empty for TCP-only protocols.
+  std::span<const std::uint16_t> udp_ports = {};
+  Probe (*udp_probe)(Direction dir, ByteView first_payload) noexcept = nullptr;
 };
 
 }  // namespace ward::parsers
