@@ -377,7 +377,11 @@ std::string_view tcp_conn_state(const Flow& f) {
 class DatagramApp final : public parsers::EventSink {
  public:
   DatagramApp(Flow& flow, const bus::EventBus& bus, const ParserBinding& binding, const TimeNs& now)
-      : flow_(flow), bus_(bus), spec_(*binding.spec), parser_(binding.factory->make_datagram(*this)), now_(now) {}
+      : flow_(flow),
+        bus_(bus),
+        spec_(*binding.spec),
+        parser_(binding.factory->make_datagram(*this)),
+        now_(now) {}
 
   // False iff the factory had no datagram parser to offer.
   [[nodiscard]] bool usable() const noexcept { return parser_ != nullptr; }

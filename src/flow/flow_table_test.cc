@@ -90,8 +90,8 @@ parsers::Probe udp_probe_test(bus::Direction, ByteView b) noexcept {
 
 constexpr std::array<std::uint16_t, 1> kTestPorts{7777};
 constexpr std::array<std::uint16_t, 1> kTestUdpPorts{9999};
-constexpr parsers::ParserSpec kTestSpec{"testproto",   kTestPorts,    &probe_test,    nullptr,
-                                        nullptr,       kTestUdpPorts, &udp_probe_test};
+constexpr parsers::ParserSpec kTestSpec{"testproto", kTestPorts,    &probe_test,    nullptr,
+                                        nullptr,     kTestUdpPorts, &udp_probe_test};
 
 struct Collector : bus::Subscriber {
   std::vector<std::map<std::string, std::string>> conns;
@@ -319,7 +319,7 @@ TEST(FlowTable, AFullTableEvictsTheLeastRecentlyActiveFlowAndSaysSo) {
 }
 
 Bytes udp_frame(const char* src, std::uint16_t sport, const char* dst, std::uint16_t dport,
-               std::string_view payload) {
+                std::string_view payload) {
   return decode::testing::ethernet(decode::testing::ipv4(
       ip(src), ip(dst), 17, decode::testing::udp_datagram(sport, dport, bytes_of(payload))));
 }
