@@ -31,6 +31,8 @@ enum class EventKind : std::uint16_t {
   kInfusionProgram,  // clinical/infusion.h: pump programming (PCD-03 or MQTT JSON)
   kPhiObserved,      // clinical/phi.h: PHI fields seen in cleartext
   kTemplateLine,     // parsers/_template/template_events.h: the scaffold's example event
+  kRtspTransaction,  // parsers/rtsp/rtsp_events.h: an RTSP request and its response
+  kRtpStream,        // parsers/rtp/rtp_events.h: one RTP/RTCP source (SSRC) of a flow
 };
 
 struct Event {
@@ -67,6 +69,8 @@ struct EventContext {
   MacAddr orig_mac;
   MacAddr resp_mac;
   std::string_view service;  // parser name once the protocol is known
+  // The uid of the connection that announced this one (RTSP SETUP for an RTP flow), or empty.
+  std::string_view parent_uid;
 
   // The sender and receiver of the bytes behind the event.
   [[nodiscard]] const IpAddr& src_h() const noexcept {

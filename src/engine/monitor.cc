@@ -36,6 +36,9 @@ constexpr std::string_view kFlowKeys[] = {
     "flow.tcp_max_held_bytes",
     "flow.tcp_max_held_segments",
     "flow.probe_bytes",
+    "flow.udp_probe_datagrams",
+    "flow.max_expected_flows",
+    "flow.expected_flow_timeout_s",
     "stream.max_pending_bytes",
     "decode.max_fragment_bytes",
     "decode.max_fragment_datagrams",
@@ -217,6 +220,12 @@ Result<MonitorReport> run_monitor(const MonitorOptions& o,
   fc.tcp.max_held_segments = static_cast<std::uint32_t>(
       limits.get("flow.tcp_max_held_segments", fc.tcp.max_held_segments));
   fc.probe_bytes = static_cast<std::uint32_t>(limits.get("flow.probe_bytes", fc.probe_bytes));
+  fc.udp_probe_datagrams = static_cast<std::uint32_t>(
+      std::min<std::uint64_t>(limits.get("flow.udp_probe_datagrams", fc.udp_probe_datagrams), 255));
+  fc.max_expected_flows = static_cast<std::uint32_t>(std::min<std::uint64_t>(
+      limits.get("flow.max_expected_flows", fc.max_expected_flows), 1 << 20));
+  fc.expected_flow_timeout =
+      seconds_limit(limits, "flow.expected_flow_timeout_s", fc.expected_flow_timeout);
   fc.stream.max_pending_bytes = static_cast<std::uint32_t>(
       limits.get("stream.max_pending_bytes", fc.stream.max_pending_bytes));
   if (o.uid_seed) {

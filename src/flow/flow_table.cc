@@ -90,8 +90,11 @@ struct Flow {
   std::uint32_t history_mask = 0;  // bit (letter index + 16 * dir)
   std::uint8_t history_len = 0;
   std::uint8_t uid_len = 0;
+  std::uint8_t parent_uid_len = 0;
+  std::uint8_t udp_probes = 0;  // datagrams offered to weak probes so far
   std::array<char, 16> history{};
   std::array<char, 20> uid{};
+  std::array<char, 20> parent_uid{};  // the flow that announced this one (ExpectedFlow)
   std::string_view service;
   std::unique_ptr<FlowApp> app;       // TCP: reassembly and a stream parser
   std::unique_ptr<DatagramApp> dapp;  // UDP: a datagram parser
@@ -142,9 +145,11 @@ struct FlowTable::List {
 // driver, and the EventSink through which the parser's events reach the bus.
 class FlowApp final : public parsers::EventSink {
  public:
-  FlowApp(Flow& flow, const bus::EventBus& bus, std::span<const ParserBinding> parsers,
-          const Config& config, const TimeNs& now, FlowStats& stats)
-      : flow_(flow),
+  FlowApp(FlowTable& table, Flow& flow, const bus::EventBus& bus,
+          std::span<const ParserBinding> parsers, const Config& config, const TimeNs& now,
+          FlowStats& stats)
+      : table_(table),
+        flow_(flow),
         bus_(bus),
         parsers_(parsers),
         config_(config),
@@ -210,6 +215,7 @@ class FlowApp final : public parsers::EventSink {
   }
   void confirm_protocol() override { flow_.service = spec_->name; }
   [[nodiscard]] TimeNs packet_time() const override { return now_; }
+  void expect_flow(const parsers::ExpectedFlow& e) override { table_.expect_flow(flow_, e); }
 
  private:
   [[nodiscard]] bus::EventContext context() const;
@@ -296,6 +302,7 @@ class FlowApp final : public parsers::EventSink {
     current_dir_ = dir;
   }
 
+  FlowTable& table_;
   Flow& flow_;
   const bus::EventBus& bus_;
   std::span<const ParserBinding> parsers_;
@@ -325,6 +332,7 @@ void fill_context(const Flow& f, int dir, TimeNs ts, bus::EventContext& ctx) {
   ctx.orig_mac = f.mac[0];
   ctx.resp_mac = f.mac[1];
   ctx.service = f.service;
+  ctx.parent_uid = std::string_view(f.parent_uid.data(), f.parent_uid_len);
 }
 
 // Zeek's /^?S[^HAFGIQ]*R/ on the history: an originator that sent a SYN and then a reset,
@@ -376,8 +384,10 @@ std::string_view tcp_conn_state(const Flow& f) {
 // events reach the bus.
 class DatagramApp final : public parsers::EventSink {
  public:
-  DatagramApp(Flow& flow, const bus::EventBus& bus, const ParserBinding& binding, const TimeNs& now)
-      : flow_(flow),
+  DatagramApp(FlowTable& table, Flow& flow, const bus::EventBus& bus, const ParserBinding& binding,
+              const TimeNs& now)
+      : table_(table),
+        flow_(flow),
         bus_(bus),
         spec_(*binding.spec),
         parser_(binding.factory->make_datagram(*this)),
@@ -399,6 +409,7 @@ class DatagramApp final : public parsers::EventSink {
   }
   void confirm_protocol() override { flow_.service = spec_.name; }
   [[nodiscard]] TimeNs packet_time() const override { return now_; }
+  void expect_flow(const parsers::ExpectedFlow& e) override { table_.expect_flow(flow_, e); }
 
  private:
   [[nodiscard]] bus::EventContext context() const {
@@ -407,6 +418,7 @@ class DatagramApp final : public parsers::EventSink {
     return ctx;
   }
 
+  FlowTable& table_;
   Flow& flow_;
   const bus::EventBus& bus_;
   const parsers::ParserSpec& spec_;
@@ -585,16 +597,79 @@ void FlowTable::process(const decode::Packet& p) {
   touch(*f);
 }
 
+void FlowTable::expect_flow(const Flow& parent, const parsers::ExpectedFlow& e) {
+  if (e.proto != bus::Transport::kUdp || config_.max_expected_flows == 0) return;
+  std::size_t binding = parsers_.size();
+  for (std::size_t i = 0; i < parsers_.size(); ++i)
+    if (parsers_[i].spec->name == e.parser) binding = i;
+  if (binding == parsers_.size()) return;  // that parser is not enabled
+  Expectation x;
+  const IpAddr& orig = parent.orig_is_a ? parent.key.a : parent.key.b;
+  const IpAddr& resp = parent.orig_is_a ? parent.key.b : parent.key.a;
+  x.x = e.has_orig_addr ? e.orig_addr : orig;
+  x.y = e.has_resp_addr ? e.resp_addr : resp;
+  x.port_x = e.orig_port;
+  x.port_y = e.resp_port;
+  x.vlan = parent.key.vlan;
+  x.binding = binding;
+  x.parent_uid = parent.uid;
+  x.parent_uid_len = parent.uid_len;
+  x.expires = now_ + config_.expected_flow_timeout;
+  // The same expectation announced again (a repeated SETUP) only refreshes its expiry.
+  for (auto it = expected_.begin(); it != expected_.end(); ++it) {
+    if (it->x == x.x && it->y == x.y && it->port_x == x.port_x && it->port_y == x.port_y &&
+        it->vlan == x.vlan && it->binding == x.binding) {
+      expected_.erase(it);
+      break;
+    }
+  }
+  while (!expected_.empty() && expected_.front().expires <= now_) expected_.pop_front();
+  if (expected_.size() >= config_.max_expected_flows) {
+    ++stats_.expected_flows_dropped;
+    if ((stats_.expected_flows_dropped & (stats_.expected_flows_dropped - 1)) == 0) {
+      bus::EventContext ctx;
+      fill_context(parent, 0, now_, ctx);
+      bus_.anomaly(ctx, "flow.expected_flows_full",
+                   "expected-flow table full (flow.max_expected_flows): dropped the oldest");
+    }
+    expected_.pop_front();
+  }
+  expected_.push_back(x);
+  ++stats_.expected_flows_added;
+}
+
+const ParserBinding* FlowTable::take_expected(Flow& f) {
+  while (!expected_.empty() && expected_.front().expires <= now_) expected_.pop_front();
+  const auto port_ok = [](std::uint16_t want, std::uint16_t got) { return want == 0 || want == got; };
+  for (auto it = expected_.begin(); it != expected_.end(); ++it) {
+    const Expectation& x = *it;
+    if (x.vlan != f.key.vlan) continue;
+    const bool forward = x.x == f.key.a && x.y == f.key.b && port_ok(x.port_x, f.key.port_a) &&
+                         port_ok(x.port_y, f.key.port_b);
+    const bool reverse = x.x == f.key.b && x.y == f.key.a && port_ok(x.port_x, f.key.port_b) &&
+                         port_ok(x.port_y, f.key.port_a);
+    if (!forward && !reverse) continue;
+    f.parent_uid = x.parent_uid;
+    f.parent_uid_len = x.parent_uid_len;
+    const ParserBinding* b = &parsers_[x.binding];
+    expected_.erase(it);
+    ++stats_.expected_flows_matched;
+    return b;
+  }
+  return nullptr;
+}
+
 void FlowTable::handle_datagram(Flow& f, int dir, const decode::Packet& p) {
   if (f.no_parser) return;
   if (!f.dapp) {
-    // Content first (the first payload of either direction), then the ports of either end.
-    const ParserBinding* binding = nullptr;
-    for (const ParserBinding& b : parsers_) {
+    // An announced flow first, then content (the first payload of either direction), then
+    // the ports of either end, then weak content probes.
+    const ParserBinding* binding = expected_.empty() ? nullptr : take_expected(f);
+    for (std::size_t i = 0; i < parsers_.size() && binding == nullptr; ++i) {
+      const ParserBinding& b = parsers_[i];
       if (b.spec->udp_probe != nullptr &&
           b.spec->udp_probe(static_cast<bus::Direction>(dir), p.payload) == parsers::Probe::kYes) {
         binding = &b;
-        break;
       }
     }
     for (std::size_t i = 0; i < parsers_.size() && binding == nullptr; ++i) {
@@ -605,11 +680,24 @@ void FlowTable::handle_datagram(Flow& f, int dir, const decode::Packet& p) {
         }
       }
     }
+    // Weak probes: only between unprivileged ports, on the first udp_probe_datagrams payloads.
+    if (binding == nullptr && f.key.port_a >= 1024 && f.key.port_b >= 1024) {
+      bool any_weak = false;
+      for (std::size_t i = 0; i < parsers_.size() && binding == nullptr; ++i) {
+        const ParserBinding& b = parsers_[i];
+        if (b.spec->udp_weak_probe == nullptr) continue;
+        any_weak = true;
+        if (b.spec->udp_weak_probe(static_cast<bus::Direction>(dir), p.payload) ==
+            parsers::Probe::kYes)
+          binding = &b;
+      }
+      if (binding == nullptr && any_weak && ++f.udp_probes < config_.udp_probe_datagrams) return;
+    }
     if (binding == nullptr) {
       f.no_parser = true;  // nothing parses this flow: later datagrams are only counted
       return;
     }
-    f.dapp = std::make_unique<DatagramApp>(f, bus_, *binding, now_);
+    f.dapp = std::make_unique<DatagramApp>(*this, f, bus_, *binding, now_);
     if (!f.dapp->usable()) {
       f.dapp.reset();
       f.no_parser = true;
@@ -669,7 +757,7 @@ void FlowTable::handle_payload(Flow& f, int dir, const decode::Packet& p) {
   if (f.no_parser || parsers_.empty()) return;
   if (!f.app) {
     if (p.payload.empty()) return;  // nothing to parse yet; the SYN's ISN is kept in the flow
-    f.app = std::make_unique<FlowApp>(f, bus_, parsers_, config_, now_, stats_);
+    f.app = std::make_unique<FlowApp>(*this, f, bus_, parsers_, config_, now_, stats_);
     for (int d = 0; d < 2; ++d)
       if (f.flags[d] & (kSawSyn | kSawSynAck)) f.app->on_syn(d, f.seq_first[d] - 1);
   }

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
+#include <cstdio>
 #include <map>
 #include <string>
 #include <vector>
@@ -110,7 +112,8 @@ struct Collector : bus::Subscriber {
                        {"orig_pkts", std::to_string(r->orig_pkts)},
                        {"resp_pkts", std::to_string(r->resp_pkts)},
                        {"missed", std::to_string(r->missed_bytes)},
-                       {"partial", r->partial ? "1" : "0"}});
+                       {"partial", r->partial ? "1" : "0"},
+                       {"parent", std::string(ctx.parent_uid)}});
     } else if (const auto* a = bus::event_cast<bus::AnomalyEvent>(e)) {
       anomalies.emplace_back(a->id);
     }
@@ -370,3 +373,167 @@ TEST(FlowTable, PortReuseAfterCloseStartsANewFlow) {
 
 }  // namespace
 }  // namespace ward::flow
+
+namespace {
+
+// A TCP protocol that announces a UDP flow: "ANNOUNCE <orig port> <resp port>" (0 = any).
+class AnnouncingParser : public parsers::StreamParser {
+ public:
+  explicit AnnouncingParser(parsers::EventSink& sink) : sink_(sink) {}
+  Result<parsers::Progress, parsers::ParseError> on_data(bus::Direction,
+                                                         ByteView in) noexcept override {
+    sink_.confirm_protocol();
+    const std::string text(as_chars(in));
+    unsigned a = 0, b = 0;
+    if (std::sscanf(text.c_str(), "ANNOUNCE %u %u", &a, &b) == 2) {
+      parsers::ExpectedFlow e;
+      e.parser = "media";
+      e.orig_port = static_cast<std::uint16_t>(a);
+      e.resp_port = static_cast<std::uint16_t>(b);
+      sink_.expect_flow(e);
+    }
+    return parsers::Progress{static_cast<std::uint32_t>(in.size()), 0};
+  }
+  void on_gap(bus::Direction, std::uint64_t) noexcept override {}
+  void on_end(bus::Direction) noexcept override {}
+
+ private:
+  parsers::EventSink& sink_;
+};
+
+class AnnouncingFactory : public parsers::ParserFactory {
+ public:
+  std::unique_ptr<parsers::StreamParser> make(parsers::EventSink& sink) const override {
+    return std::make_unique<AnnouncingParser>(sink);
+  }
+};
+
+parsers::Probe probe_announce(bus::Direction, ByteView b) noexcept {
+  return as_chars(b).substr(0, 8) == "ANNOUNCE" ? parsers::Probe::kYes : parsers::Probe::kNo;
+}
+parsers::Probe weak_probe_media(bus::Direction, ByteView b) noexcept {
+  return as_chars(b).substr(0, 4) == "WEAK" ? parsers::Probe::kYes : parsers::Probe::kNo;
+}
+
+constexpr parsers::ParserSpec kAnnounceSpec{"announce", {}, &probe_announce, nullptr, nullptr};
+// Reachable only through an expectation or its weak probe (no ports, no udp_probe).
+constexpr parsers::ParserSpec kMediaSpec{.name = "media",
+                                         .tcp_ports = {},
+                                         .probe = nullptr,
+                                         .configure = nullptr,
+                                         .make_log = nullptr,
+                                         .udp_ports = {},
+                                         .udp_probe = nullptr,
+                                         .udp_weak_probe = &weak_probe_media};
+
+struct ExpectHarness : Harness {
+  explicit ExpectHarness(Config cfg = {}) : Harness(cfg) {
+    parsers.push_back({&kAnnounceSpec, std::make_unique<AnnouncingFactory>()});
+    parsers.push_back({&kMediaSpec, std::make_unique<RecordingFactory>()});
+    table = std::make_unique<FlowTable>(cfg, bus, parsers);
+  }
+  void announce(std::string_view text, TimeNs t) {
+    packet(tcp_frame("10.0.0.1", 40000, "10.0.0.2", 554, 100, 500, 0x02), t);
+    packet(tcp_frame("10.0.0.2", 554, "10.0.0.1", 40000, 500, 101, 0x12), t + 1);
+    packet(tcp_frame("10.0.0.1", 40000, "10.0.0.2", 554, 101, 501, 0x18, text), t + 2);
+  }
+  std::map<std::string, std::string> conn_to(const std::string& resp) {
+    for (auto& c : collector.conns)
+      if (c["resp"] == resp || c["orig"] == resp) return c;
+    return {};
+  }
+};
+
+}  // namespace
+
+TEST(FlowTable, AnAnnouncedUdpFlowGetsItsParserAndItsParentUid) {
+  ExpectHarness h;
+  h.announce("ANNOUNCE 50000 6000", kNsPerSec);
+  EXPECT_EQ(h.table->expected_flows(), 1u);
+  // The media flow starts from the responder's side (server -> client), on no known port.
+  h.packet(udp_frame("10.0.0.2", 6000, "10.0.0.1", 50000, "rtp-1"), 2 * kNsPerSec);
+  h.packet(udp_frame("10.0.0.2", 6000, "10.0.0.1", 50000, "rtp-2"), 2 * kNsPerSec + 1);
+  EXPECT_EQ(h.table->expected_flows(), 0u);  // consumed
+  h.table->flush_all();
+  ASSERT_EQ(h.collector.conns.size(), 2u);
+  const auto tcp = h.conn_to("10.0.0.2:554");
+  const auto udp = h.conn_to("10.0.0.1:50000");
+  EXPECT_EQ(udp.at("service"), "media");
+  EXPECT_EQ(udp.at("parent"), tcp.at("uid"));
+  EXPECT_EQ(tcp.at("parent"), "");
+  EXPECT_EQ(h.table->stats().expected_flows_matched, 1u);
+}
+
+TEST(FlowTable, APortOfZeroInAnExpectationMatchesAnyPort) {
+  ExpectHarness h;
+  h.announce("ANNOUNCE 50000 0", kNsPerSec);
+  h.packet(udp_frame("10.0.0.2", 31337, "10.0.0.1", 50000, "x"), 2 * kNsPerSec);
+  h.table->flush_all();
+  EXPECT_EQ(h.conn_to("10.0.0.1:50000").at("service"), "media");
+}
+
+TEST(FlowTable, OtherEndpointsDoNotMatchAnExpectation) {
+  ExpectHarness h;
+  h.announce("ANNOUNCE 50000 6000", kNsPerSec);
+  h.packet(udp_frame("10.0.0.2", 6001, "10.0.0.1", 50000, "x"), 2 * kNsPerSec);  // other port
+  h.packet(udp_frame("10.0.0.3", 6000, "10.0.0.1", 50000, "x"), 2 * kNsPerSec);  // other host
+  h.table->flush_all();
+  for (auto& c : h.collector.conns)
+    if (c["orig"].find(":554") == std::string::npos && c["resp"].find(":554") == std::string::npos)
+      EXPECT_EQ(c["service"], "") << c["orig"] << " " << c["resp"];
+  EXPECT_EQ(h.table->expected_flows(), 1u);
+}
+
+TEST(FlowTable, ExpectationsExpireInPacketTime) {
+  Config cfg;
+  cfg.expected_flow_timeout = 10 * kNsPerSec;
+  cfg.tcp_idle_timeout = 3600 * kNsPerSec;
+  ExpectHarness h(cfg);
+  h.announce("ANNOUNCE 50000 6000", kNsPerSec);
+  h.packet(udp_frame("10.0.0.2", 6000, "10.0.0.1", 50000, "late"), 20 * kNsPerSec);
+  h.table->flush_all();
+  EXPECT_EQ(h.conn_to("10.0.0.1:50000").at("service"), "");
+  EXPECT_EQ(h.table->stats().expected_flows_matched, 0u);
+}
+
+TEST(FlowTable, AFullExpectationTableDropsTheOldestAndSaysSo) {
+  Config cfg;
+  cfg.max_expected_flows = 2;
+  ExpectHarness h(cfg);
+  h.announce("ANNOUNCE 50000 6000", kNsPerSec);
+  // Two more announcements on the same connection.
+  h.packet(tcp_frame("10.0.0.1", 40000, "10.0.0.2", 554, 120, 501, 0x18, "ANNOUNCE 50002 6002"),
+           kNsPerSec + 3);
+  h.packet(tcp_frame("10.0.0.1", 40000, "10.0.0.2", 554, 139, 501, 0x18, "ANNOUNCE 50004 6004"),
+           kNsPerSec + 4);
+  EXPECT_EQ(h.table->expected_flows(), 2u);
+  EXPECT_EQ(h.table->stats().expected_flows_dropped, 1u);
+  EXPECT_EQ(std::count(h.collector.anomalies.begin(), h.collector.anomalies.end(),
+                       "flow.expected_flows_full"),
+            1);
+  h.packet(udp_frame("10.0.0.2", 6000, "10.0.0.1", 50000, "x"), 2 * kNsPerSec);  // dropped one
+  h.packet(udp_frame("10.0.0.2", 6004, "10.0.0.1", 50004, "x"), 2 * kNsPerSec);
+  h.table->flush_all();
+  EXPECT_EQ(h.conn_to("10.0.0.1:50000").at("service"), "");
+  EXPECT_EQ(h.conn_to("10.0.0.1:50004").at("service"), "media");
+}
+
+TEST(FlowTable, AWeakProbeRunsAfterPortsOnTheFirstDatagramsBetweenHighPortsOnly) {
+  ExpectHarness h;
+  // Second datagram matches: still within udp_probe_datagrams (2).
+  h.packet(udp_frame("10.0.0.5", 40000, "10.0.0.6", 40002, "keepalive"), kNsPerSec);
+  h.packet(udp_frame("10.0.0.5", 40000, "10.0.0.6", 40002, "WEAK 1"), kNsPerSec + 1);
+  // Third datagram would match, but the flow was given up after two.
+  h.packet(udp_frame("10.0.0.7", 40000, "10.0.0.8", 40002, "a"), kNsPerSec);
+  h.packet(udp_frame("10.0.0.7", 40000, "10.0.0.8", 40002, "b"), kNsPerSec + 1);
+  h.packet(udp_frame("10.0.0.7", 40000, "10.0.0.8", 40002, "WEAK 3"), kNsPerSec + 2);
+  // A privileged port: never offered to weak probes.
+  h.packet(udp_frame("10.0.0.9", 40000, "10.0.0.10", 53, "WEAK dns?"), kNsPerSec);
+  // A port-registered parser wins over a weak probe.
+  h.packet(udp_frame("10.0.0.11", 40000, "10.0.0.12", 9999, "WEAK port"), kNsPerSec);
+  h.table->flush_all();
+  EXPECT_EQ(h.conn_to("10.0.0.6:40002").at("service"), "media");
+  EXPECT_EQ(h.conn_to("10.0.0.8:40002").at("service"), "");
+  EXPECT_EQ(h.conn_to("10.0.0.10:53").at("service"), "");
+  EXPECT_EQ(h.conn_to("10.0.0.12:9999").at("service"), "testproto");
+}

@@ -42,6 +42,23 @@ struct ParseError {
   std::string_view id;
 };
 
+// A connection a parser announces before it starts (RTSP SETUP -> RTP/RTCP over UDP; FTP data
+// later): the first flow between these endpoints gets the named parser and carries this
+// flow's uid as its parent. Endpoints are relative to the announcing flow: the originator
+// ("orig") and responder ("resp") of the current connection, unless an address is given.
+// A port of 0 matches any port. The flow layer keeps a bounded table of expectations that
+// expire in packet time ("flow.max_expected_flows", "flow.expected_flow_timeout_s").
+struct ExpectedFlow {
+  std::string_view parser;  // registered parser name ("rtp")
+  bus::Transport proto = bus::Transport::kUdp;
+  std::uint16_t orig_port = 0;  // port at the originator's side (0 = any)
+  std::uint16_t resp_port = 0;  // port at the responder's side (0 = any)
+  bool has_orig_addr = false;   // else the current flow's originator address
+  IpAddr orig_addr;
+  bool has_resp_addr = false;  // else the current flow's responder address
+  IpAddr resp_addr;
+};
+
 class EventSink {
  public:
   virtual ~EventSink() = default;
@@ -53,6 +70,8 @@ class EventSink {
   // Capture time of the packet whose bytes are being parsed (packet metadata, not the clock).
   // Parsers use it to stamp transactions that complete later.
   [[nodiscard]] virtual TimeNs packet_time() const = 0;
+  // Announces a flow expected to follow (see ExpectedFlow). Default: ignored (tests, fuzzing).
+  virtual void expect_flow(const ExpectedFlow& /*expected*/) {}
 };
 
 class StreamParser {
@@ -138,6 +157,10 @@ struct ParserSpec {
   // flow's first payload (may be null: ports only). Empty for TCP-only protocols.
   std::span<const std::uint16_t> udp_ports = {};
   Probe (*udp_probe)(Direction dir, ByteView first_payload) noexcept = nullptr;
+  // UDP: a content probe too weak to run before the port tables (RTP has no port and a short
+  // fixed header). Tried only after no probe and no port claimed the flow, only when both
+  // ports are >= 1024, on each of the flow's first datagrams (FlowTable). May be null.
+  Probe (*udp_weak_probe)(Direction dir, ByteView payload) noexcept = nullptr;
 };
 
 }  // namespace ward::parsers

@@ -5,13 +5,17 @@
 
 #include "parsers/hl7_mllp/hl7_parser.h"
 #include "parsers/mqtt/mqtt_parser.h"
+#include "parsers/rtp/rtp_parser.h"
+#include "parsers/rtsp/rtsp_parser.h"
 
 namespace ward::parsers {
 namespace {
 
-const std::array<const ParserSpec*, 2> parser_specs = {
+const std::array<const ParserSpec*, 4> parser_specs = {
     &mqtt::parser_spec(),
     &hl7::parser_spec(),
+    &rtsp::parser_spec(),
+    &rtp::parser_spec(),
 };
 
 }  // namespace
