@@ -371,8 +371,6 @@ TEST(FlowTable, PortReuseAfterCloseStartsANewFlow) {
   EXPECT_EQ(h.collector.conns[0]["state"], "SF");
 }
 
-}  // namespace
-}  // namespace ward::flow
 
 namespace {
 
@@ -478,9 +476,11 @@ TEST(FlowTable, OtherEndpointsDoNotMatchAnExpectation) {
   h.packet(udp_frame("10.0.0.2", 6001, "10.0.0.1", 50000, "x"), 2 * kNsPerSec);  // other port
   h.packet(udp_frame("10.0.0.3", 6000, "10.0.0.1", 50000, "x"), 2 * kNsPerSec);  // other host
   h.table->flush_all();
-  for (auto& c : h.collector.conns)
-    if (c["orig"].find(":554") == std::string::npos && c["resp"].find(":554") == std::string::npos)
+  for (auto& c : h.collector.conns) {
+    if (c["orig"].find(":554") == std::string::npos && c["resp"].find(":554") == std::string::npos) {
       EXPECT_EQ(c["service"], "") << c["orig"] << " " << c["resp"];
+    }
+  }
   EXPECT_EQ(h.table->expected_flows(), 1u);
 }
 
@@ -537,3 +537,5 @@ TEST(FlowTable, AWeakProbeRunsAfterPortsOnTheFirstDatagramsBetweenHighPortsOnly)
   EXPECT_EQ(h.conn_to("10.0.0.10:53").at("service"), "");
   EXPECT_EQ(h.conn_to("10.0.0.12:9999").at("service"), "testproto");
 }
+}  // namespace
+}  // namespace ward::flow

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# RTSP and RTP end to end with real peers: Debian's GStreamer RTSP server (rtsp_server.py)
+# streams a generated JPEG test pattern over RTP/UDP to `gst-launch-1.0 rtspsrc` on loopback,
+# tcpdump records it, and `ward monitor` reads the capture. Three runs: no authentication,
+# Basic authentication with the right password, and with a wrong one. Checked against what the
+# server logged (methods, URIs, session id) and what tshark decodes (RTP SSRC, payload type,
+# packet count): the rtsp log's requests and statuses, the auth outcome, that no password
+# reaches any log, and that the RTP flows are parsed as RTP and linked to the RTSP connection.
+# Exits 77 (skipped) when GStreamer's RTSP server, tcpdump or capture permission is missing.
+# Usage: rtsp_gst_test.sh WARD
+set -u
+ward=$1
+here=$(cd "$(dirname "$0")" && pwd)
+py=/usr/bin/python3  # Debian's python3, where python3-gi lives
+command -v gst-launch-1.0 >/dev/null || { echo "SKIP: gst-launch-1.0 missing (scripts/install-deps.sh)"; exit 77; }
+command -v tcpdump >/dev/null || { echo "SKIP: tcpdump missing"; exit 77; }
+command -v tshark >/dev/null || { echo "SKIP: tshark missing"; exit 77; }
+"$py" -c 'import gi; gi.require_version("GstRtspServer", "1.0"); from gi.repository import GstRtspServer' 2>/dev/null ||
+  { echo "SKIP: python3-gi / gir1.2-gst-rtsp-server-1.0 missing (scripts/install-deps.sh)"; exit 77; }
+
+tmp=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+# run_case NAME SERVER_AUTH CLIENT_CREDENTIALS
+run_case() {
+  local name=$1 auth=$2 creds=$3 port="" i
+  timeout 60 "$py" "$here/rtsp_server.py" ${auth:+--auth "$auth"} --frames 20 --seconds 45 \
+    > "$tmp/$name.server" 2> "$tmp/$name.server.err" &
+  local server=$!
+  pids+=("$server")
+  for i in $(seq 1 100); do
+    port=$(awk '/^PORT/{print $2}' "$tmp/$name.server")
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  [ -n "$port" ] || { echo "FAIL: the RTSP server did not start"; cat "$tmp/$name.server.err"; exit 1; }
+  timeout 60 tcpdump -i lo -U -n -w "$tmp/$name.pcap" "host 127.0.0.1 and (tcp port $port or udp)" \
+    2> "$tmp/$name.tcpdump" &
+  local dump=$!
+  pids+=("$dump")
+  for i in $(seq 1 50); do grep -q "listening on" "$tmp/$name.tcpdump" && break; sleep 0.1; done
+  if ! grep -q "listening on" "$tmp/$name.tcpdump"; then
+    if grep -qiE "permission|not permitted|Operation not" "$tmp/$name.tcpdump"; then
+      echo "SKIP: packet capture not permitted here: $(cat "$tmp/$name.tcpdump")"; exit 77
+    fi
+    echo "FAIL: tcpdump did not start"; cat "$tmp/$name.tcpdump"; exit 1
+  fi
+  timeout 30 gst-launch-1.0 -q rtspsrc "location=rtsp://${creds:+$creds@}127.0.0.1:$port/test" \
+    protocols=udp ! fakesink > "$tmp/$name.client" 2>&1
+  echo "client exit $?" >> "$tmp/$name.client"
+  sleep 1
+  kill -INT "$dump"; wait "$dump" 2>/dev/null
+  kill "$server"; wait "$server" 2>/dev/null
+  "$ward" monitor --read "$tmp/$name.pcap" --out "$tmp/$name.logs" --phi-key "$tmp/k" --seed 1 \
+    > "$tmp/$name.summary" 2>&1 || { echo "FAIL: ward monitor failed"; cat "$tmp/$name.summary"; exit 1; }
+  # The RTP flows as tshark sees them, decoding the client ports the server wrote in SETUP.
+  local decode=()
+  for p in $(grep -ao 'client_port=[0-9]*-[0-9]*' "$tmp/$name.pcap" | sort -u | sed 's/client_port=//; s/-/ /'); do
+    decode+=(-d "udp.port==$p,rtp")
+  done
+  tshark -r "$tmp/$name.pcap" "${decode[@]}" -Y rtp -T fields -e rtp.ssrc -e rtp.p_type \
+    2>/dev/null | sort | uniq -c > "$tmp/$name.tshark_rtp"
+  "$py" - "$name" "$tmp" "$creds" <<'PY' || { echo "FAIL: $name"; for f in "$tmp/$name".server "$tmp/$name".client "$tmp/$name".tshark_rtp "$tmp/$name".logs/rtsp.jsonl "$tmp/$name".logs/rtp.jsonl "$tmp/$name".logs/anomaly.jsonl; do echo "== $f"; cat "$f"; done; exit 1; }
+import json, os, sys
+name, tmp, creds = sys.argv[1], sys.argv[2], sys.argv[3]
+logs = os.path.join(tmp, name + ".logs")
+def read(log):
+    p = os.path.join(logs, log + ".jsonl")
+    return [json.loads(l) for l in open(p)] if os.path.exists(p) else []
+server = [json.loads(l) for l in open(os.path.join(tmp, name + ".server")) if l.startswith("{")]
+rtsp, rtp, conn, anomalies = read("rtsp"), read("rtp"), read("conn"), read("anomaly")
+errors = []
+def check(cond, what):
+    if not cond: errors.append(what)
+
+ok = [r for r in rtsp if r.get("status") == 200]
+# Every request the server handled, in order, is a 200 transaction in Ward's log, same URI.
+check([r["method"] for r in ok] == [s["method"] for s in server],
+      f"methods: ward {[r['method'] for r in ok]} server {[s['method'] for s in server]}")
+for r, s in zip(ok, server):
+    check(r["uri"] == s["uri"], f"uri {r['uri']} != server {s['uri']}")
+    if s["session"]:
+        check(r.get("session") == s["session"], f"{r['method']} session {r.get('session')} != {s['session']}")
+check(all(r.get("server", "").startswith("GStreamer") for r in rtsp if "status" in r), "Server header")
+check(all("GStreamer" in r.get("user_agent", "") for r in rtsp), "User-Agent")
+setup = [r for r in ok if r["method"] == "SETUP"]
+check(len(setup) == 1 and setup[0].get("lower_transport") == "udp" and setup[0].get("srtp") is False
+      and "client_port" in setup[0] and "server_port" in setup[0], f"SETUP transport {setup}")
+
+results = [r.get("auth_result", "") for r in rtsp]
+if name == "noauth":
+    check(all(r == "" for r in results), f"auth results {results}")
+elif name == "basic":
+    check(results[0] == "challenge" and rtsp[0]["status"] == 401 and "Basic" in rtsp[0].get("www_authenticate", ""),
+          f"first exchange {rtsp[0]}")
+    authed = [r for r in rtsp if r.get("auth_scheme") == "Basic"]
+    check(authed and all(r.get("username") == "user" and r.get("auth_result") == "success" for r in authed),
+          f"authenticated requests {authed}")
+    check(any(a["id"] == "rtsp.basic_auth_cleartext" for a in anomalies), "no rtsp.basic_auth_cleartext anomaly")
+elif name == "badpass":
+    check(not server, f"the server handled requests {server}")
+    check("failure" in results and "success" not in results, f"auth results {results}")
+    check(any(a["id"] == "rtsp.auth_failed" for a in anomalies), "no rtsp.auth_failed anomaly")
+
+# RTP: parsed as RTP, linked to the RTSP connection, same streams as tshark decodes.
+rtsp_uids = {r["uid"] for r in rtsp}
+if name != "badpass":
+    tshark = {}
+    for line in open(os.path.join(tmp, name + ".tshark_rtp")):
+        n, ssrc, pt = line.split()
+        tshark[(int(ssrc, 16), int(pt))] = int(n)
+    ward = {(int(r["ssrc"], 16), r.get("payload_type")): r["packets"] for r in rtp if r["packets"] > 0}
+    check(ward == tshark and len(ward) >= 1, f"RTP streams: ward {ward} tshark {tshark}")
+    check(all(r.get("rtsp_uid") in rtsp_uids for r in rtp), f"rtp not linked: {rtp} uids {rtsp_uids}")
+    check(all(k[1] == 26 for k in ward), "payload type 26 (JPEG)")
+    check(any(r.get("rtcp_packets", 0) > 0 for r in rtp), "no RTCP seen")
+    udp = [c for c in conn if c.get("proto") == "udp"]
+    check(udp and all(c.get("service") == "rtp" for c in udp), f"UDP flows {udp}")
+else:
+    check(not rtp, f"rtp records without a session: {rtp}")
+
+# No password in any log.
+for f in os.listdir(logs):
+    text = open(os.path.join(logs, f)).read()
+    check("secret" not in text and "wrongpw" not in text, f"a password in {f}")
+if errors:
+    print("\n".join(errors)); sys.exit(1)
+print(f"{name}: {len(rtsp)} rtsp transactions, {len(rtp)} rtp sources: ok")
+PY
+}
+
+run_case noauth "" ""
+run_case basic "user:secret" "user:secret"
+run_case badpass "user:secret" "user:wrongpw"
+echo "rtsp end to end: ok"
