@@ -97,6 +97,8 @@ void RtspLog::format(std::string& out, const bus::EventContext& ctx, const RtspT
   write_if(w, "session", session);
   if (tx.response_transport != nullptr) {
     write_transport(w, *tx.response_transport);
+    // What the client asked for, when the server answered with its choice.
+    if (r != nullptr && r->transport.present()) w.kv("request_transport", r->transport.raw);
   } else if (r != nullptr && r->transport.present()) {
     write_transport(w, r->transport);
   }
