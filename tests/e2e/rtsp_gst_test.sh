@@ -80,42 +80,59 @@ ok = [r for r in rtsp if r.get("status") == 200]
 check([r["method"] for r in ok] == [s["method"] for s in server],
       f"methods: ward {[r['method'] for r in ok]} server {[s['method'] for s in server]}")
 for r, s in zip(ok, server):
-    check(r["uri"] == s["uri"], f"uri {r['uri']} != server {s['uri']}")
+    # The server logs its parsed URL, without the trailing '/' rtspsrc sends for PLAY/TEARDOWN.
+    check(r["uri"].rstrip("/") == s["uri"].rstrip("/"), f"uri {r['uri']} != server {s['uri']}")
     if s["session"]:
         check(r.get("session") == s["session"], f"{r['method']} session {r.get('session')} != {s['session']}")
 check(all(r.get("server", "").startswith("GStreamer") for r in rtsp if "status" in r), "Server header")
 check(all("GStreamer" in r.get("user_agent", "") for r in rtsp), "User-Agent")
 setup = [r for r in ok if r["method"] == "SETUP"]
-check(len(setup) == 1 and setup[0].get("lower_transport") == "udp" and setup[0].get("srtp") is False
+check(name == "badpass" or len(setup) == 1 and setup[0].get("lower_transport") == "udp" and setup[0].get("srtp") is False
       and "client_port" in setup[0] and "server_port" in setup[0], f"SETUP transport {setup}")
 
 results = [r.get("auth_result", "") for r in rtsp]
 if name == "noauth":
     check(all(r == "" for r in results), f"auth results {results}")
 elif name == "basic":
-    check(results[0] == "challenge" and rtsp[0]["status"] == 401 and "Basic" in rtsp[0].get("www_authenticate", ""),
-          f"first exchange {rtsp[0]}")
+    # The server lets OPTIONS through and challenges DESCRIBE (401, Basic).
+    first401 = next((r for r in rtsp if r.get("status") == 401), {})
+    check(first401.get("method") == "DESCRIBE" and first401.get("auth_result") == "challenge"
+          and "Basic" in first401.get("www_authenticate", ""), f"first 401 {first401}")
     authed = [r for r in rtsp if r.get("auth_scheme") == "Basic"]
     check(authed and all(r.get("username") == "user" and r.get("auth_result") == "success" for r in authed),
           f"authenticated requests {authed}")
-    check(any(a["id"] == "rtsp.basic_auth_cleartext" for a in anomalies), "no rtsp.basic_auth_cleartext anomaly")
+    check(any(a["name"] == "rtsp.basic_auth_cleartext" for a in anomalies), "no rtsp.basic_auth_cleartext anomaly")
 elif name == "badpass":
-    check(not server, f"the server handled requests {server}")
+    check([s["method"] for s in server] == ["OPTIONS"], f"the server handled requests {server}")
     check("failure" in results and "success" not in results, f"auth results {results}")
-    check(any(a["id"] == "rtsp.auth_failed" for a in anomalies), "no rtsp.auth_failed anomaly")
+    check(any(a["name"] == "rtsp.auth_failed" for a in anomalies), "no rtsp.auth_failed anomaly")
 
 # RTP: parsed as RTP, linked to the RTSP connection, same streams as tshark decodes.
 rtsp_uids = {r["uid"] for r in rtsp}
 if name != "badpass":
     tshark = {}
     for line in open(os.path.join(tmp, name + ".tshark_rtp")):
+        if len(line.split()) != 3:
+            continue  # RTCP on the decoded ports: no SSRC/payload type fields
         n, ssrc, pt = line.split()
         tshark[(int(ssrc, 16), int(pt))] = int(n)
-    ward = {(int(r["ssrc"], 16), r.get("payload_type")): r["packets"] for r in rtp if r["packets"] > 0}
-    check(ward == tshark and len(ward) >= 1, f"RTP streams: ward {ward} tshark {tshark}")
+    # The server's stream: the SSRC it announced in SETUP's Transport, JPEG (26), no loss, and
+    # as many packets as tshark decodes for that SSRC. (rtspsrc also sends a few datagrams of
+    # random bytes from its ports to open NATs; forced decoding makes tshark call every one
+    # RTP, while Ward counts only those with a valid RTP header, as one-packet sources.)
+    # Which end sent first (and so is the UDP flow's originator) varies from run to run.
+    announced = [int(r["transport"].split("ssrc=")[1].split(";")[0], 16) for r in setup
+                 if "ssrc=" in r.get("transport", "")]
+    media = [r for r in rtp if int(r["ssrc"], 16) in announced and r["packets"] > 0]
+    check(len(announced) == 1 and len(media) == 1 and media[0]["payload_type"] == 26
+          and media[0]["lost"] == 0 and media[0]["packets"] > 10,
+          f"the server's JPEG stream: {media} announced {announced}")
+    if media:
+        key = (int(media[0]["ssrc"], 16), 26)
+        check(tshark.get(key) == media[0]["packets"], f"packets: ward {media[0]['packets']} tshark {tshark.get(key)}")
     check(all(r.get("rtsp_uid") in rtsp_uids for r in rtp), f"rtp not linked: {rtp} uids {rtsp_uids}")
-    check(all(k[1] == 26 for k in ward), "payload type 26 (JPEG)")
-    check(any(r.get("rtcp_packets", 0) > 0 for r in rtp), "no RTCP seen")
+    # RTCP timing is randomised (RFC 3550 §6.2); the server's SR+BYE at TEARDOWN is always there.
+    check(any(r.get("rtcp_bye", 0) > 0 for r in rtp), "no RTCP BYE")
     udp = [c for c in conn if c.get("proto") == "udp"]
     check(udp and all(c.get("service") == "rtp" for c in udp), f"UDP flows {udp}")
 else:

@@ -62,7 +62,9 @@ def main():
     def on_client(_server, client):
         for sig, method in (("options-request", "OPTIONS"), ("describe-request", "DESCRIBE"),
                             ("setup-request", "SETUP"), ("play-request", "PLAY"),
-                            ("teardown-request", "TEARDOWN")):
+                            ("pause-request", "PAUSE"), ("teardown-request", "TEARDOWN"),
+                            ("get-parameter-request", "GET_PARAMETER"),
+                            ("set-parameter-request", "SET_PARAMETER")):
             client.connect(sig, on_request(method))
 
     server.connect("client-connected", on_client)
