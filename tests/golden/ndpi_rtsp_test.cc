@@ -23,7 +23,8 @@
 
 #include <filesystem>
 #include <map>
-#include <regex>
+#include <array>
+#include <cstdio>
 #include <set>
 #include <sstream>
 
@@ -46,16 +47,33 @@ struct NdpiFlow {
 // Flow lines of an ndpiReader output:
 // "\t1\tTCP 10.1.1.10:52478 <-> 10.2.2.2:8554 [proto: 50/RTSP]...[44 pkts/6374 bytes <-> 60 pkts/11092 bytes]..."
 std::vector<NdpiFlow> ndpi_flows(const std::string& out_file) {
-  static const std::regex line_re(
-      R"(^\t\d+\t(TCP|UDP) ([0-9.]+:\d+) (?:<->|->) ([0-9.]+:\d+) (?:\[VLAN: \d+\])?\[proto: [0-9.]+/([^\]]+)\].*?\[(\d+) pkts/\d+ bytes (?:<->|->) (\d+) pkts/\d+ bytes\])");
-  static const std::regex ua_re(R"(\[User-Agent: ([^\]]+)\])");
   std::vector<NdpiFlow> out;
   std::istringstream in(read_file(out_file));
   for (std::string line; std::getline(in, line);) {
-    std::smatch m;
-    if (!std::regex_search(line, m, line_re)) continue;
-    NdpiFlow f{m[1], m[2], m[3], m[4], std::stoi(m[5]), std::stoi(m[6]), ""};
-    if (std::smatch u; std::regex_search(line, u, ua_re)) f.user_agent = u[1];
+    // "\t<n>\t<PROTO> <a> <-> <b> [VLAN: ..][proto: 50/RTSP]..."
+    if (line.size() < 3 || line[0] != '\t') continue;
+    const auto tab = line.find('\t', 1);
+    if (tab == std::string::npos) continue;
+    std::istringstream words(line.substr(tab + 1));
+    NdpiFlow f;
+    std::string arrow;
+    if (!(words >> f.proto >> f.a >> arrow >> f.b) || (f.proto != "TCP" && f.proto != "UDP") ||
+        (arrow != "<->" && arrow != "->"))
+      continue;
+    const auto proto_at = line.find("[proto: ");
+    if (proto_at == std::string::npos) continue;
+    const auto slash = line.find('/', proto_at);
+    const auto close = line.find(']', proto_at);
+    if (slash == std::string::npos || close == std::string::npos || slash > close) continue;
+    f.app = line.substr(slash + 1, close - slash - 1);
+    const auto pkts = line.find(" pkts/");
+    if (pkts == std::string::npos) continue;
+    std::array<char, 8> arrow2{};
+    if (std::sscanf(line.c_str() + line.rfind('[', pkts), "[%d pkts/%*d bytes %7s %d pkts/",
+                    &f.pkts_ab, arrow2.data(), &f.pkts_ba) != 3)
+      continue;
+    if (const auto ua = line.find("[User-Agent: "); ua != std::string::npos)
+      f.user_agent = line.substr(ua + 13, line.find(']', ua) - ua - 13);
     out.push_back(f);
   }
   return out;
@@ -104,7 +122,7 @@ Agreement compare(const std::string& capture, const std::set<std::string>& expec
       const int o = r["orig_pkts"], p = r["resp_pkts"];
       pkts_ab += fwd ? o : p;
       pkts_ba += fwd ? p : o;
-      if (!r["service"].get<std::string>().empty()) services.insert(r["service"].get<std::string>());
+      if (!r.value("service", "").empty()) services.insert(r.value("service", ""));
       uids.insert(r["uid"].get<std::string>());
     }
     std::string why;
