@@ -640,7 +640,9 @@ void FlowTable::expect_flow(const Flow& parent, const parsers::ExpectedFlow& e) 
 
 const ParserBinding* FlowTable::take_expected(Flow& f) {
   while (!expected_.empty() && expected_.front().expires <= now_) expected_.pop_front();
-  const auto port_ok = [](std::uint16_t want, std::uint16_t got) { return want == 0 || want == got; };
+  const auto port_ok = [](std::uint16_t want, std::uint16_t got) {
+    return want == 0 || want == got;
+  };
   for (auto it = expected_.begin(); it != expected_.end(); ++it) {
     const Expectation& x = *it;
     if (x.vlan != f.key.vlan) continue;

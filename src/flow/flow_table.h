@@ -42,8 +42,8 @@ struct Config {
   std::uint32_t udp_probe_datagrams = 2;  // "flow.udp_probe_datagrams"
   // Expected flows announced by parsers (parsers::ExpectedFlow): at most this many pending,
   // the oldest dropped first; each expires this long (packet time) after it was announced.
-  std::uint32_t max_expected_flows = 1024;            // "flow.max_expected_flows"
-  TimeNs expected_flow_timeout = 300 * kNsPerSec;     // "flow.expected_flow_timeout_s"
+  std::uint32_t max_expected_flows = 1024;         // "flow.max_expected_flows"
+  TimeNs expected_flow_timeout = 300 * kNsPerSec;  // "flow.expected_flow_timeout_s"
   std::uint64_t uid_seed = 0;
   TcpReassembler::Limits tcp;
   parsers::StreamDriver::Limits stream;
@@ -128,8 +128,8 @@ class FlowTable {
   std::span<const ParserBinding> parsers_;
   std::unordered_map<FlowKey, std::unique_ptr<Flow>, FlowKeyHash> flows_;
   std::deque<Expectation> expected_;  // oldest first (all share one timeout: sorted by expiry)
-  std::unique_ptr<List[]> lists_;  // idle lists: tcp open, tcp closed, udp, other
-  std::unique_ptr<List> by_age_;   // creation order, for the active timeout
+  std::unique_ptr<List[]> lists_;     // idle lists: tcp open, tcp closed, udp, other
+  std::unique_ptr<List> by_age_;      // creation order, for the active timeout
   FlowStats stats_;
   std::uint64_t uid_counter_ = 0;
   TimeNs now_ = 0;

@@ -371,7 +371,6 @@ TEST(FlowTable, PortReuseAfterCloseStartsANewFlow) {
   EXPECT_EQ(h.collector.conns[0]["state"], "SF");
 }
 
-
 namespace {
 
 // A TCP protocol that announces a UDP flow: "ANNOUNCE <orig port> <resp port>" (0 = any).
@@ -477,7 +476,8 @@ TEST(FlowTable, OtherEndpointsDoNotMatchAnExpectation) {
   h.packet(udp_frame("10.0.0.3", 6000, "10.0.0.1", 50000, "x"), 2 * kNsPerSec);  // other host
   h.table->flush_all();
   for (auto& c : h.collector.conns) {
-    if (c["orig"].find(":554") == std::string::npos && c["resp"].find(":554") == std::string::npos) {
+    if (c["orig"].find(":554") == std::string::npos &&
+        c["resp"].find(":554") == std::string::npos) {
       EXPECT_EQ(c["service"], "") << c["orig"] << " " << c["resp"];
     }
   }

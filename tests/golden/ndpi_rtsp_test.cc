@@ -21,10 +21,10 @@
 // part of the session id, RFC 2326 §12.37), so the suffix is cut before comparing.
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <map>
 #include <array>
 #include <cstdio>
+#include <filesystem>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -45,7 +45,8 @@ struct NdpiFlow {
 };
 
 // Flow lines of an ndpiReader output:
-// "\t1\tTCP 10.1.1.10:52478 <-> 10.2.2.2:8554 [proto: 50/RTSP]...[44 pkts/6374 bytes <-> 60 pkts/11092 bytes]..."
+// "\t1\tTCP 10.1.1.10:52478 <-> 10.2.2.2:8554 [proto: 50/RTSP]...[44 pkts/6374 bytes <-> 60
+// pkts/11092 bytes]..."
 std::vector<NdpiFlow> ndpi_flows(const std::string& out_file) {
   std::vector<NdpiFlow> out;
   std::istringstream in(read_file(out_file));
@@ -139,7 +140,8 @@ Agreement compare(const std::string& capture, const std::set<std::string>& expec
       if (!f.user_agent.empty() && theirs == "rtsp") {
         bool ua = false;
         for (const auto& t : rtsp)
-          if (uids.count(t["uid"].get<std::string>()) > 0 && t.value("user_agent", "") == f.user_agent)
+          if (uids.count(t["uid"].get<std::string>()) > 0 &&
+              t.value("user_agent", "") == f.user_agent)
             ua = true;
         if (!ua) why += " user agent";
       }
@@ -224,9 +226,11 @@ TEST(NdpiRtspTshark, RtspRequestsResponsesSessionsAndTransportsAgree) {
       const std::string port = std::to_string(t["id.orig_p"].get<int>());
       our_requests.insert(port + " " + t["method"].get<std::string>() + " " +
                           t["uri"].get<std::string>());
-      if (t.contains("status")) our_responses.insert(port + " " + std::to_string(t["status"].get<int>()));
+      if (t.contains("status"))
+        our_responses.insert(port + " " + std::to_string(t["status"].get<int>()));
       if (t.contains("session")) our_sessions.insert(port + " " + t["session"].get<std::string>());
-      if (t.contains("transport")) our_transports.insert(port + " " + t["transport"].get<std::string>());
+      if (t.contains("transport"))
+        our_transports.insert(port + " " + t["transport"].get<std::string>());
       if (t.contains("request_transport"))
         our_transports.insert(port + " " + t["request_transport"].get<std::string>());
     }
@@ -246,8 +250,9 @@ TEST(NdpiRtspTshark, RtpSourcesAndPayloadTypesAgree) {
   std::map<std::string, int> theirs;  // "ssrc pt" -> packets
   // Forced decoding also turns the first, non-RTP datagram of the 6008 flow into "RTP version
   // 0": only version 2 packets are RTP (RFC 3550 §5.1), as for Ward.
-  for (const auto& r : tshark_fields(path, "rtp && udp && rtp.version == 2", {"rtp.ssrc", "rtp.p_type"},
-                                     {"udp.port==6000,rtp", "udp.port==6008,rtp"}))
+  for (const auto& r :
+       tshark_fields(path, "rtp && udp && rtp.version == 2", {"rtp.ssrc", "rtp.p_type"},
+                     {"udp.port==6000,rtp", "udp.port==6008,rtp"}))
     ++theirs[r[0] + " " + r[1]];
   TempDir tmp;
   (void)run_on(path, tmp);
@@ -266,9 +271,9 @@ TEST(NdpiRtspTshark, ConnectionsAgreeOnEveryCaptureUsedHere) {
     const std::string path = pcap(name);
     if (!file_exists(path)) continue;
     std::set<std::string> theirs;
-    for (const auto& r : tshark_fields(path, "tcp || udp",
-                                       {"ip.src", "tcp.srcport", "udp.srcport", "ip.dst",
-                                        "tcp.dstport", "udp.dstport"})) {
+    for (const auto& r : tshark_fields(
+             path, "tcp || udp",
+             {"ip.src", "tcp.srcport", "udp.srcport", "ip.dst", "tcp.dstport", "udp.dstport"})) {
       const std::string x = r[0] + ":" + (r[1].empty() ? r[2] : r[1]);
       const std::string y = r[3] + ":" + (r[4].empty() ? r[5] : r[4]);
       theirs.insert(x < y ? x + " " + y : y + " " + x);

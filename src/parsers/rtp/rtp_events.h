@@ -22,12 +22,12 @@ struct RtpStream : bus::Event {
   TimeNs last_ts = 0;
 
   // RTP data packets (RFC 3550 §5.1).
-  std::uint64_t packets = 0;      // RTP packets with this SSRC
-  std::uint64_t bytes = 0;        // their size (RTP header + payload)
-  int payload_type = -1;          // first payload type seen (-1: RTCP only)
+  std::uint64_t packets = 0;  // RTP packets with this SSRC
+  std::uint64_t bytes = 0;    // their size (RTP header + payload)
+  int payload_type = -1;      // first payload type seen (-1: RTCP only)
   bool payload_type_changed = false;
   std::uint16_t first_seq = 0;
-  std::uint16_t last_seq = 0;     // highest sequence number seen (modulo 2^16)
+  std::uint16_t last_seq = 0;  // highest sequence number seen (modulo 2^16)
   // RFC 3550 §6.4.1 / A.3: expected = extended highest - base + 1, lost = expected - received
   // (negative when there were duplicates).
   std::uint64_t expected = 0;

@@ -62,7 +62,7 @@ class RtpSources {
     bool payload_type_changed = false;
     std::uint16_t first_seq = 0;
     std::uint16_t max_seq = 0;
-    std::uint32_t cycles = 0;    // sequence wrap count << 16
+    std::uint32_t cycles = 0;  // sequence wrap count << 16
     std::uint32_t base_seq = 0;
     std::uint32_t bad_seq = 0;   // RFC 3550 A.1: a large jump awaiting confirmation
     std::uint64_t received = 0;  // packets counted for the loss estimate

@@ -42,10 +42,15 @@ Bytes rtp(std::uint8_t pt, std::uint16_t seq, std::uint32_t ssrc, std::size_t pa
 
 // An RTCP compound packet: RR (one report block) + SDES (CNAME "cam") + optional BYE.
 Bytes rtcp_rr(std::uint32_t ssrc, bool bye = false) {
-  Bytes p = {0x81, 201, 0, 7,  // RR, RC=1, 7 words follow
-             static_cast<std::uint8_t>(ssrc >> 24), static_cast<std::uint8_t>(ssrc >> 16),
-             static_cast<std::uint8_t>(ssrc >> 8), static_cast<std::uint8_t>(ssrc)};
-  p.resize(8 + 24, 0);                                           // the report block
+  Bytes p = {0x81,
+             201,
+             0,
+             7,  // RR, RC=1, 7 words follow
+             static_cast<std::uint8_t>(ssrc >> 24),
+             static_cast<std::uint8_t>(ssrc >> 16),
+             static_cast<std::uint8_t>(ssrc >> 8),
+             static_cast<std::uint8_t>(ssrc)};
+  p.resize(8 + 24, 0);                                               // the report block
   const Bytes sdes = {0x81, 202, 0, 2, 0, 0, 0, 9, 1, 3, 'c', 'a'};  // SSRC, CNAME "ca", end
   p.insert(p.end(), sdes.begin(), sdes.end());
   if (bye) {
@@ -197,12 +202,12 @@ TEST(Rtp, TheWeakProbeWantsAnAssignedPayloadTypeAndAPayload) {
   EXPECT_EQ(p(h263), Probe::kYes);
   EXPECT_EQ(p(rtp(96, 1, 7)), Probe::kYes);
   EXPECT_EQ(p(rtcp_rr(7)), Probe::kYes);
-  EXPECT_EQ(p(rtp(1, 1, 7)), Probe::kNo);   // PT 1 is reserved (RFC 3551 Table 4)
-  EXPECT_EQ(p(rtp(50, 1, 7)), Probe::kNo);  // unassigned
+  EXPECT_EQ(p(rtp(1, 1, 7)), Probe::kNo);      // PT 1 is reserved (RFC 3551 Table 4)
+  EXPECT_EQ(p(rtp(50, 1, 7)), Probe::kNo);     // unassigned
   EXPECT_EQ(p(rtp(96, 1, 7, 0)), Probe::kNo);  // no payload
   // A DNS query with ID 0x9c3e and RD set: 9c 3e 01 00 -> "version 2, PT 62": unassigned.
-  EXPECT_EQ(p(Bytes{0x9c, 0x3e, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 3,
-                    'w', 'w', 'w'}),
+  EXPECT_EQ(p(Bytes{0x9c, 0x3e, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 3, 'w',
+                    'w', 'w'}),
             Probe::kNo);
   // STUN binding request (RFC 8489): first two bits 00.
   EXPECT_EQ(p(Bytes{0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42, 1, 2, 3, 4, 5}), Probe::kNo);

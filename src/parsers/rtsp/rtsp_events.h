@@ -38,10 +38,10 @@ struct TransportInfo {
 
 // What a session description (RFC 4566) in a body says about its media.
 struct SdpMedia {
-  std::string media;    // "video", "audio", "application"
-  int port = 0;         // m= port
-  std::string proto;    // "RTP/AVP", "RTP/SAVP"
-  std::string formats;  // payload types as listed ("96 97")
+  std::string media;                // "video", "audio", "application"
+  int port = 0;                     // m= port
+  std::string proto;                // "RTP/AVP", "RTP/SAVP"
+  std::string formats;              // payload types as listed ("96 97")
   std::vector<std::string> codecs;  // a=rtpmap encodings, "H264/90000", in order
 };
 struct SdpSummary {
@@ -84,7 +84,7 @@ struct RtspTransaction : bus::Event {
   bool response_has_cseq = false;
   std::uint32_t response_cseq = 0;
   std::string_view server;
-  std::string_view session;      // response Session id
+  std::string_view session;           // response Session id
   std::string_view www_authenticate;  // challenge schemes, comma-separated ("Basic,Digest")
   std::string_view content_type;
   std::uint64_t response_body_bytes = 0;

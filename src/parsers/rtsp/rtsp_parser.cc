@@ -19,8 +19,8 @@ constexpr std::size_t kSdpValueBytes = 64;  // bound on each SDP value copied
 
 // RFC 2326 §10 and RFC 7826 §13 (PLAY_NOTIFY); REDIRECT is RTSP 1.0 only.
 constexpr std::array<std::string_view, 12> kMethods = {
-    "OPTIONS", "DESCRIBE", "SETUP",         "PLAY",          "PAUSE",    "TEARDOWN",
-    "ANNOUNCE", "RECORD",  "GET_PARAMETER", "SET_PARAMETER", "REDIRECT", "PLAY_NOTIFY"};
+    "OPTIONS",  "DESCRIBE", "SETUP",         "PLAY",          "PAUSE",    "TEARDOWN",
+    "ANNOUNCE", "RECORD",   "GET_PARAMETER", "SET_PARAMETER", "REDIRECT", "PLAY_NOTIFY"};
 
 char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
 
@@ -302,8 +302,8 @@ TransportInfo parse_transport(std::string_view value, std::size_t max_bytes) {
     }
     const std::size_t eq = param.find('=');
     const std::string_view key = trim(param.substr(0, eq));
-    const std::string_view v = eq == std::string_view::npos ? std::string_view{}
-                                                            : unquote(param.substr(eq + 1));
+    const std::string_view v =
+        eq == std::string_view::npos ? std::string_view{} : unquote(param.substr(eq + 1));
     if (iequals(key, "unicast")) t.multicast = false;
     if (iequals(key, "multicast")) t.multicast = true;
     if (iequals(key, "client_port")) t.client_port = parse_range(v);
@@ -448,7 +448,8 @@ Result<Progress, ParseError> RtspParser::on_data(Direction dir, ByteView input) 
   while (pos < size) {
     switch (st.mode) {
       case Mode::kSkipBody: {
-        const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(st.skip, size - pos));
+        const std::size_t n =
+            static_cast<std::size_t>(std::min<std::uint64_t>(st.skip, size - pos));
         pos += n;
         st.skip -= n;
         if (st.skip == 0) st.mode = Mode::kStart;
@@ -831,9 +832,8 @@ Probe probe(Direction /*dir*/, ByteView first_bytes) noexcept {
   if (s.size() < kVersion.size() && kVersion.substr(0, s.size()) == s) return Probe::kMaybe;
   if (s.size() >= kVersion.size() && s.substr(0, kVersion.size()) == kVersion) {
     if (s.size() < 12) return Probe::kMaybe;
-    return is_version(s.substr(0, 8)) && s[8] == ' ' && s[9] >= '1' && s[9] <= '9'
-               ? Probe::kYes
-               : Probe::kNo;
+    return is_version(s.substr(0, 8)) && s[8] == ' ' && s[9] >= '1' && s[9] <= '9' ? Probe::kYes
+                                                                                   : Probe::kNo;
   }
   // A request line: a known method, one space, then an rtsp URL or '*'.
   const std::size_t sp = s.find(' ');

@@ -136,7 +136,8 @@ constexpr std::string_view kSdp =
     "000000; SizeLength=13; IndexLength=3; IndexDeltaLength=3; Profile=1;\r\n"
     "a=control:rtsp://10.2.2.2:8554/trackID=1\r\n";
 
-constexpr std::string_view kUa = "User-Agent: LibVLC/3.0.16 (LIVE555 Streaming Media v2016.11.28)\r\n";
+constexpr std::string_view kUa =
+    "User-Agent: LibVLC/3.0.16 (LIVE555 Streaming Media v2016.11.28)\r\n";
 
 std::vector<Chunk> vlc_conversation() {
   const std::string ua(kUa);
@@ -210,10 +211,10 @@ TEST(Rtsp, SetupAnnouncesTheRtpAndRtcpFlowsOfEachTrack) {
   ExpectingSink sink;
   run(sink, vlc_conversation());
   // RFC 2326 §12.39: client_port / server_port pairs are RTP then RTCP.
-  EXPECT_THAT(sink.expected, ElementsAre("rtp orig_port=55664 resp_port=58547",
-                                         "rtp orig_port=55665 resp_port=58548",
-                                         "rtp orig_port=55666 resp_port=57431",
-                                         "rtp orig_port=55667 resp_port=57432"));
+  EXPECT_THAT(
+      sink.expected,
+      ElementsAre("rtp orig_port=55664 resp_port=58547", "rtp orig_port=55665 resp_port=58548",
+                  "rtp orig_port=55666 resp_port=57431", "rtp orig_port=55667 resp_port=57432"));
 }
 
 TEST(Rtsp, TheSameEventsForEveryWayTheStreamIsCut) {
@@ -337,8 +338,7 @@ TEST(Rtsp, UserNamesComeFromBasicAndDigestButPasswordsNever) {
   EXPECT_EQ(auth_user_name("Basic", kBasicAdmin), "admin");
   EXPECT_EQ(auth_user_name("basic", "bm9jb2xvbg=="), "nocolon");  // "nocolon": all user
   EXPECT_EQ(auth_user_name("Basic", "!!!"), "");
-  EXPECT_EQ(auth_user_name("Digest", "realm=\"a,b\", username=\"nurse\", nonce=\"x\""),
-            "nurse");
+  EXPECT_EQ(auth_user_name("Digest", "realm=\"a,b\", username=\"nurse\", nonce=\"x\""), "nurse");
   EXPECT_EQ(auth_user_name("Digest", "realm=\"x\""), "");
   EXPECT_EQ(auth_user_name("Bearer", "abc"), "");
 }
@@ -367,9 +367,8 @@ TEST(Rtsp, AMulticastSetupExpectsTheGroupFromAnyServerPort) {
                        "Transport: RTP/AVP;multicast;destination=232.1.2.3;port=5000-5001;ttl=16"
                        "\r\n\r\n")});
   EXPECT_THAT(sink.events[0], HasSubstr("multicast"));
-  EXPECT_THAT(sink.expected,
-              ElementsAre("rtp orig_port=5000 resp_port=0 orig_addr=232.1.2.3",
-                          "rtp orig_port=5001 resp_port=0 orig_addr=232.1.2.3"));
+  EXPECT_THAT(sink.expected, ElementsAre("rtp orig_port=5000 resp_port=0 orig_addr=232.1.2.3",
+                                         "rtp orig_port=5001 resp_port=0 orig_addr=232.1.2.3"));
 }
 
 TEST(Rtsp, ARefusedSetupAnnouncesNothing) {
@@ -388,8 +387,18 @@ std::vector<std::uint8_t> interleaved(std::uint8_t channel, std::vector<std::uin
   return out;
 }
 std::vector<std::uint8_t> rtp_packet(std::uint16_t seq, std::size_t payload) {
-  std::vector<std::uint8_t> p = {0x80, 26, static_cast<std::uint8_t>(seq >> 8),
-                                 static_cast<std::uint8_t>(seq), 0, 0, 0, 1, 1, 2, 3, 4};
+  std::vector<std::uint8_t> p = {0x80,
+                                 26,
+                                 static_cast<std::uint8_t>(seq >> 8),
+                                 static_cast<std::uint8_t>(seq),
+                                 0,
+                                 0,
+                                 0,
+                                 1,
+                                 1,
+                                 2,
+                                 3,
+                                 4};
   p.resize(12 + payload, 0xab);
   return p;
 }
@@ -423,12 +432,13 @@ TEST(Rtsp, InterleavedBinaryDataIsSkippedAndCountedAsRtp) {
   run(sink, interleaved_session());
   EXPECT_THAT(sink.anomalies, IsEmpty());
   EXPECT_THAT(sink.expected, IsEmpty());  // the media stays inside this connection
-  EXPECT_THAT(sink.events,
-              ElementsAre("SETUP rtsp://h/t cseq=4 req_transport=RTP/AVP/TCP;unicast;interleaved=0-1 "
-                          "-> 200 session=42",
-                          "TEARDOWN rtsp://h/t cseq=5 session=42 -> 200 session=42",
-                          "rtp ch=0 ssrc=16909060 pt=26 pkts=2 bytes=174 lost=0 rtcp=0",
-                          "rtp ch=1 ssrc=16909060 pt=-1 pkts=0 bytes=0 lost=0 rtcp=1"));
+  EXPECT_THAT(
+      sink.events,
+      ElementsAre("SETUP rtsp://h/t cseq=4 req_transport=RTP/AVP/TCP;unicast;interleaved=0-1 "
+                  "-> 200 session=42",
+                  "TEARDOWN rtsp://h/t cseq=5 session=42 -> 200 session=42",
+                  "rtp ch=0 ssrc=16909060 pt=26 pkts=2 bytes=174 lost=0 rtcp=0",
+                  "rtp ch=1 ssrc=16909060 pt=-1 pkts=0 bytes=0 lost=0 rtcp=1"));
 }
 
 TEST(Rtsp, InterleavedDataGivesTheSameEventsForEveryCut) {
@@ -467,12 +477,14 @@ TEST(Rtsp, AnOversizedBodyIsSkippedAndTheNextMessageIsParsed) {
 
 TEST(Rtsp, AnAnnouncedSdpIsParsed) {
   ExpectingSink sink;
-  const std::string sdp = "v=0\r\nm=video 0 RTP/AVP 26\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 "
-                          "inline:c2VjcmV0\r\n";
+  const std::string sdp =
+      "v=0\r\nm=video 0 RTP/AVP 26\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 "
+      "inline:c2VjcmV0\r\n";
   run(sink, {to_server("ANNOUNCE rtsp://h/t RTSP/1.0\r\nCSeq: 1\r\nContent-Type: "
                        "application/sdp\r\nContent-Length: " +
                        std::to_string(sdp.size()) + "\r\n\r\n" + sdp)});
-  EXPECT_THAT(sink.events, ElementsAre("ANNOUNCE rtsp://h/t cseq=1 req_sdp_media=1 -> (no response)"));
+  EXPECT_THAT(sink.events,
+              ElementsAre("ANNOUNCE rtsp://h/t cseq=1 req_sdp_media=1 -> (no response)"));
 }
 
 TEST(Rtsp, SdpParsingIsBounded) {
@@ -480,9 +492,10 @@ TEST(Rtsp, SdpParsingIsBounded) {
   l.max_sdp_media = 1;
   l.max_sdp_codecs = 1;
   SdpSummary out;
-  EXPECT_FALSE(parse_sdp("m=audio 5 RTP/AVP 0 8\na=rtpmap:0 PCMU/8000\na=rtpmap:8 PCMA/8000\n"
-                         "m=video 6 RTP/AVP 26\n",
-                         l, out));
+  EXPECT_FALSE(
+      parse_sdp("m=audio 5 RTP/AVP 0 8\na=rtpmap:0 PCMU/8000\na=rtpmap:8 PCMA/8000\n"
+                "m=video 6 RTP/AVP 26\n",
+                l, out));
   ASSERT_EQ(out.media.size(), 1u);
   EXPECT_EQ(out.media[0].port, 5);
   EXPECT_EQ(out.media[0].formats, "0 8");
@@ -494,14 +507,15 @@ TEST(Rtsp, TooManyUnansweredRequestsFlushTheOldest) {
   l.max_pending_requests = 2;
   const RtspParserFactory small(l);
   ExpectingSink sink;
-  run(sink, {to_server("OPTIONS * RTSP/1.0\r\nCSeq: 1\r\n\r\nOPTIONS * RTSP/1.0\r\nCSeq: 2\r\n\r\n"
-                       "OPTIONS * RTSP/1.0\r\nCSeq: 3\r\n\r\n"),
-             to_client("RTSP/1.0 200 OK\r\nCSeq: 3\r\n\r\n")},
+  run(sink,
+      {to_server("OPTIONS * RTSP/1.0\r\nCSeq: 1\r\n\r\nOPTIONS * RTSP/1.0\r\nCSeq: 2\r\n\r\n"
+                 "OPTIONS * RTSP/1.0\r\nCSeq: 3\r\n\r\n"),
+       to_client("RTSP/1.0 200 OK\r\nCSeq: 3\r\n\r\n")},
       small);
   EXPECT_THAT(sink.anomalies, ElementsAre("rtsp.too_many_pending_requests"));
-  EXPECT_THAT(sink.events, ElementsAre("OPTIONS * cseq=1 -> (no response)",
-                                       "OPTIONS * cseq=2 -> (no response)",
-                                       "OPTIONS * cseq=3 -> 200"));
+  EXPECT_THAT(sink.events,
+              ElementsAre("OPTIONS * cseq=1 -> (no response)", "OPTIONS * cseq=2 -> (no response)",
+                          "OPTIONS * cseq=3 -> 200"));
 }
 
 TEST(Rtsp, AResponseWithoutItsRequestIsReportedAlone) {
