@@ -15,7 +15,7 @@ struct Mapping {
 };
 
 // Ids not listed here are informational (midstream pickup, NAKs, truncation at capture end).
-constexpr std::array<Mapping, 25> kMappings{{
+constexpr std::array<Mapping, 27> kMappings{{
     {"mqtt.malformed", "ward.protocol.malformed", Severity::kMedium,
      techniques::kExploitRemoteServices},
     {"mqtt.invalid_remaining_length", "ward.protocol.malformed", Severity::kMedium,
@@ -66,6 +66,11 @@ constexpr std::array<Mapping, 25> kMappings{{
      techniques::kExploitRemoteServices},
     {"mqtt.command_not_json", "ward.protocol.malformed", Severity::kMedium,
      techniques::kExploitRemoteServices},
+    // Camera credentials anyone on the path can read (RFC 7617 §4; RFC 3986 §7.5).
+    {"rtsp.credentials_in_url", "ward.protocol.cleartext_credentials", Severity::kMedium,
+     techniques::kNetworkSniffing},
+    {"rtsp.basic_auth_cleartext", "ward.protocol.cleartext_credentials", Severity::kMedium,
+     techniques::kNetworkSniffing},
 }};
 
 const Mapping* find(std::string_view id) {

@@ -274,6 +274,15 @@ TEST(AnomalyDetector, MalformedProtocolUseBecomesOneAlertPerFlowAndId) {
   EXPECT_EQ(h.stats.repeats, 2u);
 }
 
+TEST(AnomalyDetector, CameraCredentialsInClearAreAnAlert) {
+  Harness h;
+  h.bus.anomaly(Harness::ctx("10.10.5.6"), "rtsp.basic_auth_cleartext", "");
+  h.bus.anomaly(Harness::ctx("10.10.5.6"), "rtsp.auth_failed", "");  // informational only
+  ASSERT_EQ(h.alerts.size(), 1u);
+  EXPECT_EQ(h.alerts[0].rule, "ward.protocol.cleartext_credentials");
+  EXPECT_EQ(h.alerts[0].technique, "T0842");
+}
+
 TEST(AlertLog, WritesOneJsonObjectWithTechniqueHostsAndEvidence) {
   Harness h;
   h.bus.publish(Harness::ctx("10.10.7.66"), program("heparin", 1200, "units/h"));
