@@ -644,35 +644,31 @@ void RtspParser::on_request(Direction dir, const StartLine& s, const Headers& h,
 void RtspParser::on_response(Direction dir, const StartLine& s, const Headers& h,
                              std::string_view body, std::uint64_t body_bytes) {
   // The request it answers went the other way: the one with its CSeq, else the oldest.
-  auto match = pending_.end();
-  for (auto it = pending_.begin(); it != pending_.end(); ++it) {
-    if (it->dir == dir) continue;
-    if (!h.has_cseq || !it->has_cseq || it->cseq == h.cseq) {
-      match = it;
+  // (Indices, not iterators: erasing from the deque invalidates its iterators.)
+  constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  std::size_t match = kNone;
+  for (std::size_t i = 0; i < pending_.size(); ++i) {
+    const RtspRequest& r = pending_[i];
+    if (r.dir != dir && (!h.has_cseq || !r.has_cseq || r.cseq == h.cseq)) {
+      match = i;
       break;
     }
   }
   // Requests older than the answered one, in the same direction, will not be answered (RFC
   // 2326 §12.17: responses come in CSeq order): flush them first.
-  if (match != pending_.end()) {
-    for (auto it = pending_.begin(); it != match;) {
-      if (it->dir == match->dir) {
-        emit_unanswered(*it);
-        it = pending_.erase(it);
+  if (match != kNone) {
+    const Direction request_dir = pending_[match].dir;
+    for (std::size_t i = 0; i < match;) {
+      if (pending_[i].dir == request_dir) {
+        emit_unanswered(pending_[i]);
+        pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(i));
+        --match;
       } else {
-        ++it;
-      }
-    }
-    // erase() may have moved elements: find the match again by identity of content.
-    match = pending_.end();
-    for (auto it = pending_.begin(); it != pending_.end(); ++it) {
-      if (it->dir != dir && (!h.has_cseq || !it->has_cseq || it->cseq == h.cseq)) {
-        match = it;
-        break;
+        ++i;
       }
     }
   }
-  const RtspRequest* req = match == pending_.end() ? nullptr : &*match;
+  const RtspRequest* req = match == kNone ? nullptr : &pending_[match];
   if (req == nullptr)
     once(kOnceUnmatched, anomaly::kUnmatchedResponse, "a response without a request seen");
 
@@ -718,7 +714,7 @@ void RtspParser::on_response(Direction dir, const StartLine& s, const Headers& h
       announce_rtp_flows(*req, tx.response_transport != nullptr ? transport : req->transport);
   }
   sink_.emit(tx);
-  if (match != pending_.end()) pending_.erase(match);
+  if (match != kNone) pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(match));
 }
 
 void RtspParser::announce_rtp_flows(const RtspRequest& req, const TransportInfo& t) {

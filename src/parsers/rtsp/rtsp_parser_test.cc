@@ -518,6 +518,19 @@ TEST(Rtsp, TooManyUnansweredRequestsFlushTheOldest) {
                           "OPTIONS * cseq=3 -> 200"));
 }
 
+// rtsp_fuzz found this (corpus/crash_older_pending_requests): a response answering the second
+// of two pending requests made the parser flush the first while holding a deque iterator.
+TEST(Rtsp, RequestsOlderThanTheAnsweredOneAreEmittedUnanswered) {
+  ExpectingSink sink;
+  run(sink, {to_server("OPTIONS * RTSP/1.0\r\nCSeq: 1\r\n\r\nDESCRIBE rtsp://h/ RTSP/1.0\r\n"
+                       "CSeq: 2\r\n\r\nPLAY rtsp://h/ RTSP/1.0\r\nCSeq: 3\r\n\r\n"),
+             to_client("RTSP/1.0 200 OK\r\nCSeq: 2\r\n\r\n"),
+             to_client("RTSP/1.0 200 OK\r\nCSeq: 3\r\n\r\n")});
+  EXPECT_THAT(sink.events,
+              ElementsAre("OPTIONS * cseq=1 -> (no response)", "DESCRIBE rtsp://h/ cseq=2 -> 200",
+                          "PLAY rtsp://h/ cseq=3 -> 200"));
+}
+
 TEST(Rtsp, AResponseWithoutItsRequestIsReportedAlone) {
   ExpectingSink sink;
   run(sink, {to_client("RTSP/1.0 200 OK\r\nCSeq: 9\r\nServer: GStreamer RTSP server\r\n\r\n")});
