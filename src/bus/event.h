@@ -21,18 +21,20 @@ inline constexpr int index(Direction d) noexcept { return static_cast<int>(d); }
 
 // Every event type has one entry here (one line per new event type).
 enum class EventKind : std::uint16_t {
-  kConnRecord,       // flow/flow_events.h: a connection ended or timed out
-  kAnomaly,          // bus/anomaly.h: a parser, decoder or limit reported something wrong
-  kAlert,            // detect/alert.h: a detector raised an alert
-  kArp,              // decode/decode_events.h: an ARP request or reply
-  kMqttMessage,      // parsers/mqtt/mqtt_events.h: one MQTT control packet
-  kMqttTransaction,  // parsers/mqtt/mqtt_events.h: a completed connect/publish/subscribe
-  kHl7Message,       // parsers/hl7_mllp/hl7_events.h: one HL7 v2 message
-  kInfusionProgram,  // clinical/infusion.h: pump programming (PCD-03 or MQTT JSON)
-  kPhiObserved,      // clinical/phi.h: PHI fields seen in cleartext
-  kTemplateLine,     // parsers/_template/template_events.h: the scaffold's example event
-  kRtspTransaction,  // parsers/rtsp/rtsp_events.h: an RTSP request and its response
-  kRtpStream,        // parsers/rtp/rtp_events.h: one RTP/RTCP source (SSRC) of a flow
+  kConnRecord,        // flow/flow_events.h: a connection ended or timed out
+  kAnomaly,           // bus/anomaly.h: a parser, decoder or limit reported something wrong
+  kAlert,             // detect/alert.h: a detector raised an alert
+  kArp,               // decode/decode_events.h: an ARP request or reply
+  kMqttMessage,       // parsers/mqtt/mqtt_events.h: one MQTT control packet
+  kMqttTransaction,   // parsers/mqtt/mqtt_events.h: a completed connect/publish/subscribe
+  kHl7Message,        // parsers/hl7_mllp/hl7_events.h: one HL7 v2 message
+  kInfusionProgram,   // clinical/infusion.h: pump programming (PCD-03 or MQTT JSON)
+  kPhiObserved,       // clinical/phi.h: PHI fields seen in cleartext
+  kDicomAssociation,  // parsers/dicom/dicom_events.h: one DICOM association, when it ends
+  kDicomCommand,      // parsers/dicom/dicom_events.h: one DIMSE request/response pair
+  kTemplateLine,      // parsers/_template/template_events.h: the scaffold's example event
+  kRtspTransaction,   // parsers/rtsp/rtsp_events.h: an RTSP request and its response
+  kRtpStream,         // parsers/rtp/rtp_events.h: one RTP/RTCP source (SSRC) of a flow
 };
 
 struct Event {

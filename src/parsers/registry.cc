@@ -3,6 +3,7 @@
 
 #include <array>
 
+#include "parsers/dicom/dicom_parser.h"
 #include "parsers/hl7_mllp/hl7_parser.h"
 #include "parsers/mqtt/mqtt_parser.h"
 #include "parsers/rtp/rtp_parser.h"
@@ -11,11 +12,9 @@
 namespace ward::parsers {
 namespace {
 
-const std::array<const ParserSpec*, 4> parser_specs = {
-    &mqtt::parser_spec(),
-    &hl7::parser_spec(),
-    &rtsp::parser_spec(),
-    &rtp::parser_spec(),
+const std::array<const ParserSpec*, 5> parser_specs = {
+    &mqtt::parser_spec(), &hl7::parser_spec(),   &rtsp::parser_spec(),
+    &rtp::parser_spec(),  &dicom::parser_spec(),
 };
 
 }  // namespace
