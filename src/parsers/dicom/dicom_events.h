@@ -145,6 +145,10 @@ struct DicomCommand : bus::Event {
   bool request_data_set = false;                            // a data set followed the request
   std::uint32_t response_data_sets = 0;                     // data sets that followed responses
   bool phi_in_clear = false;                                // one of those data sets carried PHI
+  // PHI: never log these in clear (the log writer writes keyed hashes, common/phi_hash.h).
+  // The first (0010,0010) and (0010,0020) values of those data sets, or empty.
+  std::string_view patient_name;
+  std::string_view patient_id;
   TimeNs request_ts = 0;  // packet time of the request (0 if unseen)
 };
 

@@ -28,6 +28,13 @@ void write_uid(JsonWriter& w, std::string_view key, std::string_view uid) {
   }
 }
 
+std::string upper_ascii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  return out;
+}
+
 std::string hex16(std::uint16_t v) {
   std::array<char, 8> buf{};
   const int n = std::snprintf(buf.data(), buf.size(), "0x%04X", static_cast<unsigned>(v));
@@ -146,12 +153,16 @@ void DicomLog::write(const bus::EventContext& ctx, const DicomCommand& c) {
   w.kv("request_data_set", c.request_data_set);
   if (c.response_data_sets > 0) w.kv("response_data_sets", c.response_data_sets);
   w.kv("phi_in_clear", c.phi_in_clear);
+  // PHI: keyed hashes only; the name upper-cased as the hl7 log does (PN is case-insensitive
+  // in practice), so the same patient hashes alike across protocols.
+  if (!c.patient_name.empty()) w.kv("patient_name_hash", hasher_.hash(upper_ascii(c.patient_name)));
+  if (!c.patient_id.empty()) w.kv("patient_id_hash", hasher_.hash(c.patient_id));
   w.end_object();
   sink_.write("dicom", line_);
 }
 
-std::unique_ptr<bus::Subscriber> make_dicom_log(bus::LogSink& sink, const LogOptions& /*options*/) {
-  return std::make_unique<DicomLog>(sink);
+std::unique_ptr<bus::Subscriber> make_dicom_log(bus::LogSink& sink, const LogOptions& options) {
+  return std::make_unique<DicomLog>(sink, options);
 }
 
 }  // namespace ward::parsers::dicom

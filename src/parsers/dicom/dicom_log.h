@@ -2,8 +2,10 @@
 // one per DIMSE request/response pair (DicomCommand, "record":"command"), Zeek-style connection
 // fields first. UIDs of well-known SOP classes and transfer syntaxes are written with their
 // PS3.6 names. Data set contents are never written: a command record says only whether a data
-// set carried PHI in the clear (phi_in_clear); clinical::PhiObserved events are not logged
-// here (the PHI detector turns them into alerts). One writer per bus; not thread-safe.
+// set carried PHI in the clear (phi_in_clear) and, like the hl7 log, the keyed hashes of the
+// first patient name and id (common/phi_hash.h), so records stay linkable without disclosure.
+// clinical::PhiObserved events are not logged here (the PHI detector turns them into alerts).
+// One writer per bus; not thread-safe.
 #pragma once
 
 #include <cstddef>
@@ -11,6 +13,7 @@
 #include <string>
 
 #include "bus/bus.h"
+#include "common/phi_hash.h"
 #include "parsers/parser.h"
 
 namespace ward::parsers::dicom {
@@ -24,7 +27,7 @@ inline constexpr std::size_t kLoggedContexts = 64;
 class DicomLog final : public bus::Subscriber {
  public:
   // REQUIRES: `sink` outlives the writer.
-  explicit DicomLog(bus::LogSink& sink) : sink_(sink) {}
+  DicomLog(bus::LogSink& sink, const LogOptions& options) : sink_(sink), hasher_(options.phi_key) {}
   void on_event(const bus::EventContext& ctx, const bus::Event& event) override;
 
  private:
@@ -32,6 +35,7 @@ class DicomLog final : public bus::Subscriber {
   void write(const bus::EventContext& ctx, const DicomCommand& c);
 
   bus::LogSink& sink_;
+  PhiHasher hasher_;
   std::string line_;  // reused between records
 };
 

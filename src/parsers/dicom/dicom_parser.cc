@@ -618,6 +618,8 @@ class DicomParser final : public StreamParser {
     std::string sop_class;
     std::string sop_instance;
     std::string move_destination;
+    std::string patient_name;  // PHI, bounded by max_phi_value_bytes
+    std::string patient_id;
     bool final_seen = false;  // the final response came; waiting for its data set
   };
   using PendingIt = std::list<Pending>::iterator;
@@ -945,6 +947,10 @@ void DicomParser::end_data_set(Direction /*dir*/, PerDirection& d, bool cut_shor
   if (it != pending_.end()) {
     if ((owner.command_field & 0x8000) != 0) ++it->ev.response_data_sets;
     if (n > 0) it->ev.phi_in_clear = true;
+    for (const clinical::PhiField& f : std::span(fields).first(n)) {
+      if (f.name == kPhiTags[0].name && it->patient_name.empty()) it->patient_name = f.value;
+      if (f.name == kPhiTags[1].name && it->patient_id.empty()) it->patient_id = f.value;
+    }
   }
   if (n > 0) {
     ensure_association();
@@ -1262,6 +1268,8 @@ void DicomParser::emit_command(PendingIt it) {
   ev.sop_class = it->sop_class;
   ev.sop_instance = it->sop_instance;
   ev.move_destination = it->move_destination;
+  ev.patient_name = it->patient_name;
+  ev.patient_id = it->patient_id;
   sink_.emit(ev);
   pending_.erase(it);
 }

@@ -14,6 +14,7 @@
 
 #include "bus/bus.h"
 #include "clinical/phi.h"
+#include "common/phi_hash.h"
 #include "parsers/dicom/dicom_log.h"
 #include "parsers/dicom/dicom_uids.h"
 #include "parsers/stream_driver.h"
@@ -996,7 +997,9 @@ class LoggingSink : public EventSink {
 std::vector<nlohmann::json> log_records(const std::vector<Chunk>& chunks,
                                         std::vector<std::string>& lines) {
   MemoryLog memory;
-  auto log = parser_spec().make_log(memory, LogOptions{});
+  LogOptions options;
+  options.phi_key = "unit-test-phi-key-0123456789abcdef";
+  auto log = parser_spec().make_log(memory, options);
   LoggingSink sink(*log);
   const DicomParserFactory factory{Limits{}};
   auto parser = factory.make(sink);
@@ -1029,6 +1032,10 @@ TEST(DicomLog, StoreSessionGivesACommandAndAnAssociationRecordWithoutPhiValues) 
   EXPECT_EQ(c["status_name"], "Success");
   EXPECT_EQ(c["phi_in_clear"], true);
   EXPECT_EQ(c["request_data_set"], true);
+  const PhiHasher hasher("unit-test-phi-key-0123456789abcdef");
+  EXPECT_EQ(c["patient_name_hash"], hasher.hash("DOE^JANE"));
+  EXPECT_EQ(c["patient_id_hash"], hasher.hash("PID-0042"));
+  EXPECT_EQ(c["patient_name_hash"].get<std::string>().substr(0, 5), "hmac:");
 
   const nlohmann::json& a = r[1];
   EXPECT_EQ(a["record"], "association");
