@@ -15,7 +15,7 @@ struct Mapping {
 };
 
 // Ids not listed here are informational (midstream pickup, NAKs, truncation at capture end).
-constexpr std::array<Mapping, 27> kMappings{{
+constexpr std::array<Mapping, 33> kMappings{{
     {"mqtt.malformed", "ward.protocol.malformed", Severity::kMedium,
      techniques::kExploitRemoteServices},
     {"mqtt.invalid_remaining_length", "ward.protocol.malformed", Severity::kMedium,
@@ -70,6 +70,19 @@ constexpr std::array<Mapping, 27> kMappings{{
     {"rtsp.credentials_in_url", "ward.protocol.cleartext_credentials", Severity::kMedium,
      techniques::kNetworkSniffing},
     {"rtsp.basic_auth_cleartext", "ward.protocol.cleartext_credentials", Severity::kMedium,
+     techniques::kNetworkSniffing},
+    {"dicom.malformed_pdu", "ward.protocol.malformed", Severity::kMedium,
+     techniques::kExploitRemoteServices},
+    {"dicom.malformed_pdv", "ward.protocol.malformed", Severity::kMedium,
+     techniques::kExploitRemoteServices},
+    {"dicom.malformed_command", "ward.protocol.malformed", Severity::kMedium,
+     techniques::kExploitRemoteServices},
+    {"dicom.pdu_too_large", "ward.protocol.resource_limit", Severity::kMedium,
+     techniques::kDenialOfService},
+    {"dicom.command_too_large", "ward.protocol.resource_limit", Severity::kMedium,
+     techniques::kDenialOfService},
+    // PS3.7 §D.3.3.7: a user name (and passcode) in an A-ASSOCIATE-RQ crosses in clear.
+    {"dicom.user_identity_in_clear", "ward.protocol.cleartext_credentials", Severity::kMedium,
      techniques::kNetworkSniffing},
 }};
 
