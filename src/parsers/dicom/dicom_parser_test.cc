@@ -323,8 +323,14 @@ Bytes ct_data_set_implicit(std::string_view patient, std::string_view patient_id
   return d;
 }
 
-Bytes first(const Bytes& b, std::size_t n) { return Bytes(b.begin(), b.begin() + n); }
-Bytes from(const Bytes& b, std::size_t n) { return Bytes(b.begin() + n, b.end()); }
+// Bytes [begin, end) of `b`. REQUIRES: begin <= end <= b.size().
+Bytes slice(const Bytes& b, std::size_t begin, std::size_t end) {
+  const ByteView v(b);
+  const ByteView part = v.subspan(begin, end - begin);
+  return Bytes(part.begin(), part.end());
+}
+Bytes first(const Bytes& b, std::size_t n) { return slice(b, 0, n); }
+Bytes from(const Bytes& b, std::size_t n) { return slice(b, n, b.size()); }
 
 std::vector<Chunk> echo_session() {
   return {
@@ -349,9 +355,8 @@ std::vector<Chunk> store_session(std::string_view ts, const Bytes& data_set) {
       pt::to_client(associate_ac("STORESCP", "STORESCU", {{1, 0, ts}, {3, 0, kImplicitLe}})),
       pt::to_server(
           pdata({pdv(1, kCommandLast, store_rq(7)), pdv(1, kDataMore, first(data_set, cut1))})),
-      pt::to_server(
-          pdata({pdv(1, kDataMore, Bytes(data_set.begin() + cut1, data_set.begin() + cut2)),
-                 pdv(1, kDataLast, from(data_set, cut2))})),
+      pt::to_server(pdata({pdv(1, kDataMore, slice(data_set, cut1, cut2)),
+                           pdv(1, kDataLast, from(data_set, cut2))})),
       pt::to_client(pdata({pdv(1, kCommandLast, store_rsp(7, 0x0000))})),
       pt::to_server(release_rq()),
       pt::to_client(release_rp()),
@@ -413,7 +418,7 @@ bool has(const std::vector<std::string>& v, std::string_view x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
 
-const std::string kEchoAssoc =
+constexpr std::string_view kEchoAssoc =
     "assoc rq=1 calling=ECHOSCU called=ANY-SCP app=1.2.840.10008.3.1.1.1 "
     "ctx=[1:1.2.840.10008.1.1:1.2.840.10008.1.2,:0:1.2.840.10008.1.2 ] dropped=0 rqmax=16384 "
     "rqimpl=1.2.276.0.7230010.3.0.3.6.7/OFFIS_DCMTK_367 acmax=16384 "
@@ -578,7 +583,7 @@ TEST(DicomCommand, CommandSplitAcrossPdvsAndPdusIsReassembled) {
   const Bytes ds = ct_data_set_explicit("SPLIT^CMD", "S1");
   auto chunks = store_session(kExplicitLe, ds);
   chunks[2] = pt::to_server(pdata({pdv(1, kCommandMore, first(cmd, 10))}));
-  chunks[3] = pt::to_server(pdata({pdv(1, kCommandMore, Bytes(cmd.begin() + 10, cmd.begin() + 41)),
+  chunks[3] = pt::to_server(pdata({pdv(1, kCommandMore, slice(cmd, 10, 41)),
                                    pdv(1, kCommandLast, from(cmd, 41)), pdv(1, kDataLast, ds)}));
   chunks[4] = pt::to_client(pdata({pdv(1, kCommandLast, store_rsp(3, 0xB000))}));
   const auto r = run(chunks);
