@@ -35,6 +35,7 @@ enum class EventKind : std::uint16_t {
   kTemplateLine,      // parsers/_template/template_events.h: the scaffold's example event
   kRtspTransaction,   // parsers/rtsp/rtsp_events.h: an RTSP request and its response
   kRtpStream,         // parsers/rtp/rtp_events.h: one RTP/RTCP source (SSRC) of a flow
+  kWsdMessage,        // parsers/wsdiscovery/wsd_events.h: one WS-Discovery message
 };
 
 struct Event {
