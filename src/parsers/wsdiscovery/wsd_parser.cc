@@ -153,8 +153,9 @@ class WsdParser final : public DatagramParser {
 };
 
 std::string_view WsdParser::resolve(std::string_view prefix) const noexcept {
-  for (auto it = ns_.rbegin(); it != ns_.rend(); ++it)
-    if (it->prefix == prefix) return it->uri;
+  // The innermost declaration wins (Namespaces in XML 1.0 §6.1): search from the end.
+  for (std::size_t i = ns_.size(); i-- > 0;)
+    if (ns_[i].prefix == prefix) return ns_[i].uri;
   if (prefix == "xml") return "http://www.w3.org/XML/1998/namespace";
   return {};
 }
