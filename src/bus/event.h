@@ -36,6 +36,11 @@ enum class EventKind : std::uint16_t {
   kRtspTransaction,   // parsers/rtsp/rtsp_events.h: an RTSP request and its response
   kRtpStream,         // parsers/rtp/rtp_events.h: one RTP/RTCP source (SSRC) of a flow
   kWsdMessage,        // parsers/wsdiscovery/wsd_events.h: one WS-Discovery message
+  kTlsClientHello,    // parsers/tls/tls_events.h: a ClientHello (TLS, DTLS or SSLv2)
+  kTlsServerHello,    // parsers/tls/tls_events.h: a ServerHello or HelloRetryRequest
+  kTlsCertificate,    // parsers/tls/tls_events.h: one decoded X.509 certificate of a chain
+  kTlsAlert,          // parsers/tls/tls_events.h: a cleartext alert
+  kTlsSession,        // parsers/tls/tls_events.h: the summary of one TLS/DTLS connection
 };
 
 struct Event {
