@@ -8,13 +8,14 @@
 #include "parsers/mqtt/mqtt_parser.h"
 #include "parsers/rtp/rtp_parser.h"
 #include "parsers/rtsp/rtsp_parser.h"
+#include "parsers/tls/tls_parser.h"
 #include "parsers/wsdiscovery/wsd_parser.h"
 
 namespace ward::parsers {
 namespace {
 
-const std::array<const ParserSpec*, 6> parser_specs = {
-    &mqtt::parser_spec(), &hl7::parser_spec(),   &rtsp::parser_spec(),
+const std::array<const ParserSpec*, 7> parser_specs = {
+    &mqtt::parser_spec(), &hl7::parser_spec(),   &tls::parser_spec(), &rtsp::parser_spec(),
     &rtp::parser_spec(),  &dicom::parser_spec(), &wsd::parser_spec(),
 };
 

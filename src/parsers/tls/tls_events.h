@@ -197,6 +197,15 @@ struct TlsSession : bus::Event {
   std::vector<std::string> client_cert_chain_fps;  // SHA-256 of the client chain
   std::string subject, issuer;                     // of the server's end-entity certificate
   std::string client_subject, client_issuer;
+  // The server's end-entity certificate, for the EVE-style fields.
+  std::string cert_sha1;
+  std::string cert_serial;
+  std::int64_t cert_not_before = 0;
+  std::int64_t cert_not_after = 0;
+  // The SNI matches a DNS SAN (or the CN without SANs) of the server certificate; unset
+  // without SNI or certificate.
+  std::optional<bool> sni_matches_cert;
+  std::optional<std::uint32_t> sslv2_cipher;  // the SSLv2 CIPHER-SPEC in force
   bool hello_retry_request = false;
 
   // ClientHello
@@ -216,7 +225,8 @@ struct TlsSession : bus::Event {
   bool ech = false;
   std::optional<std::uint16_t> ech_kdf_id;
   std::optional<std::uint16_t> ech_aead_id;
-  std::string ja3;  // MD5 hex
+  std::string ja3;         // MD5 hex
+  std::string ja3_string;  // the string hashed
   std::string ja4;
 
   // ServerHello
@@ -229,6 +239,7 @@ struct TlsSession : bus::Event {
   std::optional<std::uint32_t> ticket_lifetime_hint;  // NewSessionTicket (TLS <= 1.2)
   std::optional<std::uint32_t> dh_param_size;         // bits of the server's DH public value
   std::string ja3s;
+  std::string ja3s_string;
   std::string ja4s;
 
   // Record counts per direction ([0] from the client, [1] from the server).

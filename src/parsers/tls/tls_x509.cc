@@ -86,7 +86,7 @@ bool unix_seconds(const ASN1_TIME* t, std::int64_t& out) {
 }
 
 void decode_key(X509* x, X509Info& out, std::uint32_t max) {
-  const ASN1_OBJECT* alg = nullptr;
+  ASN1_OBJECT* alg = nullptr;
   if (X509_PUBKEY_get0_param(&alg, nullptr, nullptr, nullptr, X509_get_X509_PUBKEY(x)) == 1)
     out.key_alg = object_text(alg);
   EVP_PKEY* key = X509_get0_pubkey(x);  // owned by the certificate; null if unsupported
