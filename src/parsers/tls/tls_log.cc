@@ -145,8 +145,10 @@ void TlsLog::format_certificate(std::string& out, const bus::EventContext& ctx,
   if (x.basic_constraints_ca) w.kv("basic_constraints.ca", *x.basic_constraints_ca);
   if (x.basic_constraints_path_len)
     w.kv("basic_constraints.path_len", static_cast<unsigned>(*x.basic_constraints_path_len));
-  w.kv("host_cert", !c.from_client);
-  w.kv("client_cert", c.from_client);
+  // Zeek: host_cert / client_cert mark the end-entity certificate of the server / client chain.
+  w.kv("host_cert", !c.from_client && c.index == 0);
+  w.kv("client_cert", c.from_client && c.index == 0);
+  w.kv("chain_index", static_cast<unsigned>(c.index));
   w.kv("self_signed", x.self_signed);
   w.kv("expired", c.expired);
   w.end_object();

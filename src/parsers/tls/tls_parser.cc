@@ -929,8 +929,9 @@ void TlsParser::on_server_hello(Direction dir, ByteView body) {
     session_.ja3s = ja3s_hash;
     session_.ja3s_string = ja3s;
     session_.ja4s = ja4s;
-    // Zeek: resumed iff the server echoes the client's session id, or accepts a PSK (TLS 1.3).
-    if (!ev.session_id.empty() && !client_session_id_.empty() &&
+    // Zeek: resumed iff the server echoes the client's session id (TLS <= 1.2; a TLS 1.3 server
+    // always echoes legacy_session_id, RFC 8446 §4.1.3), or accepts a PSK (TLS 1.3).
+    if (!is_tls13(session_.version) && !ev.session_id.empty() && !client_session_id_.empty() &&
         std::equal(ev.session_id.begin(), ev.session_id.end(), client_session_id_.begin(),
                    client_session_id_.end())) {
       session_.resumed = true;

@@ -198,7 +198,7 @@ void run(CapturingSink& sink, const std::vector<Chunk>& chunks) {
   const auto p = factory().make(sink);
   for (const Chunk& c : chunks) {
     const auto r = p->on_data(c.dir, c.bytes);
-    ASSERT_TRUE(r.has_value());
+    ASSERT_TRUE(r.ok());
     ASSERT_EQ(r->consumed, c.bytes.size()) << "the test feeds whole records";
   }
   p->on_end(Direction::kToServer);
@@ -272,7 +272,7 @@ std::vector<Chunk> tls12_conversation(const std::vector<std::uint8_t>& cert) {
                     .add(record(22, std::vector<std::uint8_t>(40, 0xee)))  // encrypted Finished
                     .v),
       to_client(Bytes()
-                    .add(record(22, handshake(4, Bytes().u8(0).u16(0).u8(0).u8(0x1c).u16(0).v)))
+                    .add(record(22, handshake(4, Bytes().u32(0x1c).u16(0).v)))
                     .add(record(20, {1}))
                     .add(record(22, std::vector<std::uint8_t>(40, 0xdd)))
                     .v),
@@ -422,9 +422,9 @@ TEST(TlsParser, OversizedHandshakeMessageIsSkippedNotBuffered) {
                          .v));
   CapturingSink sink;
   const auto p = small.make(sink);
-  ASSERT_TRUE(p->on_data(Direction::kToServer, record(22, client_hello(browser_hello()))).has_value());
+  ASSERT_TRUE(p->on_data(Direction::kToServer, record(22, client_hello(browser_hello()))).ok());
   const auto r = p->on_data(Direction::kToClient, in.v);
-  ASSERT_TRUE(r.has_value());
+  ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->consumed, in.v.size());
   p->on_end(Direction::kToServer);
   p->on_end(Direction::kToClient);
@@ -513,7 +513,7 @@ TEST(TlsParser, HttpOnPort443IsNotTls) {
   const auto p = factory().make(sink);
   const std::string req = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
   const auto r = p->on_data(Direction::kToServer, as_bytes(req));
-  EXPECT_FALSE(r.has_value());
+  EXPECT_FALSE(r.ok());
   EXPECT_EQ(sink.anomalies, (std::vector<std::string>{"tls.invalid_record"}));
   p->on_end(Direction::kToServer);
   p->on_end(Direction::kToClient);
@@ -534,13 +534,13 @@ TEST(TlsParser, GapInsideApplicationDataKeepsTheFraming) {
   CapturingSink sink;
   const auto p = factory().make(sink);
   const auto hello = record(22, client_hello(browser_hello()));
-  ASSERT_TRUE(p->on_data(Direction::kToServer, hello).has_value());
-  ASSERT_TRUE(p->on_data(Direction::kToClient, record(22, server_hello(0xc02f))).has_value());
+  ASSERT_TRUE(p->on_data(Direction::kToServer, hello).ok());
+  ASSERT_TRUE(p->on_data(Direction::kToClient, record(22, server_hello(0xc02f))).ok());
   auto app = record(23, std::vector<std::uint8_t>(1000, 1));
   app.resize(500);
-  ASSERT_TRUE(p->on_data(Direction::kToServer, app).has_value());
+  ASSERT_TRUE(p->on_data(Direction::kToServer, app).ok());
   p->on_gap(Direction::kToServer, 505);  // the rest of the record
-  ASSERT_TRUE(p->on_data(Direction::kToServer, record(21, {1, 0})).has_value());  // after: parsed
+  ASSERT_TRUE(p->on_data(Direction::kToServer, record(21, {1, 0})).ok());  // after: parsed
   p->on_end(Direction::kToServer);
   p->on_end(Direction::kToClient);
   EXPECT_TRUE(sink.anomalies.empty());
@@ -632,7 +632,7 @@ TEST(TlsX509, GarbageIsNotACertificate) {
   EXPECT_FALSE(detail::decode_x509({}, {}, info));
   EXPECT_EQ(detail::days_from_civil(1970, 1, 1), 0);
   EXPECT_EQ(detail::days_from_civil(1950, 1, 1), -7305);
-  EXPECT_EQ(detail::days_from_civil(2500, 1, 1), 193563);
+  EXPECT_EQ(detail::days_from_civil(2500, 1, 1), 193579);
 }
 
 }  // namespace
