@@ -234,6 +234,7 @@ struct TlsSession : bus::Event {
   std::uint16_t server_record_version = 0;
   std::uint16_t server_version = 0;
   std::vector<std::uint16_t> server_exts;
+  std::optional<std::uint8_t> comp_method;  // the ServerHello's compression method
   std::optional<std::uint16_t> server_supported_version;
   std::optional<std::uint16_t> server_key_share_group;
   std::optional<std::uint32_t> ticket_lifetime_hint;  // NewSessionTicket (TLS <= 1.2)

@@ -64,6 +64,7 @@ void TlsLog::format_session(std::string& out, const bus::EventContext& ctx, cons
   } else if (s.cipher) {
     w.kv("cipher", std::string_view(cipher_display_name(*s.cipher)));
   }
+  if (s.cipher) w.kv("server_cipher", static_cast<unsigned>(*s.cipher));
   if (s.curve) w.kv("curve", std::string_view(group_name(*s.curve)));
   nonempty(w, "server_name", s.server_name);
   w.kv("resumed", s.resumed);
@@ -93,7 +94,7 @@ void TlsLog::format_session(std::string& out, const bus::EventContext& ctx, cons
   nonempty(w, "ja4s", s.ja4s);
   nonempty(w, "ja3_string", s.ja3_string);
   nonempty(w, "ja3s_string", s.ja3s_string);
-  string_list(w, "client_alpn", s.client_alpn);
+  string_list(w, "orig_alpn", s.client_alpn);
   // Zeek's policy/protocols/ssl/ssl-log-ext.zeek fields, as wire numbers.
   if (s.server_version != 0) w.kv("server_version", static_cast<unsigned>(s.server_version));
   if (s.client_version != 0) w.kv("client_version", static_cast<unsigned>(s.client_version));
@@ -112,8 +113,21 @@ void TlsLog::format_session(std::string& out, const bus::EventContext& ctx, cons
   if (s.server_key_share_group)
     w.kv("server_key_share_group", static_cast<unsigned>(*s.server_key_share_group));
   number_list(w, "client_comp_methods", s.client_comp_methods);
-  number_list(w, "sigalgs", s.sigalgs);
+  if (s.comp_method) w.kv("comp_method", static_cast<unsigned>(*s.comp_method));
+  // Zeek splits each SignatureScheme into its TLS 1.2 hash (high byte) and signature (low byte).
+  if (!s.sigalgs.empty()) {
+    std::vector<std::uint8_t> sig, hash;
+    for (const std::uint16_t a : s.sigalgs) {
+      hash.push_back(static_cast<std::uint8_t>(a >> 8));
+      sig.push_back(static_cast<std::uint8_t>(a & 0xffU));
+    }
+    number_list(w, "sigalgs", sig);
+    number_list(w, "hashalgs", hash);
+    number_list(w, "signature_schemes", s.sigalgs);
+  }
   if (s.ech) w.kv("ech", true);
+  if (s.ech_kdf_id) w.kv("ech_kdf_id", static_cast<unsigned>(*s.ech_kdf_id));
+  if (s.ech_aead_id) w.kv("ech_aead_id", static_cast<unsigned>(*s.ech_aead_id));
   w.end_object();
 }
 

@@ -920,6 +920,7 @@ void TlsParser::on_server_hello(Direction dir, ByteView body) {
     session_.version = ev.negotiated_version;
     session_.cipher = ev.cipher;
     session_.server_exts = ext_types;
+    if ((ev.version >> 8) != 0x7f || (ev.version & 0xffU) >= 22) session_.comp_method = ev.compression_method;
     session_.server_supported_version = ev.selected_version;
     if (ev.key_share_group) {
       session_.server_key_share_group = ev.key_share_group;

@@ -617,7 +617,7 @@ TEST(TlsLog, SessionRecordHasZeekFieldNames) {
   EXPECT_EQ(t["established"], true);
   EXPECT_EQ(t["ssl_history"], "CsxknGIti");
   EXPECT_EQ(t["next_protocol"], "h2");
-  EXPECT_EQ(t["client_alpn"], nlohmann::json::array({"h2", "http/1.1"}));
+  EXPECT_EQ(t["orig_alpn"], nlohmann::json::array({"h2", "http/1.1"}));
   EXPECT_EQ(t["ja3"].get<std::string>().size(), 32U);
   EXPECT_EQ(t["ja4"].get<std::string>().substr(0, 10), "t13d0307h2");
   EXPECT_EQ(t["ja3s_string"], "771,49199,65281-11-16");
