@@ -8,6 +8,17 @@
 // Intended differences (named per capture and field, with the reason):
 //   - flows nDPI printed without a TLS handshake ([Encrypted] application data picked up
 //     mid-stream, unidirectional server data): Ward logs a tls record only when it saw a hello.
+//   - JA4's ALPN characters for http/1.1: the FoxIO spec takes the first and last character
+//     ("h1"), the nDPI build behind these files printed the first two ("ht"); the rest of the
+//     JA4 must agree (counted as explained).
+//   - names: nDPI prints only C, ST, L, O, OU and CN; Ward's other attributes are left out of
+//     the comparison. nDPI's " (WEAK)" note after a JA3S is not part of the hash.
+//   - tls-rdn-extract.pcap: a subject with 45 CN attributes; nDPI moves the first CN to the
+//     end. Counted as explained when both hold the same RDNs.
+//   - version without a ServerHello: nDPI prints the ClientHello's version; Ward logs no
+//     version then (as Zeek), so the ClientHello's is compared.
+//   - ja3_lots_of_cipher_suites_2_anon.pcap: TLS inside GTP-U; Ward's decoder does not
+//     decapsulate GTP, so the capture is skipped.
 //   - stun_dtls_rtp.pcapng: DTLS multiplexed with STUN/RTP on one UDP flow (RFC 7983). Ward's
 //     UDP dispatch picks a parser by the flow's first datagram (STUN here), so DTLS on that flow
 //     is not parsed.
@@ -27,6 +38,14 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
+// nDPI prints only these attribute types of a name (others, e.g. DC, serialNumber,
+// businessCategory, jurisdiction*, are left out).
+bool ndpi_prints(const std::string& rdn) {
+  for (const char* a : {"C=", "ST=", "L=", "O=", "OU=", "CN="})
+    if (rdn.rfind(a, 0) == 0) return true;
+  return false;
+}
+
 std::string ndpi_name(const std::string& rfc2253) {
   // Same conversion as for Suricata: reverse the RDNs, ", " between them.
   std::vector<std::string> rdns;
@@ -43,7 +62,8 @@ std::string ndpi_name(const std::string& rfc2253) {
   }
   rdns.push_back(cur);
   std::string out;
-  for (auto it = rdns.rbegin(); it != rdns.rend(); ++it) out += (out.empty() ? "" : ", ") + *it;
+  for (auto it = rdns.rbegin(); it != rdns.rend(); ++it)
+    if (ndpi_prints(*it)) out += (out.empty() ? "" : ", ") + *it;
   return out;
 }
 
@@ -87,7 +107,13 @@ std::map<std::string, std::string> ndpi_fields(const std::string& line) {
     pos = end;
     const std::size_t colon = tok.find(": ");
     if (colon != std::string::npos) {
-      out.emplace(tok.substr(0, colon), tok.substr(colon + 2));
+      std::string value = tok.substr(colon + 2);
+      // nDPI's annotation of a JA3/JA3S it considers weak or malicious, not part of the hash.
+      for (const char* note : {" (WEAK)", " (MALICIOUS)"}) {
+        const std::size_t at = value.find(note);
+        if (at != std::string::npos) value.erase(at);
+      }
+      out.emplace(tok.substr(0, colon), value);
     } else if (tok.rfind("TLSv", 0) == 0 || tok.rfind("DTLSv", 0) == 0 ||
                tok.rfind("SSLv", 0) == 0) {
       out.emplace("version", tok);
@@ -117,7 +143,16 @@ std::map<std::string, std::string> ward_fields(const Json& r) {
     w["(Advertised) ALPNs"] = a;
   }
   if (r.contains("next_protocol")) w["(Negotiated) ALPN"] = r["next_protocol"];
-  if (r.contains("version")) w["version"] = version_token(r["version"]);
+  if (r.contains("version")) {
+    w["version"] = version_token(r["version"]);
+  } else if (r.contains("client_version")) {
+    // Without a ServerHello nDPI prints the ClientHello's (legacy) version.
+    static const std::map<unsigned, std::string> kNames = {
+        {0x0300, "SSLv3"}, {0x0301, "TLSv1"}, {0x0302, "TLSv1.1"}, {0x0303, "TLSv1.2"},
+        {0x0304, "TLSv1.3"}};
+    const auto it = kNames.find(r["client_version"].get<unsigned>());
+    if (it != kNames.end()) w["version"] = it->second;
+  }
   if (r.contains("ja3")) w["JA3C"] = r["ja3"];
   if (r.contains("ja3s")) w["JA3S"] = r["ja3s"];
   if (r.contains("ja4")) w["JA4"] = r["ja4"];
@@ -129,6 +164,37 @@ std::map<std::string, std::string> ward_fields(const Json& r) {
   if (r.contains("subject")) w["Subject"] = ndpi_name(r["subject"]);
   return w;
 }
+
+// JA4.md: the ALPN part is the first and last character of the first ALPN value ("h1" for
+// http/1.1); the nDPI version that made these files printed its first two ("ht"). True iff
+// `ours` and `theirs` differ only there.
+bool ja4_alpn_only_difference(const std::string& ours, const std::string& theirs) {
+  if (ours.size() != theirs.size() || ours.size() < 10) return false;
+  return ours.substr(0, 8) == theirs.substr(0, 8) && ours.substr(10) == theirs.substr(10) &&
+         ours[8] == theirs[8];
+}
+
+// True iff both names hold the same RDNs in another order (nDPI moves a repeated CN).
+bool same_rdns(const std::string& a, const std::string& b) {
+  auto rdns = [](const std::string& s) {
+    std::vector<std::string> out;
+    std::size_t pos = 0;
+    while (pos <= s.size()) {
+      const std::size_t end = std::min(s.find(", ", pos), s.size());
+      out.push_back(s.substr(pos, end - pos));
+      pos = end + 2;
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  return rdns(a) == rdns(b);
+}
+
+// Captures nDPI reads and Ward does not, on purpose: name -> reason.
+const std::map<std::string, std::string> kIntendedCaptures = {
+    {"ja3_lots_of_cipher_suites_2_anon.pcap",
+     "TLS inside GTP-U tunnels: Ward's decoder does not decapsulate GTP"},
+};
 
 const std::vector<std::string> kCompared = {
     "Hostname/SNI", "(Advertised) ALPNs", "(Negotiated) ALPN", "version", "JA3C", "JA3S", "JA4",
@@ -164,7 +230,9 @@ TEST(NdpiTls, FlowFieldsAgree) {
   const auto caps = captures();
   if (caps.empty()) GTEST_SKIP() << "shared test data not present";
   int flows = 0, agree = 0, uncovered = 0, fields = 0, caps_covered = 0, caps_agree = 0;
+  int explained = 0;
   for (const std::string& cap : caps) {
+    if (kIntendedCaptures.count(fs::path(cap).filename().string()) != 0) continue;
     std::map<std::string, Json> ours;
     for (const Json& r : tls_run(cap).tls) {
       const auto host = [](const Json& h, const Json& p) {
@@ -196,6 +264,14 @@ TEST(NdpiTls, FlowFieldsAgree) {
         ++fields;
         const auto wv = w.find(k);
         const std::string ours_v = wv == w.end() ? "(absent)" : wv->second;
+        if ((k == "Subject" || k == "Issuer") && same_rdns(ours_v, theirs.at(k))) {
+          ++explained;
+          continue;
+        }
+        if (k == "JA4" && ja4_alpn_only_difference(ours_v, theirs.at(k))) {
+          ++explained;
+          continue;
+        }
         if (ours_v != theirs.at(k)) diff += "\n  " + k + ": ndpi=" + theirs.at(k) + " ward=" + ours_v;
       }
       if (diff.empty()) ++cap_agree;
@@ -208,8 +284,9 @@ TEST(NdpiTls, FlowFieldsAgree) {
       if (cap_agree == cap_flows) ++caps_agree;
     }
   }
-  std::printf("ndpi tls: %d/%d captures agree, %d/%d flows (%d fields), %d flows not found\n",
-              caps_agree, caps_covered, agree, flows, fields, uncovered);
+  std::printf("ndpi tls: %d/%d captures agree, %d/%d flows (%d fields, %d JA4 ALPN / RDN "
+              "order differences explained), %d flows not found\n",
+              caps_agree, caps_covered, agree, flows, fields, explained, uncovered);
   EXPECT_GE(caps_covered, 10);
   EXPECT_GE(caps_agree * 100, caps_covered * 80);
 }

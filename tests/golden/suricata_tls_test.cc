@@ -97,6 +97,7 @@ std::map<std::string, Json> to_eve(const Json& r) {
   e["dest_port"] = r["id.resp_p"];
   e["proto"] = "TCP";
   e["tls.version"] = r.contains("version") ? eve_version(r["version"]) : "UNDETERMINED";
+  if (r.value("tls13_draft_layout", false)) e["tls.version"] = "TLS 1.3 draft-<16";
   if (r.contains("server_name")) e["tls.sni"] = r["server_name"];
   if (r.contains("subject")) e["tls.subject"] = eve_name(r["subject"]);
   if (r.contains("issuer")) e["tls.issuerdn"] = eve_name(r["issuer"]);
@@ -148,6 +149,7 @@ Json yaml_to_json(const YAML::Node& n) {
     return a;
   }
   const std::string s = n.as<std::string>();
+  if (n.Tag() == "!") return s;  // a quoted scalar stays a string ("55")
   if (s == "true") return true;
   if (s == "false") return false;
   if (!s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(c) != 0; }))

@@ -235,6 +235,9 @@ struct TlsSession : bus::Event {
   std::uint16_t server_version = 0;
   std::vector<std::uint16_t> server_exts;
   std::optional<std::uint8_t> comp_method;  // the ServerHello's compression method
+  // A ServerHello with version 0x0304 in the layout of TLS 1.3 drafts before -16 (no session id,
+  // no compression method): Suricata's "TLS 1.3 draft-<16".
+  bool tls13_draft_layout = false;
   std::optional<std::uint16_t> server_supported_version;
   std::optional<std::uint16_t> server_key_share_group;
   std::optional<std::uint32_t> ticket_lifetime_hint;  // NewSessionTicket (TLS <= 1.2)

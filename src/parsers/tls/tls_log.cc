@@ -87,6 +87,7 @@ void TlsLog::format_session(std::string& out, const bus::EventContext& ctx, cons
     w.kv("cert_not_after", s.cert_not_after);
   }
   if (s.dtls) w.kv("dtls", true);
+  if (s.tls13_draft_layout) w.kv("tls13_draft_layout", true);
   if (s.hello_retry_request) w.kv("hello_retry_request", true);
   nonempty(w, "ja3", s.ja3);
   nonempty(w, "ja3s", s.ja3s);

@@ -826,31 +826,39 @@ void TlsParser::on_server_hello(Direction dir, ByteView body) {
   std::vector<std::uint8_t> point_formats;
   bool truncated = false;
   bool ok = false;
-  ByteReader r(body);
-  do {
+  bool draft_layout = false;
+  // draft-ietf-tls-tls13 before -22 has no session id and no compression method; early
+  // implementations sent it with version 0x0304, so the layout is tried when the RFC one fails.
+  for (int attempt = 0; attempt < 2 && !ok; ++attempt) {
+    ByteReader r(body);
+    exts.clear();
+    truncated = false;
     const auto version = r.u16be();
     const auto random = r.bytes(32);
     if (!version || !random) break;
     ev.version = *version;
     ev.random = *random;
-    // draft-ietf-tls-tls13 before -22: no session id and no compression method.
     const bool draft13 = (ev.version >> 8) == 0x7f && (ev.version & 0xffU) < 22;
-    if (!draft13) {
+    draft_layout = draft13 || attempt == 1;
+    if (attempt == 1 && !is_tls13(ev.version)) break;
+    if (!draft_layout) {
       const auto sid = prefixed(r, 1);
-      if (!sid) break;
+      if (!sid) continue;
       ev.session_id = *sid;
+    } else {
+      ev.session_id = {};
     }
     const auto cipher = r.u16be();
-    if (!cipher) break;
+    if (!cipher) continue;
     ev.cipher = *cipher;
-    if (!draft13) {
+    if (!draft_layout) {
       const auto comp = r.u8();
-      if (!comp) break;
+      if (!comp) continue;
       ev.compression_method = *comp;
     }
-    if (!decode_extensions(r, exts, truncated)) break;
+    if (!decode_extensions(r, exts, truncated) || !r.empty()) continue;
     ok = true;
-  } while (false);
+  }
   if (!ok) {
     history(dir, 's');
     sink_.anomaly("tls.malformed_server_hello", "ServerHello shorter than its fields");
@@ -920,7 +928,8 @@ void TlsParser::on_server_hello(Direction dir, ByteView body) {
     session_.version = ev.negotiated_version;
     session_.cipher = ev.cipher;
     session_.server_exts = ext_types;
-    if ((ev.version >> 8) != 0x7f || (ev.version & 0xffU) >= 22) session_.comp_method = ev.compression_method;
+    session_.tls13_draft_layout = draft_layout && (ev.version >> 8) != 0x7f;
+    if (!draft_layout) session_.comp_method = ev.compression_method;
     session_.server_supported_version = ev.selected_version;
     if (ev.key_share_group) {
       session_.server_key_share_group = ev.key_share_group;

@@ -27,12 +27,13 @@ struct Limits {
   // (anomaly tls.record_too_large).
   std::uint32_t max_record_bytes = 16384 + 2048;
   // Entries kept per hello list (cipher suites, extensions, groups, ALPN, ...); the rest are
-  // decoded and dropped (anomaly tls.too_many_entries).
-  std::uint32_t max_list_entries = 256;
+  // decoded and dropped (anomaly tls.too_many_entries). The default keeps every entry a
+  // handshake within max_handshake_bytes can hold, so fingerprints cover whole lists.
+  std::uint32_t max_list_entries = 32768;
   // Certificates decoded per Certificate message (anomaly tls.too_many_certificates).
   std::uint32_t max_certificates = 16;
   // Bytes of any string copied (SNI, ALPN, subject, issuer, each SAN).
-  std::uint32_t max_string_bytes = 1024;
+  std::uint32_t max_string_bytes = 4096;
   // SANs kept per certificate.
   std::uint32_t max_sans = 256;
   // Letters of ssl_history kept (Zeek's SSL::max_ssl_history_length).
