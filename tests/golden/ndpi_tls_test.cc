@@ -131,7 +131,8 @@ bool ndpi_tls_flow(const std::string& line, std::string& a, std::string& b) {
   if (!(in >> n >> proto >> a >> arrow >> b >> proto_key >> proto_val)) return false;
   if ((proto != "TCP" && proto != "UDP") || (arrow != "<->" && arrow != "->")) return false;
   if (proto_key != "[proto:") return false;
-  return proto_val.find("/TLS") != std::string::npos || proto_val.find("/DTLS") != std::string::npos;
+  return proto_val.find("/TLS") != std::string::npos ||
+         proto_val.find("/DTLS") != std::string::npos;
 }
 
 std::map<std::string, std::string> ward_fields(const Json& r) {
@@ -147,9 +148,11 @@ std::map<std::string, std::string> ward_fields(const Json& r) {
     w["version"] = version_token(r["version"]);
   } else if (r.contains("client_version")) {
     // Without a ServerHello nDPI prints the ClientHello's (legacy) version.
-    static const std::map<unsigned, std::string> kNames = {
-        {0x0300, "SSLv3"}, {0x0301, "TLSv1"}, {0x0302, "TLSv1.1"}, {0x0303, "TLSv1.2"},
-        {0x0304, "TLSv1.3"}};
+    static const std::map<unsigned, std::string> kNames = {{0x0300, "SSLv3"},
+                                                           {0x0301, "TLSv1"},
+                                                           {0x0302, "TLSv1.1"},
+                                                           {0x0303, "TLSv1.2"},
+                                                           {0x0304, "TLSv1.3"}};
     const auto it = kNames.find(r["client_version"].get<unsigned>());
     if (it != kNames.end()) w["version"] = it->second;
   }
@@ -197,8 +200,8 @@ const std::map<std::string, std::string> kIntendedCaptures = {
 };
 
 const std::vector<std::string> kCompared = {
-    "Hostname/SNI", "(Advertised) ALPNs", "(Negotiated) ALPN", "version", "JA3C", "JA3S", "JA4",
-    "Cipher", "Certificate SHA-1", "Validity", "Issuer", "Subject"};
+    "Hostname/SNI", "(Advertised) ALPNs", "(Negotiated) ALPN", "version", "JA3C",   "JA3S", "JA4",
+    "Cipher",       "Certificate SHA-1",  "Validity",          "Issuer",  "Subject"};
 
 std::vector<std::string> captures() {
   std::vector<std::string> out;
@@ -239,7 +242,8 @@ TEST(NdpiTls, FlowFieldsAgree) {
         const std::string s = h.get<std::string>();
         return (s.find(':') != std::string::npos ? "[" + s + "]" : s) + ":" + p.dump();
       };
-      ours.emplace(flow_key(host(r["id.orig_h"], r["id.orig_p"]), host(r["id.resp_h"], r["id.resp_p"])), r);
+      ours.emplace(
+          flow_key(host(r["id.orig_h"], r["id.orig_p"]), host(r["id.resp_h"], r["id.resp_p"])), r);
     }
     std::ifstream in(cap + ".out");
     int cap_flows = 0, cap_agree = 0;
@@ -272,7 +276,8 @@ TEST(NdpiTls, FlowFieldsAgree) {
           ++explained;
           continue;
         }
-        if (ours_v != theirs.at(k)) diff += "\n  " + k + ": ndpi=" + theirs.at(k) + " ward=" + ours_v;
+        if (ours_v != theirs.at(k))
+          diff += "\n  " + k + ": ndpi=" + theirs.at(k) + " ward=" + ours_v;
       }
       if (diff.empty()) ++cap_agree;
       EXPECT_TRUE(diff.empty()) << fs::path(cap).filename() << " " << ep_a << diff;
@@ -284,9 +289,10 @@ TEST(NdpiTls, FlowFieldsAgree) {
       if (cap_agree == cap_flows) ++caps_agree;
     }
   }
-  std::printf("ndpi tls: %d/%d captures agree, %d/%d flows (%d fields, %d JA4 ALPN / RDN "
-              "order differences explained), %d flows not found\n",
-              caps_agree, caps_covered, agree, flows, fields, explained, uncovered);
+  std::printf(
+      "ndpi tls: %d/%d captures agree, %d/%d flows (%d fields, %d JA4 ALPN / RDN "
+      "order differences explained), %d flows not found\n",
+      caps_agree, caps_covered, agree, flows, fields, explained, uncovered);
   EXPECT_GE(caps_covered, 10);
   EXPECT_GE(caps_agree * 100, caps_covered * 80);
 }

@@ -117,12 +117,18 @@ std::map<std::string, Json> to_eve(const Json& r) {
   if (r.contains("next_protocol")) e["tls.server_alpns[0]"] = r["next_protocol"];
   auto version_of = [](unsigned v) {
     switch (v) {
-      case 0x0301: return std::string("TLSv1");
-      case 0x0302: return std::string("TLS 1.1");
-      case 0x0303: return std::string("TLS 1.2");
-      case 0x0304: return std::string("TLS 1.3");
-      case 0x0300: return std::string("SSLv3");
-      default: return std::to_string(v);
+      case 0x0301:
+        return std::string("TLSv1");
+      case 0x0302:
+        return std::string("TLS 1.1");
+      case 0x0303:
+        return std::string("TLS 1.2");
+      case 0x0304:
+        return std::string("TLS 1.3");
+      case 0x0300:
+        return std::string("SSLv3");
+      default:
+        return std::to_string(v);
     }
   };
   if (r.contains("client_version"))

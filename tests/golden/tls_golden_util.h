@@ -3,10 +3,10 @@
 // decompressed into a temporary folder first (gzip -dc, bounded with timeout).
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 

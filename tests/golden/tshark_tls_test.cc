@@ -9,10 +9,11 @@
 // JA3 and JA3S go the other way: Ward's (first ClientHello, the ServerHello that is not a
 // HelloRetryRequest) must be among tshark's.
 // Not compared: the JA3S of a connection with a HelloRetryRequest (tshark 4.0 does not
-// dissect the ServerHello after it in hrr.pcap; Zeek's baseline agrees with Ward there), DTLS (tshark's dtls.* fields; covered by the Zeek DTLS baselines) and TLS
-// inside QUIC (no QUIC parser). Ward keeps the first ClientHello of a connection, tshark sees
-// every one: a second hello (after a HelloRetryRequest, a renegotiation) is compared only for
-// its SNI, which repeats the first.
+// dissect the ServerHello after it in hrr.pcap; Zeek's baseline agrees with Ward there), DTLS
+// (tshark's dtls.* fields; covered by the Zeek DTLS baselines) and TLS inside QUIC (no QUIC
+// parser). Ward keeps the first ClientHello of a connection, tshark sees every one: a second hello
+// (after a HelloRetryRequest, a renegotiation) is compared only for its SNI, which repeats the
+// first.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -53,16 +54,15 @@ std::vector<std::string> all_captures() {
     for (const auto& e : fs::directory_iterator(d + z))
       if (e.path().extension() != ".gz") out.push_back(e.path().string());
   }
-  for (const char* n : {"ndpi/443-curl.pcap", "ndpi/443-git.pcap", "ndpi/443-safari.pcap",
-                        "ndpi/chrome.pcap", "ndpi/firefox.pcap", "ndpi/android.pcap",
-                        "ndpi/iphone.pcap", "ndpi/tls_alert.pcap", "ndpi/tls_long_cert.pcap",
-                        "ndpi/tls-rdn-extract.pcap", "ndpi/ja3_lots_of_cipher_suites.pcap",
-                        "suricata-verify/tls/tls-cert-issuer/tls.pcap",
-                        "suricata-verify/tls/tls13-draft28/tls13_draft28.pcap",
-                        "suricata-verify/ja4-tls/input.pcap",
-                        "suricata-verify/sslv2-tls-upgrade-01/ssl-v2-s1.pcap",
-                        "suricata-verify/tls/tls-certs-alert/input.pcap",
-                        "suricata-verify/tls/tls-client-hello-frag-01/dump_mtu300.pcap"})
+  for (const char* n :
+       {"ndpi/443-curl.pcap", "ndpi/443-git.pcap", "ndpi/443-safari.pcap", "ndpi/chrome.pcap",
+        "ndpi/firefox.pcap", "ndpi/android.pcap", "ndpi/iphone.pcap", "ndpi/tls_alert.pcap",
+        "ndpi/tls_long_cert.pcap", "ndpi/tls-rdn-extract.pcap",
+        "ndpi/ja3_lots_of_cipher_suites.pcap", "suricata-verify/tls/tls-cert-issuer/tls.pcap",
+        "suricata-verify/tls/tls13-draft28/tls13_draft28.pcap",
+        "suricata-verify/ja4-tls/input.pcap", "suricata-verify/sslv2-tls-upgrade-01/ssl-v2-s1.pcap",
+        "suricata-verify/tls/tls-certs-alert/input.pcap",
+        "suricata-verify/tls/tls-client-hello-frag-01/dump_mtu300.pcap"})
     if (fs::exists(d + n)) out.push_back(d + n);
   std::sort(out.begin(), out.end());
   return out;
@@ -75,11 +75,11 @@ TEST(TsharkTls, SniJa3CipherAndCertificatesAgree) {
   int compared = 0;
   for (const std::string& cap : caps) {
     std::set<std::string> sni, ja3, ja3s, ciphers, fps, sans;
-    for (const auto& r : tshark_fields(cap, "tls.handshake && !quic && !dtls",
-                                       {"tls.handshake.type", "tls.handshake.extensions_server_name",
-                                        "tls.handshake.ja3", "tls.handshake.ja3s",
-                                        "tls.handshake.ciphersuite", "tls.handshake.certificate",
-                                        "x509ce.dNSName"})) {
+    for (const auto& r :
+         tshark_fields(cap, "tls.handshake && !quic && !dtls",
+                       {"tls.handshake.type", "tls.handshake.extensions_server_name",
+                        "tls.handshake.ja3", "tls.handshake.ja3s", "tls.handshake.ciphersuite",
+                        "tls.handshake.certificate", "x509ce.dNSName"})) {
       const auto types = split(r[0]);
       const bool has_sh = std::find(types.begin(), types.end(), "2") != types.end();
       const bool has_ch = std::find(types.begin(), types.end(), "1") != types.end();
@@ -132,8 +132,8 @@ TEST(TsharkTls, SniJa3CipherAndCertificatesAgree) {
          {std::tuple{"ja3", &w_ja3, &ja3}, std::tuple{"ja3s", &w_ja3s, &ja3s}}) {
       for (const auto& v : *ours) {
         ++compared;
-        EXPECT_TRUE(theirs->count(v) != 0)
-            << fs::path(cap).filename() << ": Ward " << what << " " << v << " not computed by tshark";
+        EXPECT_TRUE(theirs->count(v) != 0) << fs::path(cap).filename() << ": Ward " << what << " "
+                                           << v << " not computed by tshark";
       }
     }
   }

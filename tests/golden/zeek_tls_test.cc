@@ -44,12 +44,26 @@ const std::vector<std::string> kSslColumns = {
     "client_key_share_groups", "server_key_share_group", "client_comp_methods", "sigalgs",
     "hashalgs", "ech_kdf_id", "ech_aead_id"};
 
-const std::vector<std::string> kX509Columns = {
-    "certificate.version", "certificate.serial", "certificate.subject", "certificate.issuer",
-    "certificate.not_valid_before", "certificate.not_valid_after", "certificate.key_alg",
-    "certificate.sig_alg", "certificate.key_type", "certificate.key_length",
-    "certificate.exponent", "certificate.curve", "san.dns", "san.uri", "san.email", "san.ip",
-    "basic_constraints.ca", "basic_constraints.path_len", "host_cert", "client_cert"};
+const std::vector<std::string> kX509Columns = {"certificate.version",
+                                               "certificate.serial",
+                                               "certificate.subject",
+                                               "certificate.issuer",
+                                               "certificate.not_valid_before",
+                                               "certificate.not_valid_after",
+                                               "certificate.key_alg",
+                                               "certificate.sig_alg",
+                                               "certificate.key_type",
+                                               "certificate.key_length",
+                                               "certificate.exponent",
+                                               "certificate.curve",
+                                               "san.dns",
+                                               "san.uri",
+                                               "san.email",
+                                               "san.ip",
+                                               "basic_constraints.ca",
+                                               "basic_constraints.path_len",
+                                               "host_cert",
+                                               "client_cert"};
 
 // (baseline log, column) pairs that differ on purpose; see the header comment.
 const std::set<std::pair<std::string, std::string>> kIntended = {
@@ -182,10 +196,10 @@ TEST(ZeekTls, SslAndX509LogsMatchZeeksBaselines) {
     tally.rows_agree += agree;
     if (agree == covered) ++tally.logs_agree;
   }
-  std::printf("zeek tls: %d/%d baseline logs agree (%d/%d rows, %d fields; %d rows of traces "
-              "not in the shared data)\n",
-              tally.logs_agree, tally.logs, tally.rows_agree, tally.rows, tally.fields,
-              tally.uncovered);
+  std::printf(
+      "zeek tls: %d/%d baseline logs agree (%d/%d rows, %d fields; %d rows of traces "
+      "not in the shared data)\n",
+      tally.logs_agree, tally.logs, tally.rows_agree, tally.rows, tally.fields, tally.uncovered);
   EXPECT_GE(tally.logs, 20);
   EXPECT_GE(tally.logs_agree * 100, tally.logs * 80);
 }
@@ -212,9 +226,8 @@ TEST(ZeekTls, FragmentedHandshakeAgreesWhenTheLimitAllowsTheCertificate) {
   o.limits = {{"tls.max_handshake_bytes", 1024 * 1024}};
   ASSERT_TRUE(engine::run_monitor(o).ok());
   const auto ours = read_log(o.out_dir, "tls");
-  const auto zeek =
-      read_zeek_log(shared_data_dir() +
-                    "/pcap/zeek/baselines/scripts.base.protocols.ssl.fragment/ssl.log");
+  const auto zeek = read_zeek_log(
+      shared_data_dir() + "/pcap/zeek/baselines/scripts.base.protocols.ssl.fragment/ssl.log");
   ASSERT_EQ(ours.size(), 1U);
   ASSERT_EQ(zeek.size(), 1U);
   for (const std::string c : {"cert_chain_fps", "subject", "issuer", "sni_matches_cert",
@@ -248,8 +261,8 @@ TEST(ZeekTls, GeneralizedTimeValidityMatchesZeek) {
       if (line.rfind(key, 0) != 0) continue;
       auto it = by_serial.find(serial);
       if (it == by_serial.end()) continue;  // the certificate's trace is not in the shared data
-      const std::string field = key[10] == 'b' ? "certificate.not_valid_before"
-                                               : "certificate.not_valid_after";
+      const std::string field =
+          key[10] == 'b' ? "certificate.not_valid_before" : "certificate.not_valid_after";
       EXPECT_EQ(date(it->second[field].get<std::int64_t>()), line.substr(18, 29)) << serial;
       ++checked;
     }

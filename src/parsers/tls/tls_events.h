@@ -63,20 +63,20 @@ struct TlsClientHello : bus::Event {
   std::span<const std::uint8_t> compression_methods;
   std::span<const Extension> extensions;  // wire order, at most Limits::max_extensions
   // Decoded extensions (absent ones are empty). RFC 6066 §3, RFC 7301, RFC 8446 §4.2, RFC 8422.
-  std::string_view server_name;  // the first host_name of server_name (0)
-  std::span<const std::string_view> alpn;                   // 16, in wire order
-  std::span<const std::uint16_t> supported_versions;        // 43, GREASE included
-  std::span<const std::uint16_t> supported_groups;          // 10, GREASE included
-  std::span<const std::uint8_t> ec_point_formats;           // 11
-  std::span<const std::uint16_t> signature_algorithms;      // 13
-  std::span<const std::uint16_t> key_share_groups;          // 51
-  std::span<const std::uint8_t> psk_key_exchange_modes;     // 45
-  bool has_session_ticket = false;   // 35 present
-  std::uint32_t session_ticket_bytes = 0;  // its length (> 0: resumption with a ticket)
-  bool has_pre_shared_key = false;   // 41
-  bool has_early_data = false;       // 42
-  bool has_ech = false;              // encrypted_client_hello (0xfe0d)
-  std::optional<std::uint16_t> ech_kdf_id;   // outer ECH: HPKE KDF and AEAD ids
+  std::string_view server_name;                          // the first host_name of server_name (0)
+  std::span<const std::string_view> alpn;                // 16, in wire order
+  std::span<const std::uint16_t> supported_versions;     // 43, GREASE included
+  std::span<const std::uint16_t> supported_groups;       // 10, GREASE included
+  std::span<const std::uint8_t> ec_point_formats;        // 11
+  std::span<const std::uint16_t> signature_algorithms;   // 13
+  std::span<const std::uint16_t> key_share_groups;       // 51
+  std::span<const std::uint8_t> psk_key_exchange_modes;  // 45
+  bool has_session_ticket = false;                       // 35 present
+  std::uint32_t session_ticket_bytes = 0;   // its length (> 0: resumption with a ticket)
+  bool has_pre_shared_key = false;          // 41
+  bool has_early_data = false;              // 42
+  bool has_ech = false;                     // encrypted_client_hello (0xfe0d)
+  std::optional<std::uint16_t> ech_kdf_id;  // outer ECH: HPKE KDF and AEAD ids
   std::optional<std::uint16_t> ech_aead_id;
   // A limit cut a list (extensions, ciphers, ...): the fingerprints cover the kept entries.
   bool truncated = false;
@@ -123,12 +123,12 @@ struct X509Info {
   std::string issuer;
   std::int64_t not_before = 0;  // Unix seconds (ASN.1 time; may be before 1970 or after 2262)
   std::int64_t not_after = 0;
-  std::string key_alg;        // public key algorithm: "rsaEncryption", "id-ecPublicKey"
-  std::string sig_alg;        // "sha256WithRSAEncryption", "ecdsa-with-SHA384"
-  std::string key_type;       // "rsa", "dsa", "ecdsa", "ed25519", "ed448", "dh" or "unknown"
+  std::string key_alg;           // public key algorithm: "rsaEncryption", "id-ecPublicKey"
+  std::string sig_alg;           // "sha256WithRSAEncryption", "ecdsa-with-SHA384"
+  std::string key_type;          // "rsa", "dsa", "ecdsa", "ed25519", "ed448", "dh" or "unknown"
   std::uint32_t key_length = 0;  // bits
-  std::string exponent;       // RSA public exponent, decimal
-  std::string curve;          // EC curve short name ("prime256v1", "secp384r1")
+  std::string exponent;          // RSA public exponent, decimal
+  std::string curve;             // EC curve short name ("prime256v1", "secp384r1")
   std::vector<std::string> san_dns;
   std::vector<std::string> san_uri;  // SPIFFE identities live here
   std::vector<std::string> san_email;
@@ -145,10 +145,10 @@ struct TlsCertificate : bus::Event {
   static constexpr bus::EventKind kKind = bus::EventKind::kTlsCertificate;
   TlsCertificate() noexcept : bus::Event(kKind) {}
 
-  bool from_client = false;       // a client certificate (mutual TLS)
-  std::uint32_t index = 0;        // position in the chain, 0 = the end-entity certificate
+  bool from_client = false;        // a client certificate (mutual TLS)
+  std::uint32_t index = 0;         // position in the chain, 0 = the end-entity certificate
   std::uint32_t chain_length = 0;  // certificates in the message
-  ByteView der;                   // the certificate as sent
+  ByteView der;                    // the certificate as sent
   const X509Info* info = nullptr;  // never null
   // Against EventSink::packet_time() of the Certificate message.
   bool expired = false;
@@ -181,8 +181,8 @@ struct TlsSession : bus::Event {
 
   TimeNs start_ts = 0;  // the first hello
   bool dtls = false;
-  bool sslv2 = false;     // the session ran SSLv2 (an SSLv2 SERVER-HELLO answered)
-  bool flipped = false;   // the ClientHello came from the connection's responder
+  bool sslv2 = false;         // the session ran SSLv2 (an SSLv2 SERVER-HELLO answered)
+  bool flipped = false;       // the ClientHello came from the connection's responder
   std::uint16_t version = 0;  // negotiated version (0: no ServerHello)
   std::optional<std::uint16_t> cipher;
   std::optional<std::uint16_t> curve;  // ECDHE group (ServerKeyExchange or key_share)
@@ -192,8 +192,8 @@ struct TlsSession : bus::Event {
   std::string next_protocol;  // ALPN chosen by the server
   bool established = false;
   Outcome outcome = Outcome::kIncomplete;
-  std::string history;  // Zeek's ssl_history letters (upper case: client)
-  std::vector<std::string> cert_chain_fps;         // SHA-256 of the server chain
+  std::string history;                      // Zeek's ssl_history letters (upper case: client)
+  std::vector<std::string> cert_chain_fps;  // SHA-256 of the server chain
   std::vector<std::string> client_cert_chain_fps;  // SHA-256 of the client chain
   std::string subject, issuer;                     // of the server's end-entity certificate
   std::string client_subject, client_issuer;

@@ -17,7 +17,7 @@
 namespace ward::parsers::tls::detail {
 
 struct ClientHelloFields {
-  char transport = 't';  // 't' TLS over TCP, 'd' DTLS, 'q' QUIC
+  char transport = 't';       // 't' TLS over TCP, 'd' DTLS, 'q' QUIC
   std::uint16_t version = 0;  // legacy_version
   std::span<const std::uint16_t> ciphers;
   std::span<const std::uint16_t> extensions;  // types in wire order

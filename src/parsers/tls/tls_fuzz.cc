@@ -76,7 +76,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   while (pos < size) {
     const std::uint8_t flags = data[pos];
     std::size_t len = size - pos - 1;
-    if (size - pos >= 3) len = std::min<std::size_t>((std::size_t{data[pos + 1]} << 8) | data[pos + 2], size - pos - 3);
+    if (size - pos >= 3)
+      len =
+          std::min<std::size_t>((std::size_t{data[pos + 1]} << 8) | data[pos + 2], size - pos - 3);
     const std::size_t start = size - pos >= 3 ? pos + 3 : pos + 1;
     len = std::min(len, size - start);
     const std::vector<std::uint8_t> copy(data + start, data + start + len);

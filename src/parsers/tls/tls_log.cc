@@ -10,14 +10,22 @@ namespace {
 // Zeek's SSLv2 cipher names (base/protocols/ssl/consts.zeek).
 std::string sslv2_cipher_name(std::uint32_t c) {
   switch (c) {
-    case 0x010080: return "SSLv20_CK_RC4_128_WITH_MD5";
-    case 0x020080: return "SSLv20_CK_RC4_128_EXPORT40_WITH_MD5";
-    case 0x030080: return "SSLv20_CK_RC2_128_CBC_WITH_MD5";
-    case 0x040080: return "SSLv20_CK_RC2_128_CBC_EXPORT40_WITH_MD5";
-    case 0x050080: return "SSLv20_CK_IDEA_128_CBC_WITH_MD5";
-    case 0x060040: return "SSLv20_CK_DES_64_CBC_WITH_MD5";
-    case 0x0700c0: return "SSLv20_CK_DES_192_EDE3_CBC_WITH_MD5";
-    default: return "unknown-" + std::to_string(c);
+    case 0x010080:
+      return "SSLv20_CK_RC4_128_WITH_MD5";
+    case 0x020080:
+      return "SSLv20_CK_RC4_128_EXPORT40_WITH_MD5";
+    case 0x030080:
+      return "SSLv20_CK_RC2_128_CBC_WITH_MD5";
+    case 0x040080:
+      return "SSLv20_CK_RC2_128_CBC_EXPORT40_WITH_MD5";
+    case 0x050080:
+      return "SSLv20_CK_IDEA_128_CBC_WITH_MD5";
+    case 0x060040:
+      return "SSLv20_CK_DES_64_CBC_WITH_MD5";
+    case 0x0700c0:
+      return "SSLv20_CK_DES_192_EDE3_CBC_WITH_MD5";
+    default:
+      return "unknown-" + std::to_string(c);
   }
 }
 
@@ -102,7 +110,8 @@ void TlsLog::format_session(std::string& out, const bus::EventContext& ctx, cons
   number_list(w, "client_ciphers", s.client_ciphers);
   number_list(w, "ssl_client_exts", s.client_exts);
   number_list(w, "ssl_server_exts", s.server_exts);
-  if (s.ticket_lifetime_hint) w.kv("ticket_lifetime_hint", static_cast<std::uint64_t>(*s.ticket_lifetime_hint));
+  if (s.ticket_lifetime_hint)
+    w.kv("ticket_lifetime_hint", static_cast<std::uint64_t>(*s.ticket_lifetime_hint));
   if (s.dh_param_size) w.kv("dh_param_size", static_cast<std::uint64_t>(*s.dh_param_size));
   number_list(w, "point_formats", s.point_formats);
   number_list(w, "client_curves", s.client_curves);

@@ -656,8 +656,8 @@ KeyExchange key_exchange_of(std::uint16_t cipher) noexcept {
 bool is_weak_cipher(std::uint16_t cipher) noexcept {
   const std::string_view n = cipher_name(cipher);
   if (n.empty()) return false;
-  for (std::string_view bad : {"_NULL", "EXPORT", "_anon_", "_RC4_", "_DES_", "DES40", "3DES",
-                               "_IDEA_", "_MD5"}) {
+  for (std::string_view bad :
+       {"_NULL", "EXPORT", "_anon_", "_RC4_", "_DES_", "DES40", "3DES", "_IDEA_", "_MD5"}) {
     if (contains(n, bad)) return true;
   }
   return false;

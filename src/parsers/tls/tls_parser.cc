@@ -71,26 +71,46 @@ bool dtls_version_ok(std::uint16_t v) noexcept {
 // Zeek's ssl_history letter of a handshake message (base/protocols/ssl/main.zeek).
 char history_letter(std::uint8_t type) noexcept {
   switch (type) {
-    case 0: return 'h';
-    case 1: return 'c';
-    case 2: return 's';
-    case 3: return 'v';
-    case 4: return 't';
-    case 5: return 'e';
-    case 8: return 'o';
-    case 11: return 'x';
-    case 12: return 'k';
-    case 13: return 'r';
-    case 14: return 'n';
-    case 15: return 'y';
-    case 16: return 'g';
-    case 20: return 'f';
-    case 21: return 'w';
-    case 22: return 'u';
-    case 23: return 'a';
-    case 24: return 'p';
-    case 254: return 'm';
-    default: return 'z';
+    case 0:
+      return 'h';
+    case 1:
+      return 'c';
+    case 2:
+      return 's';
+    case 3:
+      return 'v';
+    case 4:
+      return 't';
+    case 5:
+      return 'e';
+    case 8:
+      return 'o';
+    case 11:
+      return 'x';
+    case 12:
+      return 'k';
+    case 13:
+      return 'r';
+    case 14:
+      return 'n';
+    case 15:
+      return 'y';
+    case 16:
+      return 'g';
+    case 20:
+      return 'f';
+    case 21:
+      return 'w';
+    case 22:
+      return 'u';
+    case 23:
+      return 'a';
+    case 24:
+      return 'p';
+    case 254:
+      return 'm';
+    default:
+      return 'z';
   }
 }
 
@@ -192,9 +212,9 @@ class TlsParser final : public StreamParser, public DatagramParser {
 
   struct DirState {
     Mode mode = Mode::kDetect;
-    std::uint64_t skip = 0;       // bytes of an unparsed record still to pass over
-    bool encrypted = false;       // after its ChangeCipherSpec (or a TLS 1.3 ServerHello)
-    bool sent_encrypted = false;  // an encrypted record was seen
+    std::uint64_t skip = 0;        // bytes of an unparsed record still to pass over
+    bool encrypted = false;        // after its ChangeCipherSpec (or a TLS 1.3 ServerHello)
+    bool sent_encrypted = false;   // an encrypted record was seen
     std::vector<std::uint8_t> hs;  // a handshake message split across records
     std::uint64_t hs_skip = 0;     // bytes of an oversized handshake message still to drop
     // DTLS (RFC 6347 §4.2.3): one message reassembled from in-order fragments.
@@ -263,7 +283,8 @@ Result<Progress, ParseError> TlsParser::on_data(Direction dir, ByteView input) n
   while (pos < input.size()) {
     if (d.mode == Mode::kDead) return Progress{static_cast<std::uint32_t>(input.size()), 0};
     if (d.skip > 0) {
-      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(d.skip, input.size() - pos));
+      const std::size_t n =
+          static_cast<std::size_t>(std::min<std::uint64_t>(d.skip, input.size() - pos));
       pos += n;
       d.skip -= n;
       continue;
@@ -272,7 +293,9 @@ Result<Progress, ParseError> TlsParser::on_data(Direction dir, ByteView input) n
     if (d.mode == Mode::kSslv2Encrypted) {
       // SSLv2 after its SERVER-HELLO: every record is encrypted. 2-byte header (msb set) or
       // 3-byte header with padding.
-      if (rest.size() < 3) return Progress{static_cast<std::uint32_t>(pos), static_cast<std::uint32_t>(3 - rest.size())};
+      if (rest.size() < 3)
+        return Progress{static_cast<std::uint32_t>(pos),
+                        static_cast<std::uint32_t>(3 - rest.size())};
       const std::size_t hdr = (rest[0] & 0x80U) != 0 ? 2 : 3;
       const std::size_t len = hdr == 2 ? (std::size_t{rest[0] & 0x7fU} << 8) | rest[1]
                                        : (std::size_t{rest[0] & 0x3fU} << 8) | rest[1];
@@ -281,20 +304,23 @@ Result<Progress, ParseError> TlsParser::on_data(Direction dir, ByteView input) n
       d.skip = len;
       continue;
     }
-    if (rest.size() < 3) return Progress{static_cast<std::uint32_t>(pos), static_cast<std::uint32_t>(3 - rest.size())};
+    if (rest.size() < 3)
+      return Progress{static_cast<std::uint32_t>(pos), static_cast<std::uint32_t>(3 - rest.size())};
     // RFC 5246 E.2: an SSLv2 record has the high bit of its first byte set; a TLS record starts
     // with a ContentType (20..24).
     if ((rest[0] & 0x80U) != 0 && (rest[2] == 1 || rest[2] == 4 || rest[2] == 2 || rest[2] == 0)) {
       const std::size_t len = (std::size_t{rest[0] & 0x7fU} << 8) | rest[1];
       if (rest.size() < 2 + len) {
-        return Progress{static_cast<std::uint32_t>(pos), static_cast<std::uint32_t>(2 + len - rest.size())};
+        return Progress{static_cast<std::uint32_t>(pos),
+                        static_cast<std::uint32_t>(2 + len - rest.size())};
       }
       on_sslv2(dir, rest.subspan(2, len));
       pos += 2 + len;
       continue;
     }
     if (rest.size() < kTlsHeader) {
-      return Progress{static_cast<std::uint32_t>(pos), static_cast<std::uint32_t>(kTlsHeader - rest.size())};
+      return Progress{static_cast<std::uint32_t>(pos),
+                      static_cast<std::uint32_t>(kTlsHeader - rest.size())};
     }
     const std::uint8_t type = rest[0];
     const std::uint16_t version = load_u16be(rest, 1);
@@ -455,7 +481,8 @@ void TlsParser::on_alert(Direction dir, ByteView payload) {
 void TlsParser::on_handshake_bytes(Direction dir, ByteView payload) {
   DirState& d = dirs_[index(dir)];
   if (d.hs_skip > 0) {
-    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(d.hs_skip, payload.size()));
+    const std::size_t n =
+        static_cast<std::size_t>(std::min<std::uint64_t>(d.hs_skip, payload.size()));
     d.hs_skip -= n;
     payload = payload.subspan(n);
   }
@@ -468,8 +495,8 @@ void TlsParser::on_handshake_bytes(Direction dir, ByteView payload) {
   std::size_t pos = 0;
   while (data.size() - pos >= 4) {
     const std::uint8_t type = data[pos];
-    const std::uint32_t len = (std::uint32_t{data[pos + 1]} << 16) |
-                              (std::uint32_t{data[pos + 2]} << 8) | data[pos + 3];
+    const std::uint32_t len =
+        (std::uint32_t{data[pos + 1]} << 16) | (std::uint32_t{data[pos + 2]} << 8) | data[pos + 3];
     if (len > limits_.max_handshake_bytes) {
       sink_.anomaly("tls.handshake_too_large", std::to_string(len) + " bytes");
       history(dir, history_letter(type));
@@ -804,7 +831,8 @@ void TlsParser::on_client_hello(Direction dir, ByteView body) {
     session_.client_supported_versions = h.versions;
     session_.psk_key_exchange_modes = h.psk_modes;
     session_.client_key_share_groups = h.key_shares;
-    for (std::string_view a : h.alpn) session_.client_alpn.emplace_back(a.substr(0, limits_.max_string_bytes));
+    for (std::string_view a : h.alpn)
+      session_.client_alpn.emplace_back(a.substr(0, limits_.max_string_bytes));
     session_.server_name = std::string(ev.server_name);
     session_.ech = ev.has_ech;
     session_.ech_kdf_id = ev.ech_kdf_id;
@@ -864,8 +892,8 @@ void TlsParser::on_server_hello(Direction dir, ByteView body) {
     sink_.anomaly("tls.malformed_server_hello", "ServerHello shorter than its fields");
     return;
   }
-  ev.hello_retry_request = std::equal(ev.random.begin(), ev.random.end(), kHrrRandom.begin(),
-                                      kHrrRandom.end());
+  ev.hello_retry_request =
+      std::equal(ev.random.begin(), ev.random.end(), kHrrRandom.begin(), kHrrRandom.end());
   history(dir, ev.hello_retry_request ? 'j' : 's');
   first_seen();
   for (const Extension& x : exts) {
@@ -1040,7 +1068,8 @@ void TlsParser::emit_certificate(Direction dir, ByteView der, std::uint32_t inde
       session_.cert_not_after = info.not_after;
       if (!session_.server_name.empty()) {
         bool match = false;
-        for (const std::string& san : info.san_dns) match = match || host_matches(session_.server_name, san);
+        for (const std::string& san : info.san_dns)
+          match = match || host_matches(session_.server_name, san);
         if (info.san_dns.empty()) {
           const std::string_view cn = common_name(info.subject);
           match = !cn.empty() && host_matches(session_.server_name, cn);
@@ -1188,9 +1217,8 @@ std::unique_ptr<ParserFactory> configure(const LimitOverrides& overrides) {
 // IANA service names over TLS: https 443, smtps 465, nntps 563, ldaps 636, domain-s 853,
 // ftps 989/990, telnets 992, imaps 993, ircs 994, pop3s 995, sip-tls 5061, https-alt 8443,
 // and 2575 (HL7 over TLS, IHE ATNA), 2762 (DICOM over TLS), 8883 (MQTT over TLS).
-constexpr std::array<std::uint16_t, 16> kTcpPorts = {443, 465,  563,  636,  853,  989,
-                                                      990, 992,  993,  994,  995,  2575,
-                                                      2762, 5061, 8443, 8883};
+constexpr std::array<std::uint16_t, 16> kTcpPorts = {443, 465, 563, 636,  853,  989,  990,  992,
+                                                     993, 994, 995, 2575, 2762, 5061, 8443, 8883};
 
 constexpr ParserSpec kSpec{
     "tls", kTcpPorts, &probe, &configure, &make_tls_log, {}, &udp_probe,

@@ -5,12 +5,12 @@
 #include "parsers/tls/tls_parser.h"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -110,9 +110,10 @@ std::vector<std::uint8_t> server_hello(unsigned cipher,
   body.u16(version);
   if (hrr) {
     // RFC 8446 §4.1.3: SHA-256("HelloRetryRequest")
-    body.add(std::vector<std::uint8_t>{0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C,
-                                       0x02, 0x1E, 0x65, 0xB8, 0x91, 0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB,
-                                       0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C});
+    body.add(std::vector<std::uint8_t>{0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11,
+                                       0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
+                                       0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E,
+                                       0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C});
   } else {
     body.fill(32, 0x22);
   }
@@ -124,13 +125,13 @@ std::vector<std::uint8_t> server_hello(unsigned cipher,
 HelloSpec browser_hello() {
   HelloSpec h;
   h.extensions = {
-      ext(0x2a2a, {}),                                      // GREASE extension
-      sni_ext("pump-gw.example.org"),                       // server_name
-      u16_list_ext(10, {0x3a3a, 0x001d, 0x0017}),           // supported_groups: GREASE, x25519, secp256r1
-      ext(11, Bytes().vec8({0}).v),                         // ec_point_formats: uncompressed
-      u16_list_ext(13, {0x0403, 0x0804}),                   // signature_algorithms
-      alpn_ext({"h2", "http/1.1"}),                         // ALPN
-      u16_list_ext(43, {0x4a4a, 0x0304, 0x0303}, true),     // supported_versions
+      ext(0x2a2a, {}),                             // GREASE extension
+      sni_ext("pump-gw.example.org"),              // server_name
+      u16_list_ext(10, {0x3a3a, 0x001d, 0x0017}),  // supported_groups: GREASE, x25519, secp256r1
+      ext(11, Bytes().vec8({0}).v),                // ec_point_formats: uncompressed
+      u16_list_ext(13, {0x0403, 0x0804}),          // signature_algorithms
+      alpn_ext({"h2", "http/1.1"}),                // ALPN
+      u16_list_ext(43, {0x4a4a, 0x0304, 0x0303}, true),  // supported_versions
       ext(51, Bytes().vec16(Bytes().u16(0x001d).vec16(std::vector<std::uint8_t>(32, 7)).v).v),
   };
   return h;
@@ -138,12 +139,13 @@ HelloSpec browser_hello() {
 
 std::string describe(const bus::Event& e) {
   if (const auto* ch = bus::event_cast<TlsClientHello>(e))
-    return "client_hello v=" + std::to_string(ch->version) + " sni=" + std::string(ch->server_name) +
-           " ja3=" + std::string(ch->ja3_hash) + " ja4=" + std::string(ch->ja4);
+    return "client_hello v=" + std::to_string(ch->version) +
+           " sni=" + std::string(ch->server_name) + " ja3=" + std::string(ch->ja3_hash) +
+           " ja4=" + std::string(ch->ja4);
   if (const auto* sh = bus::event_cast<TlsServerHello>(e))
     return std::string(sh->hello_retry_request ? "hrr" : "server_hello") +
-           " v=" + std::to_string(sh->negotiated_version) + " cipher=" + std::to_string(sh->cipher) +
-           " ja3s=" + std::string(sh->ja3s_hash);
+           " v=" + std::to_string(sh->negotiated_version) +
+           " cipher=" + std::to_string(sh->cipher) + " ja3s=" + std::string(sh->ja3s_hash);
   if (const auto* c = bus::event_cast<TlsCertificate>(e))
     return "cert " + std::to_string(c->index) + " " + c->info->subject;
   if (const auto* a = bus::event_cast<TlsAlert>(e))
@@ -232,8 +234,8 @@ std::vector<std::uint8_t> make_cert(const std::string& cn, const std::string& sa
     X509V3_CTX ctx;
     X509V3_set_ctx_nodb(&ctx);
     X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
-    X509_EXTENSION* e =
-        X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, ("DNS:" + san_dns + ",IP:10.1.2.3").c_str());
+    X509_EXTENSION* e = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name,
+                                            ("DNS:" + san_dns + ",IP:10.1.2.3").c_str());
     X509_add_ext(x, e, -1);
     X509_EXTENSION_free(e);
   }
@@ -256,21 +258,23 @@ std::vector<std::uint8_t> certificate_msg(const std::vector<std::vector<std::uin
 // A full TLS 1.2 ECDHE handshake (RFC 5246 §7.3 figure 1) with application data both ways.
 std::vector<Chunk> tls12_conversation(const std::vector<std::uint8_t>& cert) {
   HelloSpec h = browser_hello();
-  const auto ske = handshake(12, Bytes().u8(3).u16(0x0017).vec8(std::vector<std::uint8_t>(65, 4)).v);
+  const auto ske =
+      handshake(12, Bytes().u8(3).u16(0x0017).vec8(std::vector<std::uint8_t>(65, 4)).v);
   Bytes server_flight;
-  server_flight.add(server_hello(0xc02f, {ext(0xff01, {0}), ext(11, Bytes().vec8({0}).v),
-                                          alpn_ext({"h2"})}))
+  server_flight
+      .add(server_hello(0xc02f, {ext(0xff01, {0}), ext(11, Bytes().vec8({0}).v), alpn_ext({"h2"})}))
       .add(certificate_msg({cert}))
       .add(ske)
       .add(handshake(14, {}));
   return {
       to_server(record(22, client_hello(h), 0x0301)),
       to_client(record(22, server_flight.v)),
-      to_server(Bytes()
-                    .add(record(22, handshake(16, Bytes().vec8(std::vector<std::uint8_t>(65, 4)).v)))
-                    .add(record(20, {1}))
-                    .add(record(22, std::vector<std::uint8_t>(40, 0xee)))  // encrypted Finished
-                    .v),
+      to_server(
+          Bytes()
+              .add(record(22, handshake(16, Bytes().vec8(std::vector<std::uint8_t>(65, 4)).v)))
+              .add(record(20, {1}))
+              .add(record(22, std::vector<std::uint8_t>(40, 0xee)))  // encrypted Finished
+              .v),
       to_client(Bytes()
                     .add(record(22, handshake(4, Bytes().u32(0x1c).u16(0).v)))
                     .add(record(20, {1}))
@@ -291,7 +295,8 @@ TEST(TlsFingerprint, Ja3DropsGreaseFromCiphersExtensionsAndGroups) {
   // 771 = 0x0303; ciphers 0x1301,0x1302,0xc02f; extensions 0,10,11,13,16,43,51; groups 29,23;
   // point formats 0.
   EXPECT_EQ(sink.sessions.at(0).ja3_string, "771,4865-4866-49199,0-10-11-13-16-43-51,29-23,0");
-  EXPECT_EQ(sink.sessions.at(0).ja3, detail::md5_hex("771,4865-4866-49199,0-10-11-13-16-43-51,29-23,0"));
+  EXPECT_EQ(sink.sessions.at(0).ja3,
+            detail::md5_hex("771,4865-4866-49199,0-10-11-13-16-43-51,29-23,0"));
 }
 
 TEST(TlsFingerprint, Ja4FollowsTheFoxIoSpec) {
@@ -417,9 +422,10 @@ TEST(TlsParser, OversizedHandshakeMessageIsSkippedNotBuffered) {
   Bytes in;
   in.add(record(22, std::vector<std::uint8_t>(big.begin(), big.begin() + 1000)));
   in.add(record(22, std::vector<std::uint8_t>(big.begin() + 1000, big.begin() + 2000)));
-  in.add(record(22, Bytes().add(std::vector<std::uint8_t>(big.begin() + 2000, big.end()))
-                         .add(handshake(14, {}))
-                         .v));
+  in.add(record(22, Bytes()
+                        .add(std::vector<std::uint8_t>(big.begin() + 2000, big.end()))
+                        .add(handshake(14, {}))
+                        .v));
   CapturingSink sink;
   const auto p = small.make(sink);
   ASSERT_TRUE(p->on_data(Direction::kToServer, record(22, client_hello(browser_hello()))).ok());
@@ -456,14 +462,20 @@ TEST(TlsParser, FatalAlertEndsTheHandshake) {
 
 TEST(TlsParser, HelloRetryRequestAndSecondClientHelloAfterDummyCcs) {
   HelloSpec h = browser_hello();
-  const auto hrr = server_hello(0x1301, {ext(43, Bytes().u16(0x0304).v), ext(51, Bytes().u16(0x0017).v)},
-                                {}, 0x0303, /*hrr=*/true);
-  const auto sh = server_hello(0x1301, {ext(43, Bytes().u16(0x0304).v),
-                                        ext(51, Bytes().u16(0x0017).vec16(std::vector<std::uint8_t>(65, 4)).v)});
+  const auto hrr =
+      server_hello(0x1301, {ext(43, Bytes().u16(0x0304).v), ext(51, Bytes().u16(0x0017).v)}, {},
+                   0x0303, /*hrr=*/true);
+  const auto sh = server_hello(
+      0x1301, {ext(43, Bytes().u16(0x0304).v),
+               ext(51, Bytes().u16(0x0017).vec16(std::vector<std::uint8_t>(65, 4)).v)});
   CapturingSink sink;
   run(sink, {to_server(record(22, client_hello(h))), to_client(record(22, hrr)),
              to_server(Bytes().add(record(20, {1})).add(record(22, client_hello(h))).v),
-             to_client(Bytes().add(record(22, sh)).add(record(20, {1})).add(record(23, std::vector<std::uint8_t>(50, 1))).v),
+             to_client(Bytes()
+                           .add(record(22, sh))
+                           .add(record(20, {1}))
+                           .add(record(23, std::vector<std::uint8_t>(50, 1)))
+                           .v),
              to_server(record(23, std::vector<std::uint8_t>(50, 2)))});
   const TlsSession& s = sink.sessions.at(0);
   EXPECT_TRUE(s.hello_retry_request);
@@ -499,7 +511,8 @@ TEST(TlsParser, Sslv2CompatibleClientHelloIsRecognised) {
   rec.u8(0x80 | (body.v.size() >> 8)).u8(body.v.size()).add(body.v);
   EXPECT_EQ(probe(Direction::kToServer, rec.v), Probe::kYes);
   CapturingSink sink;
-  run(sink, {to_server(rec.v), to_client(record(22, server_hello(0x002f, {}, {}, 0x0301), 0x0301))});
+  run(sink,
+      {to_server(rec.v), to_client(record(22, server_hello(0x002f, {}, {}, 0x0301), 0x0301))});
   const TlsSession& s = sink.sessions.at(0);
   EXPECT_EQ(s.client_record_version, kSsl2);
   EXPECT_EQ(s.client_version, 0x0301);
@@ -539,7 +552,7 @@ TEST(TlsParser, GapInsideApplicationDataKeepsTheFraming) {
   auto app = record(23, std::vector<std::uint8_t>(1000, 1));
   app.resize(500);
   ASSERT_TRUE(p->on_data(Direction::kToServer, app).ok());
-  p->on_gap(Direction::kToServer, 505);  // the rest of the record
+  p->on_gap(Direction::kToServer, 505);                                    // the rest of the record
   ASSERT_TRUE(p->on_data(Direction::kToServer, record(21, {1, 0})).ok());  // after: parsed
   p->on_end(Direction::kToServer);
   p->on_end(Direction::kToClient);
@@ -558,8 +571,15 @@ TEST(TlsParser, DtlsClientHelloOverUdpWithCookieExchange) {
   };
   // DTLS ClientHello body: version, random, session_id, cookie, cipher_suites, compression, exts.
   auto ch_body = [](const std::vector<std::uint8_t>& cookie) {
-    return Bytes().u16(0xfefd).fill(32, 3).vec8({}).vec8(cookie).vec16(Bytes().u16(0xc02b).v)
-        .vec8({0}).vec16(sni_ext("infusion.example")).v;
+    return Bytes()
+        .u16(0xfefd)
+        .fill(32, 3)
+        .vec8({})
+        .vec8(cookie)
+        .vec16(Bytes().u16(0xc02b).v)
+        .vec8({0})
+        .vec16(sni_ext("infusion.example"))
+        .v;
   };
   const auto hvr = Bytes().u16(0xfeff).vec8({9, 9, 9, 9}).v;  // HelloVerifyRequest
   const auto ch2 = ch_body({9, 9, 9, 9});

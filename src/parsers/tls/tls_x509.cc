@@ -38,9 +38,7 @@ struct BnFree {
   void operator()(BIGNUM* p) const noexcept { BN_free(p); }
 };
 
-std::string bounded(std::string_view s, std::uint32_t max) {
-  return std::string(s.substr(0, max));
-}
+std::string bounded(std::string_view s, std::uint32_t max) { return std::string(s.substr(0, max)); }
 
 // What OpenSSL printed into `bio`, bounded.
 std::string take(BIO* bio, std::uint32_t max) {
@@ -63,7 +61,8 @@ std::string object_text(const ASN1_OBJECT* obj) {
   std::array<char, 128> buf{};
   const int n = OBJ_obj2txt(buf.data(), static_cast<int>(buf.size()), obj, 0);
   if (n <= 0) return {};
-  return std::string(buf.data(), std::min<std::size_t>(static_cast<std::size_t>(n), buf.size() - 1));
+  return std::string(buf.data(),
+                     std::min<std::size_t>(static_cast<std::size_t>(n), buf.size() - 1));
 }
 
 std::string_view asn1_view(const ASN1_STRING* s) {
@@ -78,9 +77,9 @@ bool unix_seconds(const ASN1_TIME* t, std::int64_t& out) {
   if (t == nullptr) return false;
   std::tm tm{};
   if (ASN1_TIME_to_tm(t, &tm) != 1) return false;
-  const std::int64_t days = days_from_civil(std::int64_t{tm.tm_year} + 1900,
-                                            static_cast<unsigned>(tm.tm_mon + 1),
-                                            static_cast<unsigned>(tm.tm_mday));
+  const std::int64_t days =
+      days_from_civil(std::int64_t{tm.tm_year} + 1900, static_cast<unsigned>(tm.tm_mon + 1),
+                      static_cast<unsigned>(tm.tm_mday));
   out = days * 86400 + std::int64_t{tm.tm_hour} * 3600 + std::int64_t{tm.tm_min} * 60 + tm.tm_sec;
   return true;
 }
@@ -142,8 +141,8 @@ void decode_key(X509* x, X509Info& out, std::uint32_t max) {
 }
 
 void decode_sans(X509* x, const X509Limits& limits, X509Info& out) {
-  const std::unique_ptr<GENERAL_NAMES, GeneralNamesFree> names(static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(x, NID_subject_alt_name, nullptr, nullptr)));
+  const std::unique_ptr<GENERAL_NAMES, GeneralNamesFree> names(
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(x, NID_subject_alt_name, nullptr, nullptr)));
   if (!names) return;
   std::uint32_t kept = 0;
   const int n = sk_GENERAL_NAME_num(names.get());
@@ -237,7 +236,8 @@ bool decode_x509(ByteView der, const X509Limits& limits, X509Info& out) {
       out.basic_constraints_ca = bc->ca != 0;
       if (bc->pathlen != nullptr) {
         const long len = ASN1_INTEGER_get(bc->pathlen);
-        if (len >= 0 && len <= 0xffff) out.basic_constraints_path_len = static_cast<std::uint32_t>(len);
+        if (len >= 0 && len <= 0xffff)
+          out.basic_constraints_path_len = static_cast<std::uint32_t>(len);
       }
     }
   }

@@ -13,7 +13,7 @@
 namespace ward::parsers::tls::detail {
 
 struct X509Limits {
-  std::uint32_t max_string_bytes = 1024;  // subject, issuer, each SAN
+  std::uint32_t max_string_bytes = 4096;  // subject, issuer, each SAN
   std::uint32_t max_sans = 256;           // SAN entries kept per certificate (all kinds)
 };
 
