@@ -15,7 +15,7 @@ struct Mapping {
 };
 
 // Ids not listed here are informational (midstream pickup, NAKs, truncation at capture end).
-constexpr std::array<Mapping, 33> kMappings{{
+constexpr std::array<Mapping, 36> kMappings{{
     {"mqtt.malformed", "ward.protocol.malformed", Severity::kMedium,
      techniques::kExploitRemoteServices},
     {"mqtt.invalid_remaining_length", "ward.protocol.malformed", Severity::kMedium,
@@ -84,6 +84,14 @@ constexpr std::array<Mapping, 33> kMappings{{
     // PS3.7 §D.3.3.7: a user name (and passcode) in an A-ASSOCIATE-RQ crosses in clear.
     {"dicom.user_identity_in_clear", "ward.protocol.cleartext_credentials", Severity::kMedium,
      techniques::kNetworkSniffing},
+    // TLS hellos, certificates or records that do not parse: fuzzing or exploit attempts
+    // against TLS stacks (the informational tls.legacy_version / tls.cert_* are for issue 5).
+    {"tls.malformed_*", "ward.protocol.malformed", Severity::kMedium,
+     techniques::kExploitRemoteServices},
+    {"tls.handshake_too_large", "ward.protocol.resource_limit", Severity::kLow,
+     techniques::kDenialOfService},
+    {"tls.record_too_large", "ward.protocol.resource_limit", Severity::kLow,
+     techniques::kDenialOfService},
 }};
 
 const Mapping* find(std::string_view id) {
