@@ -41,6 +41,7 @@ enum class EventKind : std::uint16_t {
   kTlsCertificate,    // parsers/tls/tls_events.h: one decoded X.509 certificate of a chain
   kTlsAlert,          // parsers/tls/tls_events.h: a cleartext alert
   kTlsSession,        // parsers/tls/tls_events.h: the summary of one TLS/DTLS connection
+  kHttpTransaction,   // parsers/http/http_events.h: one HTTP request/response pair
 };
 
 struct Event {

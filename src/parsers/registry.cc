@@ -5,6 +5,7 @@
 
 #include "parsers/dicom/dicom_parser.h"
 #include "parsers/hl7_mllp/hl7_parser.h"
+#include "parsers/http/http_parser.h"
 #include "parsers/mqtt/mqtt_parser.h"
 #include "parsers/rtp/rtp_parser.h"
 #include "parsers/rtsp/rtsp_parser.h"
@@ -14,9 +15,16 @@
 namespace ward::parsers {
 namespace {
 
-const std::array<const ParserSpec*, 7> parser_specs = {
-    &mqtt::parser_spec(), &hl7::parser_spec(),   &tls::parser_spec(), &rtsp::parser_spec(),
-    &rtp::parser_spec(),  &dicom::parser_spec(), &wsd::parser_spec(),
+const std::array<const ParserSpec*, 8> parser_specs = {
+    &mqtt::parser_spec(),
+    &hl7::parser_spec(),
+    &tls::parser_spec(),
+    // http before rtsp: "OPTIONS * HTTP/1.1" is HTTP, and http's probe rejects RTSP/1.0 lines.
+    &http::parser_spec(),
+    &rtsp::parser_spec(),
+    &rtp::parser_spec(),
+    &dicom::parser_spec(),
+    &wsd::parser_spec(),
 };
 
 }  // namespace
