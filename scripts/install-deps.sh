@@ -10,7 +10,7 @@ packages=(
   clang libclang-rt-14-dev llvm
   # libraries
   libpcap-dev libssl-dev libsqlite3-dev libyaml-cpp-dev nlohmann-json3-dev
-  libcli11-dev libspdlog-dev libfmt-dev
+  libcli11-dev libspdlog-dev libfmt-dev zlib1g-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # real tools used by tests, the demo and the benchmark scripts

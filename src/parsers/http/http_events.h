@@ -35,7 +35,9 @@ struct HttpTransaction : bus::Event {
   std::string_view origin;        // Origin header
   std::string_view user_agent;    // User-Agent header
   std::string_view request_content_type;  // Content-Type of the request (parameters cut)
-  std::uint64_t request_body_len = 0;     // body bytes after de-chunking (not decompressed)
+  // Body sizes after de-chunking and, for gzip/deflate Content-Encoding, inflating (Zeek's
+  // "uncompressed content size").
+  std::uint64_t request_body_len = 0;
   std::uint32_t request_header_count = 0;
 
   std::string_view response_version;  // "1.1"; "0.9" for a Simple-Response (no status line)

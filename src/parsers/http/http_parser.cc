@@ -5,6 +5,9 @@
 #include <deque>
 #include <string>
 
+#define ZLIB_CONST  // next_in is a pointer to const
+#include <zlib.h>
+
 #include "clinical/phi.h"
 #include "parsers/http/http_log.h"
 
@@ -425,6 +428,49 @@ void scan_fhir_body(std::string_view body, FhirScan& out) {
 
 // ---------------------------------------------------------------------------------------------
 
+// RFC 9110 §8.4.1.2/§8.4.1.3: a gzip or zlib-wrapped deflate body, inflated as it arrives.
+class Inflater {
+ public:
+  Inflater() noexcept = default;
+  ~Inflater() {
+    if (ready_) inflateEnd(&z_);
+  }
+  Inflater(const Inflater&) = delete;
+  Inflater& operator=(const Inflater&) = delete;
+  Inflater(Inflater&&) = delete;
+  Inflater& operator=(Inflater&&) = delete;
+
+  // Returns false if zlib could not start (out of memory).
+  bool start() noexcept {
+    z_ = z_stream{};
+    ready_ = inflateInit2(&z_, 15 + 32) == Z_OK;  // +32: detect gzip or zlib header
+    return ready_;
+  }
+  enum class Status : std::uint8_t { kOk, kEnd, kError };
+  // Inflates `in`, calling out(view) for each piece of output.
+  template <typename Out>
+  Status feed(ByteView in, Out&& out) noexcept {
+    std::array<unsigned char, 4096> buf{};
+    z_.next_in = in.data();
+    z_.avail_in = static_cast<uInt>(in.size());
+    while (true) {
+      z_.next_out = buf.data();
+      z_.avail_out = static_cast<uInt>(buf.size());
+      const int rc = inflate(&z_, Z_NO_FLUSH);
+      const std::size_t n = buf.size() - z_.avail_out;
+      if (n > 0) out(as_chars(ByteView(buf.data(), n)));
+      if (rc == Z_STREAM_END) return Status::kEnd;
+      if (rc != Z_OK && rc != Z_BUF_ERROR) return Status::kError;
+      if (z_.avail_in == 0 && z_.avail_out != 0) return Status::kOk;
+      if (rc == Z_BUF_ERROR && n == 0) return Status::kOk;
+    }
+  }
+
+ private:
+  z_stream z_{};
+  bool ready_ = false;
+};
+
 struct Tx {
   TimeNs ts = 0;
   std::uint32_t depth = 0;
@@ -495,6 +541,10 @@ class HttpParser final : public StreamParser {
     bool excerpt_on = false;  // keeping body bytes of this message
     std::uint32_t depth = 0;  // the transaction this direction's message belongs to
     std::string excerpt;
+    // Content-Encoding gzip/deflate of the message in flight; null when not inflating.
+    std::unique_ptr<Inflater> inflater;
+    bool inflate_done = false;       // the compressed stream ended or failed: count raw bytes
+    std::uint64_t inflated = 0;      // output bytes of this message so far
   };
 
   // Fields of a header block, as views into it (valid during header processing only).
@@ -502,6 +552,7 @@ class HttpParser final : public StreamParser {
     std::uint32_t count = 0;
     std::string_view host, referrer, origin, user_agent, content_type, server, accept, expect;
     std::string_view authorization;
+    std::string_view content_encoding;
     std::string_view transfer_encoding;
     std::string_view content_length;
     bool has_content_length = false;
@@ -527,6 +578,8 @@ class HttpParser final : public StreamParser {
   void authorization(Tx& tx, std::string_view value);
   void fhir_request(Tx& tx, std::string_view uri);
   void body(PerDirection& st, Direction dir, std::string_view bytes);
+  void start_body(PerDirection& st, std::string_view content_encoding);
+  void count(PerDirection& st, Direction dir, std::uint64_t n);
   void end_message(Direction dir, PerDirection& st);
   void try_emit();
   void emit(Tx& tx);
@@ -620,6 +673,8 @@ void HttpParser::headers(std::string_view block, Headers& h) {
       slot = &h.accept;
     } else if (iequals(name, "Expect")) {
       slot = &h.expect;
+    } else if (iequals(name, "Content-Encoding")) {
+      slot = &h.content_encoding;
     } else if (iequals(name, "Authorization") || iequals(name, "Proxy-Authorization")) {
       slot = &h.authorization;
     } else if (iequals(name, "Transfer-Encoding")) {
@@ -799,6 +854,7 @@ void HttpParser::begin_request(const RequestLine& rl, std::string_view block, bo
   }
   st.excerpt.clear();
   st.excerpt_on = tx.fhir;
+  start_body(st, h.content_encoding);
   if (chunked) {
     st.mode = Mode::kChunkSize;
   } else if (length > 0) {
@@ -847,6 +903,7 @@ void HttpParser::begin_response(const StatusLine& sl, std::string_view block, bo
   tx.resp_ct = keep(media_type(h.content_type));
   if (is_fhir_media(h.content_type)) tx.fhir = true;
   st.excerpt_on = tx.fhir;
+  start_body(st, h.content_encoding);
 
   // RFC 9112 §6.3: the response body's length.
   if (sl.code == 101 || (tx.connect && sl.code >= 200 && sl.code < 300)) {
@@ -899,14 +956,52 @@ void HttpParser::begin_response(const StatusLine& sl, std::string_view block, bo
   st.mode = Mode::kUntilClose;
 }
 
+void HttpParser::start_body(PerDirection& st, std::string_view content_encoding) {
+  st.inflater.reset();
+  st.inflate_done = false;
+  st.inflated = 0;
+  const std::string_view ce = last_coding(content_encoding);
+  if (!iequals(ce, "gzip") && !iequals(ce, "x-gzip") && !iequals(ce, "deflate")) return;
+  st.inflater = std::make_unique<Inflater>();
+  if (!st.inflater->start()) st.inflater.reset();
+}
+
+void HttpParser::count(PerDirection& st, Direction dir, std::uint64_t n) {
+  if (Tx* tx = find(st.depth)) (dir == Direction::kToServer ? tx->req_body_len : tx->resp_body_len) += n;
+}
+
 void HttpParser::body(PerDirection& st, Direction dir, std::string_view bytes) {
-  if (Tx* tx = find(st.depth)) {
-    (dir == Direction::kToServer ? tx->req_body_len : tx->resp_body_len) += bytes.size();
+  const auto keep_excerpt = [&](std::string_view piece) {
+    if (st.excerpt_on && st.excerpt.size() < limits_.max_body_excerpt_bytes) {
+      const std::size_t room = limits_.max_body_excerpt_bytes - st.excerpt.size();
+      st.excerpt.append(clip(piece, room));
+    }
+  };
+  if (st.inflater == nullptr || st.inflate_done) {
+    count(st, dir, bytes.size());
+    if (st.inflater == nullptr) keep_excerpt(bytes);
+    return;
   }
-  if (st.excerpt_on && st.excerpt.size() < limits_.max_body_excerpt_bytes) {
-    const std::size_t room = limits_.max_body_excerpt_bytes - st.excerpt.size();
-    st.excerpt.append(clip(bytes, room));
+  bool over = false;
+  const auto status = st.inflater->feed(as_bytes(bytes), [&](std::string_view out) {
+    if (over) return;
+    st.inflated += out.size();
+    count(st, dir, out.size());
+    keep_excerpt(out);
+    over = st.inflated > limits_.max_decompressed_bytes;
+  });
+  if (over) {
+    sink_.anomaly(anomaly::kDecompressionLimit, "http.max_decompressed_bytes");
+    st.inflate_done = true;
+  } else if (status == Inflater::Status::kError) {
+    sink_.anomaly(anomaly::kBadContentEncoding, "inflate failed");
+    st.inflate_done = true;
+    // Not compressed after all: the body is counted as sent from here on.
+    if (st.inflated == 0) count(st, dir, bytes.size());
+  } else if (status == Inflater::Status::kEnd) {
+    st.inflate_done = true;
   }
+  if (st.inflate_done) st.inflater.reset();
 }
 
 void HttpParser::end_message(Direction dir, PerDirection& st) {
@@ -932,6 +1027,7 @@ void HttpParser::end_message(Direction dir, PerDirection& st) {
   }
   st.excerpt.clear();
   st.excerpt_on = false;
+  st.inflater.reset();
   try_emit();
 }
 
@@ -1076,11 +1172,11 @@ bool HttpParser::start(Direction dir, PerDirection& st, std::string_view in, std
       pos = in.size();
       return true;
     }
-    once(st, bad_id, "not a start line");
-    if (!confirmed_) {
+    if (!confirmed_) {  // not HTTP: the driver reports the ParseError as the anomaly
       fatal = true;
       return true;
     }
+    once(st, bad_id, "not a start line");
     st.mode = Mode::kResync;
     st.line_start = false;
     return true;
@@ -1091,11 +1187,11 @@ bool HttpParser::start(Direction dir, PerDirection& st, std::string_view in, std
   StatusLine sl;
   const bool ok = request ? parse_request_line(first, rl) : parse_status_line(first, sl);
   if (!ok) {
-    once(st, bad_id, "not a start line");
     if (!confirmed_) {
       fatal = true;
       return true;
     }
+    once(st, bad_id, "not a start line");
     pos += nl + 1;  // skip the line and look at the next one
     return true;
   }
@@ -1376,6 +1472,7 @@ void HttpParser::on_gap(Direction dir, std::uint64_t missing_bytes) noexcept {
       if (missing_bytes <= st.remaining) {
         // The gap lies inside the body: count it and go on at the right offset.
         st.remaining -= missing_bytes;
+        st.inflater.reset();  // the compressed stream cannot continue: count raw bytes
         if (tx != nullptr) {
           (dir == Direction::kToServer ? tx->req_body_len : tx->resp_body_len) += missing_bytes;
           tx->tag(gap_tag);
@@ -1392,6 +1489,7 @@ void HttpParser::on_gap(Direction dir, std::uint64_t missing_bytes) noexcept {
       }
       break;
     case Mode::kUntilClose:
+      st.inflater.reset();
       if (tx != nullptr) {
         (dir == Direction::kToServer ? tx->req_body_len : tx->resp_body_len) += missing_bytes;
         tx->tag(gap_tag);
@@ -1415,6 +1513,7 @@ void HttpParser::on_gap(Direction dir, std::uint64_t missing_bytes) noexcept {
   st.in_message = false;
   st.excerpt.clear();
   st.excerpt_on = false;
+  st.inflater.reset();
   st.scanned = 0;
   st.mode = Mode::kResync;
   st.line_start = false;
@@ -1525,6 +1624,8 @@ Limits limits_from(const LimitOverrides& o) {
   l.max_field_bytes = clamp_limit(o.get("http.max_field_bytes", d.max_field_bytes), 16, 65536);
   l.max_body_excerpt_bytes =
       clamp_limit(o.get("http.max_body_excerpt_bytes", d.max_body_excerpt_bytes), 0, 1024 * 1024);
+  l.max_decompressed_bytes = clamp_limit(
+      o.get("http.max_decompressed_bytes", d.max_decompressed_bytes), 0, 0xFFFFFFFFU);
   return l;
 }
 

@@ -31,12 +31,18 @@ struct Limits {
   std::uint32_t max_field_bytes = 2048;  // bytes of a URI or header value kept for the log
   // Body bytes kept per direction while a FHIR (or JSON/XML on a FHIR path) message is in flight.
   std::uint32_t max_body_excerpt_bytes = 16 * 1024;
+  // Bodies with Content-Encoding gzip or deflate are inflated (zlib, one stream per direction
+  // while the message lasts) so that body lengths are content sizes, as in Zeek, and FHIR
+  // excerpts are readable. Output beyond this per message is not inflated any more
+  // (http.decompression_limit); the rest of the body is counted as sent.
+  std::uint32_t max_decompressed_bytes = 64 * 1024 * 1024;
 };
 
 inline constexpr std::uint32_t kMaxHeaderBytesCeiling = 512 * 1024;
 
 // Reads "http.max_header_bytes", "http.max_headers", "http.max_pending_transactions",
-// "http.max_field_bytes" and "http.max_body_excerpt_bytes", clamped to a sane range.
+// "http.max_field_bytes", "http.max_body_excerpt_bytes" and "http.max_decompressed_bytes",
+// clamped to a sane range.
 Limits limits_from(const LimitOverrides& overrides);
 
 // kYes iff the bytes start with a request line "METHOD SP target SP HTTP/d.d" or a status line
@@ -79,6 +85,8 @@ inline constexpr std::string_view kAuthUnrecognized = "http.auth_unrecognized";
 inline constexpr std::string_view kInvalidAuthorization = "http.invalid_authorization";
 inline constexpr std::string_view kTruncatedAtEnd = "http.truncated_at_end";
 inline constexpr std::string_view kGapUnrecoverable = "http.gap_unrecoverable";
+inline constexpr std::string_view kBadContentEncoding = "http.bad_content_encoding";
+inline constexpr std::string_view kDecompressionLimit = "http.decompression_limit";
 }  // namespace anomaly
 
 // Decodes standard base64 (RFC 4648 §4, padding optional). Returns false on any other byte.

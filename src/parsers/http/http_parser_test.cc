@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <zlib.h>
+
 #include "bus/bus.h"
 #include "clinical/phi.h"
 #include "parsers/http/http_events.h"
@@ -386,10 +388,10 @@ TEST(HttpParser, AFhirPatientPostIsRecognisedAndItsPhiObservedWithoutValues) {
                       to_client("HTTP/1.1 201 Created\r\nLocation: /fhir/Patient/pat-1\r\n"
                                 "Content-Length: 0\r\n\r\n")});
   EXPECT_THAT(r.events,
-              ElementsAre("phi http Patient: fhir.Patient.identifier fhir.Patient.name "
-                          "fhir.Patient.birthDate",
-                          HasSubstr("fhir=Patient/pat-1 phi=fhir.Patient.identifier,"
-                                    "fhir.Patient.name,fhir.Patient.birthDate")));
+              ElementsAre("phi http Patient: fhir.Patient.name fhir.Patient.birthDate "
+                          "fhir.Patient.identifier",
+                          HasSubstr("fhir=Patient/pat-1 phi=fhir.Patient.name,"
+                                    "fhir.Patient.birthDate,fhir.Patient.identifier")));
 }
 
 TEST(HttpParser, AFhirObservationSearchByPatientIsPhiAndTheBundleIsScannedInside) {
@@ -429,6 +431,80 @@ TEST(HttpParser, ATruncatedFhirBodyStillGivesWhatWasSeen) {
                      l);
   EXPECT_THAT(r.events, ElementsAre("phi http Patient: fhir.Patient.name",
                                     HasSubstr("fhir=Patient/p2")));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Content-Encoding.
+
+// `text` compressed with a gzip wrapper (RFC 1952).
+std::string gzip(const std::string& text) {
+  z_stream z{};
+  EXPECT_EQ(deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string out(deflateBound(&z, text.size()) + 32, '\0');
+  std::vector<unsigned char> in(text.begin(), text.end());
+  std::vector<unsigned char> buf(out.size());
+  z.next_in = in.data();
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = buf.data();
+  z.avail_out = static_cast<uInt>(buf.size());
+  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+  const std::size_t n = buf.size() - z.avail_out;
+  deflateEnd(&z);
+  return std::string(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
+TEST(HttpParser, GzipBodiesAreCountedInflatedAndTheirFhirContentIsRead) {
+  // Zeek's response_body_len is the uncompressed size (pipelined-requests.pcap sends gzip).
+  const std::string json =
+      R"({"resourceType":"Patient","id":"gz-1","birthDate":"1950-05-05","text":")" +
+      std::string(3000, 'x') + R"("})";
+  const std::string z = gzip(json);
+  ASSERT_LT(z.size(), json.size());
+  const auto r = run({to_server("GET /fhir/Patient/gz-1 HTTP/1.1\r\nHost: h\r\n\r\n"),
+                      to_client("HTTP/1.1 200 OK\r\nContent-Type: application/fhir+json\r\n"
+                                "Content-Encoding: gzip\r\nContent-Length: " +
+                                std::to_string(z.size()) + "\r\n\r\n" + z)});
+  EXPECT_THAT(r.events, ElementsAre("phi http Patient: fhir.Patient.birthDate",
+                                    HasSubstr("resp=" + std::to_string(json.size()))));
+  EXPECT_THAT(r.anomalies, IsEmpty());
+}
+
+TEST(HttpParser, EverySplitOfAGzipBodyGivesTheSameLength) {
+  const std::string z = gzip(std::string(500, 'a') + "end");
+  const auto f = factory();
+  testing::expect_same_events_for_every_split(
+      f, describe,
+      {to_server("GET / HTTP/1.1\r\n\r\n"),
+       to_client("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                 [&] {
+                   char size[16];
+                   std::snprintf(size, sizeof size, "%zx", z.size());
+                   return std::string(size);
+                 }() +
+                 "\r\n" + z + "\r\n0\r\n\r\n")},
+      /*reply_in_between=*/false);
+}
+
+TEST(HttpParser, ACorruptGzipBodyIsAnAnomalyAndCountedAsSent) {
+  const std::string junk = "this is not gzip at all";
+  const auto r = run({to_server("GET / HTTP/1.1\r\n\r\n"),
+                      to_client("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " +
+                                std::to_string(junk.size()) + "\r\n\r\n" + junk)});
+  EXPECT_THAT(r.anomalies, ElementsAre("http.bad_content_encoding"));
+  EXPECT_THAT(r.events, ElementsAre(HasSubstr("status=200 OK resp=23")));
+}
+
+TEST(HttpParser, InflatingStopsAtTheDecompressionLimit) {
+  Limits l;
+  l.max_decompressed_bytes = 1000;
+  const std::string z = gzip(std::string(100000, '0'));  // ~100 bytes on the wire
+  const auto r = run({to_server("GET / HTTP/1.1\r\n\r\n"),
+                      to_client("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " +
+                                std::to_string(z.size()) + "\r\n\r\n" + z)},
+                     l);
+  EXPECT_THAT(r.anomalies, ElementsAre("http.decompression_limit"));
+  ASSERT_EQ(r.events.size(), 1U);
+  EXPECT_THAT(r.events[0], Not(HasSubstr("resp=100000")));
 }
 
 // ---------------------------------------------------------------------------------------------

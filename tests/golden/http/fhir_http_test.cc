@@ -29,7 +29,7 @@ TEST(FhirHttp, ResourcesAreLoggedPhiIsFlaggedAndNoValueIsWritten) {
   EXPECT_EQ(http[0]["fhir_resource_type"], "Patient");
   EXPECT_EQ(http[0]["request_content_type"], "application/fhir+json");
   EXPECT_EQ(http[0]["phi_fields"],
-            nlohmann::json({"fhir.Patient.identifier", "fhir.Patient.name", "fhir.Patient.birthDate"}));
+            nlohmann::json({"fhir.Patient.name", "fhir.Patient.birthDate", "fhir.Patient.identifier"}));
 
   EXPECT_EQ(http[1]["method"], "GET");
   EXPECT_EQ(http[1]["fhir_resource_type"], "Observation");

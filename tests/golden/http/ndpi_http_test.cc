@@ -9,7 +9,7 @@
 
 #include <cstdio>
 #include <map>
-#include <regex>
+#include <sstream>
 
 #include "golden/http/golden_http_util.h"
 
@@ -22,18 +22,27 @@ struct NdpiFlow {
 };
 
 std::vector<NdpiFlow> ndpi_http_flows(const std::string& out) {
+  // "\t1\tTCP a:p <-> b:q [proto: 7/HTTP]...[URL: ...][StatusCode: 200]..." (std::regex is
+  // avoided: GCC 12 warns inside it at -O1).
   std::vector<NdpiFlow> flows;
   std::stringstream ss(out);
-  static const std::regex flow_re(R"(^\t\d+\tTCP (\S+) <-> (\S+) )");
-  static const std::regex field_re(
-      R"(\[(Hostname/SNI|URL|StatusCode|Content-Type|Server|User-Agent): ([^\]]*)\])");
   for (std::string line; std::getline(ss, line);) {
-    std::smatch m;
-    if (!std::regex_search(line, m, flow_re) || line.find("[URL: ") == std::string::npos) continue;
-    NdpiFlow f{m[1], m[2], {}};
-    for (auto it = std::sregex_iterator(line.begin(), line.end(), field_re);
-         it != std::sregex_iterator(); ++it)
-      f.fields[(*it)[1]] = (*it)[2];
+    const auto tcp = line.find("\tTCP ");
+    if (line.empty() || line[0] != '\t' || tcp == std::string::npos ||
+        line.find("[URL: ") == std::string::npos)
+      continue;
+    std::stringstream words(line.substr(tcp + 5));
+    NdpiFlow f;
+    std::string arrow;
+    words >> f.client >> arrow >> f.server;
+    for (const char* key :
+         {"Hostname/SNI", "URL", "StatusCode", "Content-Type", "Server", "User-Agent"}) {
+      const std::string open = std::string("[") + key + ": ";
+      const auto at = line.find(open);
+      if (at == std::string::npos) continue;
+      const auto begin = at + open.size();
+      f.fields[key] = line.substr(begin, line.find(']', begin) - begin);
+    }
     flows.push_back(f);
   }
   return flows;

@@ -34,20 +34,20 @@
 namespace ward::testing::http_golden {
 namespace {
 
-struct Run {
+struct Outcome {
   std::vector<nlohmann::json> http;
   std::vector<nlohmann::json> anomalies;
   std::vector<nlohmann::json> conns;
 };
 
-Run run_capture(const std::string& pcap) {
+Outcome run_capture(const std::string& pcap) {
   TempDir tmp;
   (void)run_on(pcap, tmp);
   return {read_log(tmp.path() + "/logs", "http"), read_log(tmp.path() + "/logs", "anomaly"),
           read_log(tmp.path() + "/logs", "conn")};
 }
 
-int count_anomalies(const Run& r, const std::string& name) {
+int count_anomalies(const Outcome& r, const std::string& name) {
   return static_cast<int>(std::count_if(r.anomalies.begin(), r.anomalies.end(),
                                         [&](const nlohmann::json& a) { return a["name"] == name; }));
 }
@@ -75,7 +75,7 @@ class SuricataHttp : public ::testing::Test {
 };
 
 TEST_F(SuricataHttp, AllHeadersHostAndHeaderCounts) {
-  const Run r = run_capture(sv("http-all-headers/input.pcap"));
+  const Outcome r = run_capture(sv("http-all-headers/input.pcap"));
   const YAML::Node y = YAML::LoadFile(sv("http-all-headers/test.yaml"));
   ASSERT_EQ(static_cast<int>(r.http.size()), y["checks"][0]["filter"]["count"].as<int>());
   const auto m1 = y["checks"][1]["filter"]["match"];
@@ -88,7 +88,7 @@ TEST_F(SuricataHttp, AllHeadersHostAndHeaderCounts) {
 }
 
 TEST_F(SuricataHttp, OptionsMethodAndHostname) {
-  const Run r = run_capture(sv("http-options-method/input.pcap"));
+  const Outcome r = run_capture(sv("http-options-method/input.pcap"));
   const YAML::Node y = YAML::LoadFile(sv("http-options-method/test.yaml"));
   const auto m = y["checks"][1]["filter"]["match"];
   ASSERT_EQ(r.http.size(), 1U);
@@ -102,7 +102,7 @@ TEST_F(SuricataHttp, OptionsMethodAndHostname) {
 }
 
 TEST_F(SuricataHttp, BearerAuthIsRecognised) {
-  const Run r = run_capture(sv("http-auth-bearer/input.pcap"));
+  const Outcome r = run_capture(sv("http-auth-bearer/input.pcap"));
   EXPECT_EQ(count_anomalies(r, "http.auth_unrecognized"),
             yaml_count(sv("http-auth-bearer"), "alert.signature_id", "1"));
   ASSERT_EQ(r.http.size(), 1U);
@@ -115,7 +115,7 @@ TEST_F(SuricataHttp, BearerAuthIsRecognised) {
 }
 
 TEST_F(SuricataHttp, UnrecognisedAuthIsReportedOnce) {
-  const Run r = run_capture(sv("http-auth-unrecognized/input.pcap"));
+  const Outcome r = run_capture(sv("http-auth-unrecognized/input.pcap"));
   EXPECT_EQ(count_anomalies(r, "http.auth_unrecognized"),
             yaml_count(sv("http-auth-unrecognized"), "alert.signature_id", "1"));
   ASSERT_EQ(r.http.size(), 1U);
@@ -123,7 +123,7 @@ TEST_F(SuricataHttp, UnrecognisedAuthIsReportedOnce) {
 }
 
 TEST_F(SuricataHttp, DuplicateContentLengthIsReported) {
-  const Run r = run_capture(sv("http-multiple-cl/input.pcap"));
+  const Outcome r = run_capture(sv("http-multiple-cl/input.pcap"));
   EXPECT_EQ(count_anomalies(r, "http.duplicate_content_length"),
             yaml_count(sv("http-multiple-cl"), "alert.signature_id", "2221034"));
   ASSERT_FALSE(r.http.empty());
@@ -132,7 +132,7 @@ TEST_F(SuricataHttp, DuplicateContentLengthIsReported) {
 }
 
 TEST_F(SuricataHttp, RequestBodiesWithoutLengthAreInvalidRequestLines) {
-  const Run r = run_capture(sv("http-request-invalid/input.pcap"));
+  const Outcome r = run_capture(sv("http-request-invalid/input.pcap"));
   EXPECT_EQ(count_anomalies(r, "http.invalid_request_line"),
             yaml_count(sv("http-request-invalid"), "alert.signature_id", "1"));
   // The anomaly never repeats the offending bytes (they hold a password here).
@@ -140,14 +140,14 @@ TEST_F(SuricataHttp, RequestBodiesWithoutLengthAreInvalidRequestLines) {
 }
 
 TEST_F(SuricataHttp, SpacesInTheUriAreKept) {
-  const Run r = run_capture(sv("http-uri-spaces/input.pcap"));
+  const Outcome r = run_capture(sv("http-uri-spaces/input.pcap"));
   ASSERT_FALSE(r.http.empty());
   const std::string uri = r.http[0]["uri"];
   EXPECT_NE(uri.find(" afterspace"), std::string::npos) << uri;
 }
 
 TEST_F(SuricataHttp, ChunkedTokenHeadersAreParsed) {
-  const Run r = run_capture(sv("http-chunked/input.pcap"));
+  const Outcome r = run_capture(sv("http-chunked/input.pcap"));
   ASSERT_EQ(r.http.size(), 1U);
   EXPECT_EQ(r.http[0]["method"], "HEAD");
   EXPECT_EQ(r.http[0]["host"], "localhost");
@@ -156,7 +156,7 @@ TEST_F(SuricataHttp, ChunkedTokenHeadersAreParsed) {
 }
 
 TEST_F(SuricataHttp, RequestAndResponseHeadersArePresent) {
-  const Run r = run_capture(sv("http-request-header/input.pcap"));
+  const Outcome r = run_capture(sv("http-request-header/input.pcap"));
   ASSERT_FALSE(r.http.empty());
   EXPECT_GE(r.http[0]["request_header_count"].get<int>(), 2);  // Connection, User-Agent
   EXPECT_GE(r.http[0]["response_header_count"].get<int>(), 2);  // Connection, Date
@@ -165,7 +165,7 @@ TEST_F(SuricataHttp, RequestAndResponseHeadersArePresent) {
 
 TEST_F(SuricataHttp, PostedFileBodyIsCounted) {
   const std::string pcap = sv("http-post-file/input.pcap");
-  const Run r = run_capture(pcap);
+  const Outcome r = run_capture(pcap);
   const auto post = std::find_if(r.http.begin(), r.http.end(),
                                  [](const nlohmann::json& j) { return j["method"] == "POST"; });
   ASSERT_NE(post, r.http.end());
