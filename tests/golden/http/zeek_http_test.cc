@@ -10,11 +10,13 @@
 //    "<empty>" for a response without a status line; Ward writes no status (there is none).
 //    Zeek also writes an empty second record (trans_depth 2, every field unset) for the
 //    connection close after a 0.9 exchange; Ward writes records for real requests only.
-//  - smuggle-http-request.pcap: Zeek's request_body_len 57 is the gzip-decoded entity size
-//    (Content-Encoding: gzip); Ward counts message body bytes as sent (80) and does not
-//    decompress.
+//  - smuggle-http-request.pcap: the first request's 80-byte gzip body is a stored block that
+//    announces 255 bytes but carries 65; zlib yields the 65 bytes present, which Ward counts.
+//    Zeek logs 57 (8 fewer); we have not established why, so the value is named, not matched.
 //  - sql-injection-plus-dvwa2: Zeek's HTTP::URI_SQLI tag comes from its SQL injection policy
 //    script, a detector Ward does not have; method, host and uri are compared, tags are not.
+// Notation (not counted as a difference): Zeek logs the percent-decoded URI, Ward the URI as
+// sent (as nDPI and tshark do), so Ward's uri is percent-decoded before the comparison.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -41,6 +43,26 @@ struct Case {
   bool drop_unset_rows = false;  // Zeek's empty trans_depth-2 record after HTTP/0.9
   std::vector<std::string> skip_columns;
 };
+
+// RFC 3986 §2.1 percent-decoding, as Zeek's unescaped_URI.
+std::string percent_decode(const std::string& s) {
+  const auto hex = [](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
 
 const std::vector<std::string> kColumns = {
     "id.orig_h", "id.orig_p",   "id.resp_h",  "id.resp_p",        "trans_depth",
@@ -76,10 +98,36 @@ std::vector<Case> cases() {
        {status0, empty_msg}, true},
       {"scripts.base.protocols.http.smuggle-http-request", "http.log.cut",
        "smuggle-http-request.pcap",
-       {{"request_body_len", "57", "80", "Zeek counts the gzip-decoded entity"}}},
+       {{"request_body_len", "57", "65", "truncated gzip stream: see the header comment"}}},
       {"scripts.policy.protocols.http.sql-injection-plus-dvwa2", "http.log.cut",
        "cooper-grill-dvwa.pcapng", {}, false, {"tags"}},
   };
+}
+
+// Header counts of the two http_all_headers blocks in the all-headers-event baseline.
+std::pair<int, int> all_headers_counts(const std::string& data) {
+  const std::string out =
+      read_file(data + "/baselines/scripts.base.protocols.http.all-headers-event/out");
+  std::vector<int> counts;
+  std::size_t at = 0;
+  while ((at = out.find("{\n", at)) != std::string::npos) {
+    const std::size_t end = out.find("\n}", at);
+    if (end == std::string::npos) break;
+    const std::string block = out.substr(at + 2, end - at - 1);
+    counts.push_back(static_cast<int>(std::count(block.begin(), block.end(), '\n')));
+    at = end;
+  }
+  return counts.size() == 2 ? std::make_pair(counts[0], counts[1]) : std::make_pair(-1, -1);
+}
+
+bool all_headers_agree(const std::string& data) {
+  const auto [req, resp] = all_headers_counts(data);
+  const auto ours = http_records(data + "/traces/http/get.pcap");
+  EXPECT_EQ(ours.size(), 1U);
+  if (ours.size() != 1) return false;
+  EXPECT_EQ(ours[0]["request_header_count"], req);
+  EXPECT_EQ(ours[0]["response_header_count"], resp);
+  return ours[0]["request_header_count"] == req && ours[0]["response_header_count"] == resp;
 }
 
 TEST(ZeekHttp, HttpLogsAgreeWithZeeksBaselinesFieldByField) {
@@ -122,7 +170,8 @@ TEST(ZeekHttp, HttpLogsAgreeWithZeeksBaselinesFieldByField) {
     std::vector<Row> got;
     for (const auto& r : ours) {
       Row g;
-      for (const std::string& col : columns) g[col] = zeek_value(r, col);
+      for (const std::string& col : columns)
+        g[col] = col == "uri" ? percent_decode(zeek_value(r, col)) : zeek_value(r, col);
       got.push_back(g);
     }
     std::sort(expected.begin(), expected.end());
@@ -143,35 +192,29 @@ TEST(ZeekHttp, HttpLogsAgreeWithZeeksBaselinesFieldByField) {
     fields += static_cast<int>(expected.size() * columns.size());
     if (equal && !differs) ++agreeing;
   }
+  // The all-headers-event baseline (get.pcap) lists every header of the request and the
+  // response: Ward's header counts must match (the other fields are checked below).
+  if (all_headers_agree(data)) ++agreeing;
+  ++captures;
+  fields += 2;
   std::printf("zeek http: %d captures, %d agree on every field, %d fields compared, %d values "
               "differ as explained\n",
               captures, agreeing, fields, explained);
   EXPECT_GE(agreeing * 100, captures * 80);
 }
 
-TEST(ZeekHttp, AllHeadersAreCountedLikeZeeksAllHeadersEvent) {
-  // all-headers-event/out lists 4 request and 9 response headers for get.pcap.
+TEST(ZeekHttp, AllHeadersCaptureFieldsMatchWhatZeekPrints) {
+  // all-headers-event/out prints the headers of get.pcap: 4 request and 9 response headers.
   const std::string data = shared_data_dir() + "/pcap/zeek";
   if (!file_exists(data + "/traces/http/get.pcap")) GTEST_SKIP() << "shared test data not present";
-  const std::string out =
-      read_file(data + "/baselines/scripts.base.protocols.http.all-headers-event/out");
-  const auto blocks = out.find("}\nhttp_all_headers");
-  ASSERT_NE(blocks, std::string::npos);
-  const auto count = [](const std::string& s) {
-    return static_cast<int>(std::count(s.begin(), s.end(), '\n')) - 1;  // minus the "{" line
-  };
-  const std::string first = out.substr(out.find("{\n"), blocks - out.find("{\n"));
-  const std::string second = out.substr(blocks + 18);
+  EXPECT_EQ(all_headers_counts(data), std::make_pair(4, 9));
   const auto ours = http_records(data + "/traces/http/get.pcap");
   ASSERT_EQ(ours.size(), 1U);
-  EXPECT_EQ(ours[0]["request_header_count"], count(first));
-  EXPECT_EQ(ours[0]["response_header_count"],
-            count(second.substr(second.find("{\n"), second.find("}") - second.find("{\n"))));
-  EXPECT_EQ(ours[0]["host"], "bro.org");
-  EXPECT_EQ(ours[0]["user_agent"], "Wget/1.14 (darwin12.2.0)");
-  EXPECT_EQ(ours[0]["server"], "Apache/2.4.3 (Fedora)");
-  EXPECT_EQ(ours[0]["response_content_type"], "text/plain");
-  EXPECT_EQ(ours[0]["response_body_len"], 4705);
+  EXPECT_EQ(ours[0]["host"], "bro.org");  // [3] HOST
+  EXPECT_EQ(ours[0]["user_agent"], "Wget/1.14 (darwin12.2.0)");  // [1] USER-AGENT
+  EXPECT_EQ(ours[0]["server"], "Apache/2.4.3 (Fedora)");  // [2] SERVER
+  EXPECT_EQ(ours[0]["response_content_type"], "text/plain");  // [9] CONTENT-TYPE (media type)
+  EXPECT_EQ(ours[0]["response_body_len"], 4705);  // [6] CONTENT-LENGTH
 }
 
 }  // namespace
