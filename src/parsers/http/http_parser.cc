@@ -95,8 +95,8 @@ bool is_fhir_media(std::string_view v) noexcept {
 // carry no version to recognise them by).
 bool is_known_method(std::string_view m) noexcept {
   constexpr std::array<std::string_view, 15> kMethods = {
-      "GET",      "HEAD",  "POST",  "PUT",   "DELETE", "CONNECT", "OPTIONS", "TRACE",
-      "PATCH",    "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK"};
+      "GET",   "HEAD",     "POST",      "PUT",   "DELETE", "CONNECT", "OPTIONS", "TRACE",
+      "PATCH", "PROPFIND", "PROPPATCH", "MKCOL", "COPY",   "MOVE",    "LOCK"};
   return std::find(kMethods.begin(), kMethods.end(), m) != kMethods.end();
 }
 
@@ -158,8 +158,7 @@ bool parse_status_line(std::string_view line, StatusLine& out) noexcept {
   if (out.version.empty() || line[8] != ' ') return false;
   std::size_t i = 9;
   while (i < line.size() && line[i] == ' ') ++i;
-  if (i + 3 > line.size() || !is_digit(line[i]) || !is_digit(line[i + 1]) ||
-      !is_digit(line[i + 2]))
+  if (i + 3 > line.size() || !is_digit(line[i]) || !is_digit(line[i + 1]) || !is_digit(line[i + 2]))
     return false;
   if (i + 3 < line.size() && line[i + 3] != ' ') return false;
   out.code = static_cast<std::uint16_t>((line[i] - '0') * 100 + (line[i + 1] - '0') * 10 +
@@ -543,8 +542,8 @@ class HttpParser final : public StreamParser {
     std::string excerpt;
     // Content-Encoding gzip/deflate of the message in flight; null when not inflating.
     std::unique_ptr<Inflater> inflater;
-    bool inflate_done = false;       // the compressed stream ended or failed: count raw bytes
-    std::uint64_t inflated = 0;      // output bytes of this message so far
+    bool inflate_done = false;   // the compressed stream ended or failed: count raw bytes
+    std::uint64_t inflated = 0;  // output bytes of this message so far
   };
 
   // Fields of a header block, as views into it (valid during header processing only).
@@ -569,8 +568,7 @@ class HttpParser final : public StreamParser {
   }
 
   // Each returns false when it needs more input (pos unchanged at a unit start).
-  bool start(Direction dir, PerDirection& st, std::string_view in, std::size_t& pos,
-             bool& fatal);
+  bool start(Direction dir, PerDirection& st, std::string_view in, std::size_t& pos, bool& fatal);
   void skip_lines(PerDirection& st, std::string_view in, std::size_t& pos, bool& blank_seen);
   void headers(std::string_view block, Headers& h);
   void begin_request(const RequestLine& rl, std::string_view block, bool oversized);
@@ -598,7 +596,9 @@ class HttpParser final : public StreamParser {
     confirmed_ = true;
     sink_.confirm_protocol();
   }
-  std::string keep(std::string_view v) const { return std::string(clip(v, limits_.max_field_bytes)); }
+  std::string keep(std::string_view v) const {
+    return std::string(clip(v, limits_.max_field_bytes));
+  }
 
   EventSink& sink_;
   const Limits limits_;
@@ -650,7 +650,8 @@ void HttpParser::headers(std::string_view block, Headers& h) {
     const std::string_view name = colon == std::string_view::npos ? line : line.substr(0, colon);
     if (colon == std::string_view::npos || colon == 0 ||
         !std::all_of(name.begin(), name.end(), is_tchar)) {
-      sink_.anomaly(anomaly::kInvalidHeaderLine, colon == std::string_view::npos ? "no colon" : "bad field name");
+      sink_.anomaly(anomaly::kInvalidHeaderLine,
+                    colon == std::string_view::npos ? "no colon" : "bad field name");
       continue;
     }
     if (++h.count == limits_.max_headers + 1)
@@ -713,7 +714,8 @@ void HttpParser::authorization(Tx& tx, std::string_view value) {
       sink_.anomaly(anomaly::kInvalidAuthorization, "basic: not base64");
     } else {
       const std::size_t colon = decoded.find(':');
-      if (colon == std::string::npos) sink_.anomaly(anomaly::kInvalidAuthorization, "basic: no colon");
+      if (colon == std::string::npos)
+        sink_.anomaly(anomaly::kInvalidAuthorization, "basic: no colon");
       tx.username = clip(decoded, std::min(colon, kMaxUserBytes));
     }
     // The password is in `decoded` only until here: overwrite it before it is freed.
@@ -967,7 +969,8 @@ void HttpParser::start_body(PerDirection& st, std::string_view content_encoding)
 }
 
 void HttpParser::count(PerDirection& st, Direction dir, std::uint64_t n) {
-  if (Tx* tx = find(st.depth)) (dir == Direction::kToServer ? tx->req_body_len : tx->resp_body_len) += n;
+  if (Tx* tx = find(st.depth))
+    (dir == Direction::kToServer ? tx->req_body_len : tx->resp_body_len) += n;
 }
 
 void HttpParser::body(PerDirection& st, Direction dir, std::string_view bytes) {
@@ -1139,7 +1142,8 @@ bool HttpParser::start(Direction dir, PerDirection& st, std::string_view in, std
       }
     }
     const std::string_view head = in.substr(pos, std::min<std::size_t>(avail, 5));
-    if (target != nullptr && target->http09 && head != std::string_view("HTTP/").substr(0, head.size())) {
+    if (target != nullptr && target->http09 &&
+        head != std::string_view("HTTP/").substr(0, head.size())) {
       target->has_response = true;
       target->resp_version = "0.9";
       st.depth = target->depth;
@@ -1624,22 +1628,32 @@ Limits limits_from(const LimitOverrides& o) {
   l.max_field_bytes = clamp_limit(o.get("http.max_field_bytes", d.max_field_bytes), 16, 65536);
   l.max_body_excerpt_bytes =
       clamp_limit(o.get("http.max_body_excerpt_bytes", d.max_body_excerpt_bytes), 0, 1024 * 1024);
-  l.max_decompressed_bytes = clamp_limit(
-      o.get("http.max_decompressed_bytes", d.max_decompressed_bytes), 0, 0xFFFFFFFFU);
+  l.max_decompressed_bytes =
+      clamp_limit(o.get("http.max_decompressed_bytes", d.max_decompressed_bytes), 0, 0xFFFFFFFFU);
   return l;
 }
 
 Probe probe(Direction /*dir*/, ByteView first_bytes) noexcept {
-  const std::string_view s = as_chars(first_bytes.first(std::min<std::size_t>(first_bytes.size(), 8192)));
+  const std::string_view s =
+      as_chars(first_bytes.first(std::min<std::size_t>(first_bytes.size(), 8192)));
   const std::size_t nl = s.find('\n');
   if (nl == std::string_view::npos) {
-    // Consistent so far? A status line starts with "HTTP/", a request line with a token.
+    // The flow layer may hold fewer bytes than a whole request line (flow.probe_bytes).
+    // "HTTP/d.d ddd " and a registered method followed by " /" or " http" are enough.
+    StatusLine sl;
+    if (s.size() >= 13 && parse_status_line(s.substr(0, 12), sl) && s[12] == ' ')
+      return Probe::kYes;
     const std::string_view want = "HTTP/";
     const std::size_t n = std::min(s.size(), want.size());
     if (s.substr(0, n) == want.substr(0, n)) return s.size() >= 8192 ? Probe::kNo : Probe::kMaybe;
     const std::size_t sp = s.find(' ');
     const std::string_view m = s.substr(0, std::min(s.size(), sp));
     if (m.size() > kMaxMethodBytes || !std::all_of(m.begin(), m.end(), is_tchar)) return Probe::kNo;
+    if (sp != std::string_view::npos && is_known_method(m)) {
+      const std::string_view target = s.substr(sp + 1);
+      if (target.size() >= 2 && (target[0] == '/' || iequals(clip(target, 4), "http")))
+        return target[0] == '/' || target.size() >= 4 ? Probe::kYes : Probe::kMaybe;
+    }
     return s.size() >= 8192 ? Probe::kNo : Probe::kMaybe;
   }
   const std::string_view line = chomp(s.substr(0, nl + 1));

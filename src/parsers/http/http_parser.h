@@ -26,9 +26,9 @@ struct Limits {
   // Start line plus header block of one message. A larger block is skipped line by line
   // without buffering (http.header_too_large); its message is then treated as bodiless.
   std::uint32_t max_header_bytes = 64 * 1024;
-  std::uint32_t max_headers = 128;           // header lines per message (http.too_many_headers)
+  std::uint32_t max_headers = 128;              // header lines per message (http.too_many_headers)
   std::uint32_t max_pending_transactions = 32;  // requests awaiting a response
-  std::uint32_t max_field_bytes = 2048;  // bytes of a URI or header value kept for the log
+  std::uint32_t max_field_bytes = 2048;         // bytes of a URI or header value kept for the log
   // Body bytes kept per direction while a FHIR (or JSON/XML on a FHIR path) message is in flight.
   std::uint32_t max_body_excerpt_bytes = 16 * 1024;
   // Bodies with Content-Encoding gzip or deflate are inflated (zlib, one stream per direction

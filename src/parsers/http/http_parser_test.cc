@@ -4,12 +4,11 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <zlib.h>
 
 #include "bus/bus.h"
 #include "clinical/phi.h"
@@ -39,21 +38,19 @@ std::string join(std::span<const std::string_view> v) {
 std::string describe(const bus::Event& e) {
   if (const auto* t = bus::event_cast<HttpTransaction>(e)) {
     std::string s = "tx#" + std::to_string(t->trans_depth) + " " + std::string(t->method) + " " +
-                    std::string(t->uri) + " v" + std::string(t->version) + " host=" +
-                    std::string(t->host) + " ua=" + std::string(t->user_agent) +
+                    std::string(t->uri) + " v" + std::string(t->version) +
+                    " host=" + std::string(t->host) + " ua=" + std::string(t->user_agent) +
                     " req=" + std::to_string(t->request_body_len) +
-                    " status=" + std::to_string(t->status_code) + " " +
-                    std::string(t->status_msg) + " resp=" + std::to_string(t->response_body_len);
+                    " status=" + std::to_string(t->status_code) + " " + std::string(t->status_msg) +
+                    " resp=" + std::to_string(t->response_body_len);
     if (t->info_code != 0) s += " info=" + std::to_string(t->info_code);
     if (!t->server.empty()) s += " server=" + std::string(t->server);
     if (!t->request_content_type.empty()) s += " req_ct=" + std::string(t->request_content_type);
-    if (!t->response_content_type.empty())
-      s += " resp_ct=" + std::string(t->response_content_type);
+    if (!t->response_content_type.empty()) s += " resp_ct=" + std::string(t->response_content_type);
     if (t->auth_scheme != AuthScheme::kNone)
-      s += " auth=" + std::string(auth_scheme_name(t->auth_scheme)) + ":" +
-           std::string(t->username);
-    if (t->fhir)
-      s += " fhir=" + std::string(t->fhir_resource_type) + "/" + std::string(t->fhir_id);
+      s +=
+          " auth=" + std::string(auth_scheme_name(t->auth_scheme)) + ":" + std::string(t->username);
+    if (t->fhir) s += " fhir=" + std::string(t->fhir_resource_type) + "/" + std::string(t->fhir_id);
     if (!t->phi_fields.empty()) s += " phi=" + join(t->phi_fields);
     if (!t->tags.empty()) s += " tags=" + join(t->tags);
     return s;
@@ -97,11 +94,10 @@ TEST(HttpParser, PipelinedRequestsArePairedWithResponsesInOrder) {
                       to_client("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nA"
                                 "HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nBB"
                                 "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")});
-  EXPECT_THAT(r.events,
-              ElementsAre("tx#1 GET /a v1.1 host=h ua= req=0 status=200 OK resp=1",
-                          "tx#2 GET /b v1.1 host=h ua= req=0 status=404 Not Found resp=2",
-                          // RFC 9110 §9.3.2: a response to HEAD has no body.
-                          "tx#3 HEAD /c v1.1 host=h ua= req=0 status=200 OK resp=0"));
+  EXPECT_THAT(r.events, ElementsAre("tx#1 GET /a v1.1 host=h ua= req=0 status=200 OK resp=1",
+                                    "tx#2 GET /b v1.1 host=h ua= req=0 status=404 Not Found resp=2",
+                                    // RFC 9110 §9.3.2: a response to HEAD has no body.
+                                    "tx#3 HEAD /c v1.1 host=h ua= req=0 status=200 OK resp=0"));
   EXPECT_THAT(r.anomalies, IsEmpty());
 }
 
@@ -119,8 +115,8 @@ TEST(HttpParser, ChunkedBodiesWithExtensionsAndTrailersAreDechunkedAndCounted) {
 }
 
 TEST(HttpParser, AResponseWithoutLengthRunsToTheEndOfTheConnection) {
-  const auto r = run({to_server("GET / HTTP/1.0\r\n\r\n"),
-                      to_client("HTTP/1.0 200 OK\r\n\r\nbody until close")});
+  const auto r = run(
+      {to_server("GET / HTTP/1.0\r\n\r\n"), to_client("HTTP/1.0 200 OK\r\n\r\nbody until close")});
   EXPECT_THAT(r.events, ElementsAre("tx#1 GET / v1.0 host= ua= req=0 status=200 OK resp=16"));
 }
 
@@ -138,8 +134,9 @@ TEST(HttpParser, HundredContinueIsAnInterimResponseBeforeTheFinalOne) {
 TEST(HttpParser, AnHttp09RequestGetsARawResponseUntilClose) {
   // Zeek's http_09.pcap: "GET /zeek.html" then the document without a status line.
   const auto r = run({to_server("GET /zeek.html\r\n"), to_client("<html>doc</html>\n")});
-  EXPECT_THAT(r.events,
-              ElementsAre("tx#1 GET /zeek.html v0.9 host= ua= req=0 status=0  resp=17 tags=http09"));
+  EXPECT_THAT(
+      r.events,
+      ElementsAre("tx#1 GET /zeek.html v0.9 host= ua= req=0 status=0  resp=17 tags=http09"));
   EXPECT_THAT(r.anomalies, ElementsAre("http.http09_request"));
 }
 
@@ -157,9 +154,8 @@ TEST(HttpParser, NonHttpOnThePortIsRejectedWithoutConfirmation) {
 
 TEST(HttpParser, AResponseWithoutARequestIsLoggedAsUnsolicited) {
   const auto r = run({to_client(kOk)});
-  EXPECT_THAT(r.events,
-              ElementsAre("tx#1   v host= ua= req=0 status=200 OK resp=5 server=nginx "
-                          "resp_ct=text/html"));
+  EXPECT_THAT(r.events, ElementsAre("tx#1   v host= ua= req=0 status=200 OK resp=5 server=nginx "
+                                    "resp_ct=text/html"));
   EXPECT_THAT(r.anomalies, ElementsAre("http.unsolicited_response"));
 }
 
@@ -170,7 +166,8 @@ TEST(HttpParser, ARequestWithoutResponseIsWrittenAtTheEnd) {
 }
 
 TEST(HttpParser, AStreamEndingInsideABodyIsTruncated) {
-  const auto r = run({to_server(kGet), to_client("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")});
+  const auto r =
+      run({to_server(kGet), to_client("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")});
   EXPECT_THAT(r.events, ElementsAre(HasSubstr("resp=3 tags=response_truncated")));
 }
 
@@ -197,9 +194,10 @@ TEST(HttpParser, TheSameEventsForEverySplitOfAFhirExchange) {
   const auto f = factory();
   testing::expect_same_events_for_every_split(
       f, describe,
-      {to_server("POST /fhir/Patient HTTP/1.1\r\nHost: ehr\r\n"
-                 "Content-Type: application/fhir+json\r\nContent-Length: 71\r\n\r\n"
-                 "{\"resourceType\":\"Patient\",\"id\":\"p1\",\"name\":[{\"family\":\"Test\"}]}    "),
+      {to_server(
+           "POST /fhir/Patient HTTP/1.1\r\nHost: ehr\r\n"
+           "Content-Type: application/fhir+json\r\nContent-Length: 71\r\n\r\n"
+           "{\"resourceType\":\"Patient\",\"id\":\"p1\",\"name\":[{\"family\":\"Test\"}]}    "),
        to_client("HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n")},
       /*reply_in_between=*/false);
 }
@@ -209,9 +207,10 @@ TEST(HttpParser, TheSameEventsForEverySplitOfAFhirExchange) {
 
 TEST(HttpParser, TransferEncodingWithContentLengthIsASmugglingIndicatorAndChunkedWins) {
   // Zeek 261/variant-04-te_cl_desync.pcap.
-  const auto r = run({to_server("POST / HTTP/1.1\r\nHost: target\r\nTransfer-Encoding: chunked\r\n"
-                                "Content-Length: 50\r\n\r\n0\r\n\r\n"
-                                "GET /smuggled-te-cl HTTP/1.1\r\nHost: target\r\n\r\n")});
+  const auto r =
+      run({to_server("POST / HTTP/1.1\r\nHost: target\r\nTransfer-Encoding: chunked\r\n"
+                     "Content-Length: 50\r\n\r\n0\r\n\r\n"
+                     "GET /smuggled-te-cl HTTP/1.1\r\nHost: target\r\n\r\n")});
   EXPECT_THAT(r.events, ElementsAre(HasSubstr("tx#1 POST / v1.1 host=target"),
                                     HasSubstr("tx#2 GET /smuggled-te-cl")));
   EXPECT_THAT(r.events[0], HasSubstr("tags=content_length_and_chunked"));
@@ -220,8 +219,9 @@ TEST(HttpParser, TransferEncodingWithContentLengthIsASmugglingIndicatorAndChunke
 
 TEST(HttpParser, NegativeAndOverflowingContentLengthsAreAnomaliesNotCrashes) {
   for (const char* cl : {"-1", "18446744073709551615", "99999999999999999999999", "12abc"}) {
-    const auto r = run({to_server(std::string("POST / HTTP/1.1\r\nHost: target\r\nContent-Length: ") +
-                                  cl + "\r\n\r\nGET /next HTTP/1.1\r\nHost: target\r\n\r\n")});
+    const auto r =
+        run({to_server(std::string("POST / HTTP/1.1\r\nHost: target\r\nContent-Length: ") + cl +
+                       "\r\n\r\nGET /next HTTP/1.1\r\nHost: target\r\n\r\n")});
     EXPECT_THAT(r.anomalies, ElementsAre("http.bad_content_length")) << cl;
     EXPECT_THAT(r.events, ElementsAre(HasSubstr("tx#1 POST / v1.1"), HasSubstr("tx#2 GET /next")))
         << cl;
@@ -230,17 +230,19 @@ TEST(HttpParser, NegativeAndOverflowingContentLengthsAreAnomaliesNotCrashes) {
 
 TEST(HttpParser, AnOverflowingChunkSizeEndsTheBodyWithAnAnomaly) {
   // Zeek 261/variant-01-chunk_2pow64_overflow.pcap: 2^64 as chunk size.
-  const auto r = run({to_server("POST / HTTP/1.1\r\nHost: target\r\nTransfer-Encoding: chunked\r\n"
-                                "\r\n10000000000000000\r\n\r\n"
-                                "GET /smuggled-chunk-2pow64 HTTP/1.1\r\nHost: target\r\n\r\n")});
+  const auto r =
+      run({to_server("POST / HTTP/1.1\r\nHost: target\r\nTransfer-Encoding: chunked\r\n"
+                     "\r\n10000000000000000\r\n\r\n"
+                     "GET /smuggled-chunk-2pow64 HTTP/1.1\r\nHost: target\r\n\r\n")});
   EXPECT_THAT(r.anomalies, ElementsAre("http.bad_chunk_size"));
   EXPECT_THAT(r.events, ElementsAre(HasSubstr("tx#1 POST / v1.1 host=target ua= req=0"),
                                     HasSubstr("tx#2 GET /smuggled-chunk-2pow64")));
 }
 
 TEST(HttpParser, DuplicateContentLengthIsAnAnomaly) {
-  const auto r = run({to_server("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n"
-                                "Content-Length: 3\r\n\r\nabc")});
+  const auto r =
+      run({to_server("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n"
+                     "Content-Length: 3\r\n\r\nabc")});
   EXPECT_THAT(r.anomalies, ElementsAre("http.duplicate_content_length"));
   EXPECT_THAT(r.events, ElementsAre(HasSubstr("req=3")));
 }
@@ -265,8 +267,8 @@ TEST(HttpParser, TooManyHeadersIsReportedOnceAndParsingGoesOn) {
 TEST(HttpParser, TooManyPendingRequestsWritesTheOldestEarly) {
   Limits l;
   l.max_pending_transactions = 2;
-  const auto r = run({to_server("GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\nGET /3 HTTP/1.1\r\n\r\n")},
-                     l);
+  const auto r =
+      run({to_server("GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\nGET /3 HTTP/1.1\r\n\r\n")}, l);
   EXPECT_THAT(r.anomalies, ElementsAre("http.too_many_pending_requests"));
   EXPECT_THAT(r.events, ElementsAre(HasSubstr("GET /1"), HasSubstr("GET /2"), HasSubstr("GET /3")));
 }
@@ -288,11 +290,12 @@ TEST(HttpParser, AGapInAHeaderBlockResynchronisesAtTheNextRequestLine) {
   const auto f = factory();
   testing::RecordingSink sink(describe);
   auto p = f.make(sink);
-  ASSERT_TRUE(p->on_data(Direction::kToServer, as_bytes(std::string_view("GET /a HTTP/1.1\r\nHo"))).ok());
-  p->on_gap(Direction::kToServer, 100);
   ASSERT_TRUE(
-      p->on_data(Direction::kToServer, as_bytes(std::string_view("junk\r\nGET /b HTTP/1.1\r\n\r\n")))
-          .ok());
+      p->on_data(Direction::kToServer, as_bytes(std::string_view("GET /a HTTP/1.1\r\nHo"))).ok());
+  p->on_gap(Direction::kToServer, 100);
+  ASSERT_TRUE(p->on_data(Direction::kToServer,
+                         as_bytes(std::string_view("junk\r\nGET /b HTTP/1.1\r\n\r\n")))
+                  .ok());
   p->on_end(Direction::kToServer);
   p->on_end(Direction::kToClient);
   EXPECT_THAT(sink.anomalies, ElementsAre("http.gap_unrecoverable"));
@@ -300,7 +303,8 @@ TEST(HttpParser, AGapInAHeaderBlockResynchronisesAtTheNextRequestLine) {
 }
 
 TEST(HttpParser, ObsoleteLineFoldingAndBadHeaderLinesAreAnomalies) {
-  const auto r = run({to_server("GET / HTTP/1.1\r\nHost: h\r\nUser-Agent: a\r\n b\r\nno colon\r\n\r\n")});
+  const auto r =
+      run({to_server("GET / HTTP/1.1\r\nHost: h\r\nUser-Agent: a\r\n b\r\nno colon\r\n\r\n")});
   EXPECT_THAT(r.anomalies, ElementsAre("http.obsolete_line_folding", "http.invalid_header_line"));
   EXPECT_THAT(r.events, ElementsAre(HasSubstr("ua=a\r\n b")));
 }
@@ -316,29 +320,33 @@ TEST(HttpParser, SpacesInsideTheUriAreKeptAsSent) {
 
 TEST(HttpParser, BasicAuthLogsTheUserNameOnlyAndFlagsCleartextCredentials) {
   // Zeek's basic-auth-with-colon.pcap: "test:1:34" -> user "test", the password has a colon.
-  const auto r = run({to_server("GET / HTTP/1.0\r\nHost: h\r\nAuthorization: Basic dGVzdDoxOjM0\r\n\r\n")});
+  const auto r =
+      run({to_server("GET / HTTP/1.0\r\nHost: h\r\nAuthorization: Basic dGVzdDoxOjM0\r\n\r\n")});
   EXPECT_THAT(r.events, ElementsAre(HasSubstr("auth=basic:test")));
   EXPECT_THAT(r.events[0], Not(HasSubstr("1:34")));
   EXPECT_THAT(r.anomalies, ElementsAre("http.cleartext_credentials"));
 }
 
 TEST(HttpParser, DigestAuthKeepsTheUserNameAndIsNotCleartext) {
-  const auto r = run({to_server("GET /x HTTP/1.1\r\nAuthorization: Digest realm=\"r\", "
-                                "username=\"nurse1\", nonce=\"abc\", response=\"deadbeef\"\r\n\r\n")});
+  const auto r =
+      run({to_server("GET /x HTTP/1.1\r\nAuthorization: Digest realm=\"r\", "
+                     "username=\"nurse1\", nonce=\"abc\", response=\"deadbeef\"\r\n\r\n")});
   EXPECT_THAT(r.events, ElementsAre(HasSubstr("auth=digest:nurse1")));
   EXPECT_THAT(r.anomalies, IsEmpty());
 }
 
 TEST(HttpParser, BearerTokensAreNamedButNeverKept) {
-  const auto r = run({to_server("GET /x HTTP/1.1\r\nAuthorization: Bearer eyJhbGciOi.secret\r\n\r\n")});
+  const auto r =
+      run({to_server("GET /x HTTP/1.1\r\nAuthorization: Bearer eyJhbGciOi.secret\r\n\r\n")});
   EXPECT_THAT(r.events, ElementsAre(HasSubstr("auth=bearer:")));
   EXPECT_THAT(r.events[0], Not(HasSubstr("secret")));
   EXPECT_THAT(r.anomalies, ElementsAre("http.cleartext_credentials"));
 }
 
 TEST(HttpParser, AnUnknownSchemeIsUnrecognisedAndBadBase64IsInvalid) {
-  const auto r = run({to_server("GET /x HTTP/1.1\r\nAuthorization: Foo bar\r\n\r\n"
-                                "GET /y HTTP/1.1\r\nAuthorization: Basic !!!\r\n\r\n")});
+  const auto r =
+      run({to_server("GET /x HTTP/1.1\r\nAuthorization: Foo bar\r\n\r\n"
+                     "GET /y HTTP/1.1\r\nAuthorization: Basic !!!\r\n\r\n")});
   EXPECT_THAT(r.anomalies, ElementsAre("http.auth_unrecognized", "http.invalid_authorization",
                                        "http.cleartext_credentials"));
 }
@@ -387,11 +395,10 @@ TEST(HttpParser, AFhirPatientPostIsRecognisedAndItsPhiObservedWithoutValues) {
                                 std::to_string(body.size()) + "\r\n\r\n" + body),
                       to_client("HTTP/1.1 201 Created\r\nLocation: /fhir/Patient/pat-1\r\n"
                                 "Content-Length: 0\r\n\r\n")});
-  EXPECT_THAT(r.events,
-              ElementsAre("phi http Patient: fhir.Patient.name fhir.Patient.birthDate "
-                          "fhir.Patient.identifier",
-                          HasSubstr("fhir=Patient/pat-1 phi=fhir.Patient.name,"
-                                    "fhir.Patient.birthDate,fhir.Patient.identifier")));
+  EXPECT_THAT(r.events, ElementsAre("phi http Patient: fhir.Patient.name fhir.Patient.birthDate "
+                                    "fhir.Patient.identifier",
+                                    HasSubstr("fhir=Patient/pat-1 phi=fhir.Patient.name,"
+                                              "fhir.Patient.birthDate,fhir.Patient.identifier")));
 }
 
 TEST(HttpParser, AFhirObservationSearchByPatientIsPhiAndTheBundleIsScannedInside) {
@@ -413,9 +420,10 @@ TEST(HttpParser, AFhirXmlDeviceIsRecognised) {
   const std::string body =
       "<?xml version=\"1.0\"?><Device xmlns=\"http://hl7.org/fhir\"><id value=\"pump-3\"/>"
       "<patient><reference value=\"Patient/p\"/></patient></Device>";
-  const auto r = run({to_server("PUT /api/Device/pump-3 HTTP/1.1\r\nContent-Type: "
-                                "application/fhir+xml\r\nContent-Length: " +
-                                std::to_string(body.size()) + "\r\n\r\n" + body)});
+  const auto r =
+      run({to_server("PUT /api/Device/pump-3 HTTP/1.1\r\nContent-Type: "
+                     "application/fhir+xml\r\nContent-Length: " +
+                     std::to_string(body.size()) + "\r\n\r\n" + body)});
   EXPECT_THAT(r.events, ElementsAre("phi http Device: fhir.Device.patient",
                                     HasSubstr("fhir=Device/pump-3 phi=fhir.Device.patient")));
 }
@@ -429,8 +437,8 @@ TEST(HttpParser, ATruncatedFhirBodyStillGivesWhatWasSeen) {
                                 "\r\nContent-Length: " +
                                 std::to_string(body.size()) + "\r\n\r\n" + body)},
                      l);
-  EXPECT_THAT(r.events, ElementsAre("phi http Patient: fhir.Patient.name",
-                                    HasSubstr("fhir=Patient/p2")));
+  EXPECT_THAT(r.events,
+              ElementsAre("phi http Patient: fhir.Patient.name", HasSubstr("fhir=Patient/p2")));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -515,11 +523,16 @@ TEST(HttpParser, ProbeRecognisesRequestAndStatusLinesOnly) {
             Probe::kYes);
   EXPECT_EQ(probe(Direction::kToClient, as_bytes(std::string_view("HTTP/1.1 200 OK\r\n"))),
             Probe::kYes);
-  EXPECT_EQ(probe(Direction::kToServer, as_bytes(std::string_view("GET / HT"))), Probe::kMaybe);
+  EXPECT_EQ(probe(Direction::kToServer, as_bytes(std::string_view("GE"))), Probe::kMaybe);
+  // flow.probe_bytes may cut the line: a registered method and a path are enough.
+  EXPECT_EQ(probe(Direction::kToServer, as_bytes(std::string_view("POST /api/v4/users/lo"))),
+            Probe::kYes);
+  EXPECT_EQ(probe(Direction::kToClient, as_bytes(std::string_view("HTTP/1.1 200 O"))), Probe::kYes);
+  EXPECT_EQ(probe(Direction::kToServer, as_bytes(std::string_view("HELLO /x"))), Probe::kMaybe);
   EXPECT_EQ(probe(Direction::kToClient, as_bytes(std::string_view("HTT"))), Probe::kMaybe);
-  EXPECT_EQ(probe(Direction::kToServer,
-                  as_bytes(std::string_view("OPTIONS rtsp://cam/ RTSP/1.0\r\n"))),
-            Probe::kNo);
+  EXPECT_EQ(
+      probe(Direction::kToServer, as_bytes(std::string_view("OPTIONS rtsp://cam/ RTSP/1.0\r\n"))),
+      Probe::kNo);
   EXPECT_EQ(probe(Direction::kToServer, as_bytes(std::string_view("SSH-2.0-x\r\n"))), Probe::kNo);
   EXPECT_EQ(probe(Direction::kToServer, as_bytes(std::string_view("\x16\x03\x01"))), Probe::kNo);
   EXPECT_EQ(probe(Direction::kToServer, as_bytes(std::string_view("GET /zeek.html\r\n"))),
@@ -569,8 +582,8 @@ TEST(HttpLog, RecordsHaveZeeksFieldNamesAndNeverCredentialsOrPhiValues) {
       "User-Agent: ward-test\r\nReferer: http://r/\r\nAuthorization: Basic "
       "bnVyc2U6aHVudGVyMg==\r\n\r\n"; /* nurse:hunter2 */
   ASSERT_TRUE(p->on_data(Direction::kToServer, as_bytes(req)).ok());
-  ASSERT_TRUE(p->on_data(Direction::kToClient, as_bytes(std::string_view(
-                                                   "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 401 "
+  ASSERT_TRUE(p->on_data(Direction::kToClient,
+                         as_bytes(std::string_view("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 401 "
                                                    "Unauthorized\r\nServer: s\r\nContent-Length: "
                                                    "0\r\n\r\n")))
                   .ok());

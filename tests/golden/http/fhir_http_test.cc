@@ -28,8 +28,8 @@ TEST(FhirHttp, ResourcesAreLoggedPhiIsFlaggedAndNoValueIsWritten) {
   EXPECT_EQ(http[0]["fhir"], true);
   EXPECT_EQ(http[0]["fhir_resource_type"], "Patient");
   EXPECT_EQ(http[0]["request_content_type"], "application/fhir+json");
-  EXPECT_EQ(http[0]["phi_fields"],
-            nlohmann::json({"fhir.Patient.name", "fhir.Patient.birthDate", "fhir.Patient.identifier"}));
+  EXPECT_EQ(http[0]["phi_fields"], nlohmann::json({"fhir.Patient.name", "fhir.Patient.birthDate",
+                                                   "fhir.Patient.identifier"}));
 
   EXPECT_EQ(http[1]["method"], "GET");
   EXPECT_EQ(http[1]["fhir_resource_type"], "Observation");
@@ -74,9 +74,11 @@ TEST(FhirHttp, TsharkSeesTheSameRequestsAndStatusCodes) {
     EXPECT_EQ(ours[i]["uri"].get<std::string>().substr(0, rows[i][1].find('?')),
               rows[i][1].substr(0, rows[i][1].find('?')));
   }
-  const auto codes = tshark_fields(pcap, "http.response", {"http.response.code"}, {"tcp.port==8080,http"});
+  const auto codes =
+      tshark_fields(pcap, "http.response", {"http.response.code"}, {"tcp.port==8080,http"});
   ASSERT_EQ(codes.size(), ours.size());
-  for (std::size_t i = 0; i < codes.size(); ++i) EXPECT_EQ(ours[i]["status_code"].dump(), codes[i][0]);
+  for (std::size_t i = 0; i < codes.size(); ++i)
+    EXPECT_EQ(ours[i]["status_code"].dump(), codes[i][0]);
 }
 
 }  // namespace

@@ -51,7 +51,8 @@ inline std::string zeek_value(const nlohmann::json& record, const std::string& k
   if (j.is_boolean()) return j.get<bool>() ? "T" : "F";
   if (j.is_array()) {
     std::string out;
-    for (const auto& e : j) out += (out.empty() ? "" : ",") + (e.is_string() ? e.get<std::string>() : e.dump());
+    for (const auto& e : j)
+      out += (out.empty() ? "" : ",") + (e.is_string() ? e.get<std::string>() : e.dump());
     return out.empty() ? "(empty)" : out;
   }
   const std::string s = j.get<std::string>();

@@ -23,11 +23,11 @@
 // Not compared: cond-log-http-testmyids (its capture lives in flowbit-oring/, which the shared
 // data does not include, and it tests Suricata's conditional logging configuration).
 #include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <set>
-#include <yaml-cpp/yaml.h>
 
 #include "e2e/tshark.h"
 #include "golden/http/golden_http_util.h"
@@ -49,8 +49,9 @@ Outcome run_capture(const std::string& pcap) {
 }
 
 int count_anomalies(const Outcome& r, const std::string& name) {
-  return static_cast<int>(std::count_if(r.anomalies.begin(), r.anomalies.end(),
-                                        [&](const nlohmann::json& a) { return a["name"] == name; }));
+  return static_cast<int>(
+      std::count_if(r.anomalies.begin(), r.anomalies.end(),
+                    [&](const nlohmann::json& a) { return a["name"] == name; }));
 }
 
 // The `count` of the check in test.yaml whose match has `key` == `value`.
@@ -109,9 +110,9 @@ TEST_F(SuricataHttp, BearerAuthIsRecognised) {
   ASSERT_EQ(r.http.size(), 1U);
   EXPECT_EQ(r.http[0]["auth_scheme"], "bearer");
   EXPECT_FALSE(r.http[0].contains("username"));
-  EXPECT_EQ(read_file(sv("http-auth-bearer/input.pcap")).find("mF_9.B5f-4.1JqM") !=
-                std::string::npos,
-            true);
+  EXPECT_EQ(
+      read_file(sv("http-auth-bearer/input.pcap")).find("mF_9.B5f-4.1JqM") != std::string::npos,
+      true);
   EXPECT_EQ(r.http[0].dump().find("mF_9"), std::string::npos);  // the token is never logged
 }
 
@@ -159,7 +160,7 @@ TEST_F(SuricataHttp, ChunkedTokenHeadersAreParsed) {
 TEST_F(SuricataHttp, RequestAndResponseHeadersArePresent) {
   const Outcome r = run_capture(sv("http-request-header/input.pcap"));
   ASSERT_FALSE(r.http.empty());
-  EXPECT_GE(r.http[0]["request_header_count"].get<int>(), 2);  // Connection, User-Agent
+  EXPECT_GE(r.http[0]["request_header_count"].get<int>(), 2);   // Connection, User-Agent
   EXPECT_GE(r.http[0]["response_header_count"].get<int>(), 2);  // Connection, Date
   EXPECT_TRUE(r.http[0].contains("user_agent"));
 }

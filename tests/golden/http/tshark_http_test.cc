@@ -49,15 +49,16 @@ std::vector<Capture> captures() {
     out.push_back({z + t, {}});
   out.push_back({z + "http_09.pcap", {}, true});
   out.push_back({z + "no-version.pcap", {}, true});
-  for (const char* t : {"http-all-headers", "http-options-method", "http-auth-bearer",
-                        "http-auth-unrecognized", "http-multiple-cl", "http-request-invalid",
-                        "http-chunked", "http-request-header"})
+  for (const char* t :
+       {"http-all-headers", "http-options-method", "http-auth-bearer", "http-auth-unrecognized",
+        "http-multiple-cl", "http-request-invalid", "http-chunked", "http-request-header"})
     out.push_back({s + t + "/input.pcap", {}});
   out.push_back({s + "http-uri-spaces/input.pcap", {}, false, {}, {}, {"/uri"}});
   out.push_back({s + "http-post-file/input.pcap", {"tcp.port==8065,http"}});
   out.push_back({n + "http-manipulated.pcap", {}, false, {}, {"200"}, {""}});
-  for (const char* t : {"http.pcapng", "http_auth.pcap", "WebattackSQLinj.pcap", "sql_injection.pcap", "xss.pcap", "jsonrpc.pcap",
-                        "log4j-webapp-exploit.pcap", "iphone.pcap"})
+  for (const char* t :
+       {"http.pcapng", "http_auth.pcap", "WebattackSQLinj.pcap", "sql_injection.pcap", "xss.pcap",
+        "jsonrpc.pcap", "log4j-webapp-exploit.pcap", "iphone.pcap"})
     out.push_back({n + t, {}});
   return out;
 }
@@ -78,10 +79,10 @@ TEST(TsharkHttp, MethodsUrisHostsUserAgentsAndStatusCodesAgree) {
     ++compared;
     std::multiset<std::string> their_methods, their_codes;
     std::set<std::string> their_uris, their_hosts, their_uas;
-    for (const auto& r : tshark_fields(c.path, "http.request && tcp",
-                                       {"http.request.method", "http.request.uri", "http.host",
-                                        "http.user_agent"},
-                                       c.decode_as)) {
+    for (const auto& r :
+         tshark_fields(c.path, "http.request && tcp",
+                       {"http.request.method", "http.request.uri", "http.host", "http.user_agent"},
+                       c.decode_as)) {
       const auto methods = split(r[0]);
       for (const auto& m : methods) their_methods.insert(m);
       if (methods.size() == 1) {  // several requests in a packet: URIs may contain commas
@@ -90,8 +91,8 @@ TEST(TsharkHttp, MethodsUrisHostsUserAgentsAndStatusCodesAgree) {
         if (!r[3].empty()) their_uas.insert(r[3]);
       }
     }
-    for (const auto& r : tshark_fields(c.path, "http.response && tcp", {"http.response.code"},
-                                       c.decode_as))
+    for (const auto& r :
+         tshark_fields(c.path, "http.response && tcp", {"http.response.code"}, c.decode_as))
       for (const auto& code : split(r[0])) their_codes.insert(code);
 
     std::multiset<std::string> our_methods, our_codes;

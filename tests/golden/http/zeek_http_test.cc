@@ -64,43 +64,84 @@ std::string percent_decode(const std::string& s) {
   return out;
 }
 
-const std::vector<std::string> kColumns = {
-    "id.orig_h", "id.orig_p",   "id.resp_h",  "id.resp_p",        "trans_depth",
-    "method",    "host",        "uri",        "referrer",         "version",
-    "user_agent", "origin",     "request_body_len", "response_body_len", "status_code",
-    "status_msg", "info_code",  "info_msg",   "username"};
+const std::vector<std::string> kColumns = {"id.orig_h",
+                                           "id.orig_p",
+                                           "id.resp_h",
+                                           "id.resp_p",
+                                           "trans_depth",
+                                           "method",
+                                           "host",
+                                           "uri",
+                                           "referrer",
+                                           "version",
+                                           "user_agent",
+                                           "origin",
+                                           "request_body_len",
+                                           "response_body_len",
+                                           "status_code",
+                                           "status_msg",
+                                           "info_code",
+                                           "info_msg",
+                                           "username"};
 
 std::vector<Case> cases() {
   const Difference status0{"status_code", "0", "-", "HTTP/0.9 response has no status line"};
   const Difference empty_msg{"status_msg", "<empty>", "-", "HTTP/0.9 response has no reason"};
   return {
       {"scripts.base.protocols.http.100-continue", "http.log", "100-continue.pcap", {}},
-      {"scripts.base.protocols.http.261.chunk-2pow64-overflow", "http.log",
-       "261/variant-01-chunk_2pow64_overflow.pcap", {}},
-      {"scripts.base.protocols.http.261.cl-uint64max", "http.log",
-       "261/variant-02-cl_uint64max.pcap", {}},
-      {"scripts.base.protocols.http.261.cl-negative", "http.log", "261/variant-03-cl_negative.pcap",
+      {"scripts.base.protocols.http.261.chunk-2pow64-overflow",
+       "http.log",
+       "261/variant-01-chunk_2pow64_overflow.pcap",
        {}},
-      {"scripts.base.protocols.http.261.te-cl-desync", "http.log",
-       "261/variant-04-te_cl_desync.pcap", {}},
-      {"scripts.base.protocols.http.content-length-overflow", "http.log",
-       "content-length-overflow.pcap", {}},
-      {"scripts.base.protocols.http.fake-content-length", "http.log", "fake-content-length.pcap",
+      {"scripts.base.protocols.http.261.cl-uint64max",
+       "http.log",
+       "261/variant-02-cl_uint64max.pcap",
        {}},
-      {"scripts.base.protocols.http.http-09", "http.log", "http_09.pcap", {status0, empty_msg},
+      {"scripts.base.protocols.http.261.cl-negative",
+       "http.log",
+       "261/variant-03-cl_negative.pcap",
+       {}},
+      {"scripts.base.protocols.http.261.te-cl-desync",
+       "http.log",
+       "261/variant-04-te_cl_desync.pcap",
+       {}},
+      {"scripts.base.protocols.http.content-length-overflow",
+       "http.log",
+       "content-length-overflow.pcap",
+       {}},
+      {"scripts.base.protocols.http.fake-content-length",
+       "http.log",
+       "fake-content-length.pcap",
+       {}},
+      {"scripts.base.protocols.http.http-09",
+       "http.log",
+       "http_09.pcap",
+       {status0, empty_msg},
        true},
-      {"scripts.base.protocols.http.http-basic-auth-colon", "http.log",
-       "basic-auth-with-colon.pcap", {}},
-      {"scripts.base.protocols.http.http-pipelining", "http.log", "pipelined-requests.pcap", {}},
-      {"scripts.base.protocols.http.multipart-body-length", "http.log", "multipart-form-data.pcap",
+      {"scripts.base.protocols.http.http-basic-auth-colon",
+       "http.log",
+       "basic-auth-with-colon.pcap",
        {}},
-      {"scripts.base.protocols.http.no-version", "http.log", "no-version.pcap",
-       {status0, empty_msg}, true},
-      {"scripts.base.protocols.http.smuggle-http-request", "http.log.cut",
+      {"scripts.base.protocols.http.http-pipelining", "http.log", "pipelined-requests.pcap", {}},
+      {"scripts.base.protocols.http.multipart-body-length",
+       "http.log",
+       "multipart-form-data.pcap",
+       {}},
+      {"scripts.base.protocols.http.no-version",
+       "http.log",
+       "no-version.pcap",
+       {status0, empty_msg},
+       true},
+      {"scripts.base.protocols.http.smuggle-http-request",
+       "http.log.cut",
        "smuggle-http-request.pcap",
        {{"request_body_len", "57", "65", "truncated gzip stream: see the header comment"}}},
-      {"scripts.policy.protocols.http.sql-injection-plus-dvwa2", "http.log.cut",
-       "cooper-grill-dvwa.pcapng", {}, false, {"tags"}},
+      {"scripts.policy.protocols.http.sql-injection-plus-dvwa2",
+       "http.log.cut",
+       "cooper-grill-dvwa.pcapng",
+       {},
+       false,
+       {"tags"}},
   };
 }
 
@@ -197,9 +238,10 @@ TEST(ZeekHttp, HttpLogsAgreeWithZeeksBaselinesFieldByField) {
   if (all_headers_agree(data)) ++agreeing;
   ++captures;
   fields += 2;
-  std::printf("zeek http: %d captures, %d agree on every field, %d fields compared, %d values "
-              "differ as explained\n",
-              captures, agreeing, fields, explained);
+  std::printf(
+      "zeek http: %d captures, %d agree on every field, %d fields compared, %d values "
+      "differ as explained\n",
+      captures, agreeing, fields, explained);
   EXPECT_GE(agreeing * 100, captures * 80);
 }
 
@@ -210,11 +252,11 @@ TEST(ZeekHttp, AllHeadersCaptureFieldsMatchWhatZeekPrints) {
   EXPECT_EQ(all_headers_counts(data), std::make_pair(4, 9));
   const auto ours = http_records(data + "/traces/http/get.pcap");
   ASSERT_EQ(ours.size(), 1U);
-  EXPECT_EQ(ours[0]["host"], "bro.org");  // [3] HOST
+  EXPECT_EQ(ours[0]["host"], "bro.org");                         // [3] HOST
   EXPECT_EQ(ours[0]["user_agent"], "Wget/1.14 (darwin12.2.0)");  // [1] USER-AGENT
-  EXPECT_EQ(ours[0]["server"], "Apache/2.4.3 (Fedora)");  // [2] SERVER
-  EXPECT_EQ(ours[0]["response_content_type"], "text/plain");  // [9] CONTENT-TYPE (media type)
-  EXPECT_EQ(ours[0]["response_body_len"], 4705);  // [6] CONTENT-LENGTH
+  EXPECT_EQ(ours[0]["server"], "Apache/2.4.3 (Fedora)");         // [2] SERVER
+  EXPECT_EQ(ours[0]["response_content_type"], "text/plain");     // [9] CONTENT-TYPE (media type)
+  EXPECT_EQ(ours[0]["response_body_len"], 4705);                 // [6] CONTENT-LENGTH
 }
 
 }  // namespace
