@@ -15,7 +15,7 @@ struct Mapping {
 };
 
 // Ids not listed here are informational (midstream pickup, NAKs, truncation at capture end).
-constexpr std::array<Mapping, 36> kMappings{{
+constexpr std::array<Mapping, 39> kMappings{{
     {"mqtt.malformed", "ward.protocol.malformed", Severity::kMedium,
      techniques::kExploitRemoteServices},
     {"mqtt.invalid_remaining_length", "ward.protocol.malformed", Severity::kMedium,
@@ -92,6 +92,14 @@ constexpr std::array<Mapping, 36> kMappings{{
      techniques::kDenialOfService},
     {"tls.record_too_large", "ward.protocol.resource_limit", Severity::kLow,
      techniques::kDenialOfService},
+    // HTTP request smuggling indicators (RFC 9112 §6.3, §11.2).
+    {"http.content_length_and_chunked", "ward.protocol.evasion", Severity::kMedium,
+     techniques::kExploitRemoteServices},
+    {"http.duplicate_content_length", "ward.protocol.evasion", Severity::kMedium,
+     techniques::kExploitRemoteServices},
+    // Basic credentials or a bearer token over plain HTTP (RFC 7617 §4, RFC 6750 §5.3).
+    {"http.cleartext_credentials", "ward.protocol.cleartext_credentials", Severity::kMedium,
+     techniques::kNetworkSniffing},
 }};
 
 const Mapping* find(std::string_view id) {

@@ -847,7 +847,8 @@ void HttpParser::begin_request(const RequestLine& rl, std::string_view block, bo
   } else if (h.has_content_length) {
     if (h.content_length_count > 1) {
       tx.tag("duplicate_content_length");
-      sink_.anomaly(anomaly::kDuplicateContentLength, clip(h.content_length, kDetailBytes));
+      sink_.anomaly(anomaly::kDuplicateContentLength,
+                    h.content_length_conflict ? "differing values" : "same value");
     }
     if (!parse_content_length(h.content_length, length)) {
       length = 0;
@@ -939,7 +940,8 @@ void HttpParser::begin_response(const StatusLine& sl, std::string_view block, bo
   if (h.has_content_length) {
     if (h.content_length_count > 1) {
       tx.tag("duplicate_content_length");
-      sink_.anomaly(anomaly::kDuplicateContentLength, clip(h.content_length, kDetailBytes));
+      sink_.anomaly(anomaly::kDuplicateContentLength,
+                    h.content_length_conflict ? "differing values" : "same value");
     }
     std::uint64_t length = 0;
     if (!parse_content_length(h.content_length, length)) {

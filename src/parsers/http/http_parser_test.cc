@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -70,10 +71,10 @@ testing::RunResult run(const std::vector<Chunk>& chunks, Limits l = {}) {
   return testing::run_chunks(f, describe, chunks);
 }
 
-const char* const kGet =
+constexpr std::string_view kGet =
     "GET /index.html HTTP/1.1\r\nHost: example.com\r\nUser-Agent: curl/8.0\r\n"
     "Accept: */*\r\n\r\n";
-const char* const kOk =
+constexpr std::string_view kOk =
     "HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: text/html; charset=utf-8\r\n"
     "Content-Length: 5\r\n\r\nhello";
 
@@ -485,9 +486,9 @@ TEST(HttpParser, EverySplitOfAGzipBodyGivesTheSameLength) {
       {to_server("GET / HTTP/1.1\r\n\r\n"),
        to_client("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n" +
                  [&] {
-                   char size[16];
-                   std::snprintf(size, sizeof size, "%zx", z.size());
-                   return std::string(size);
+                   std::ostringstream hex;
+                   hex << std::hex << z.size();
+                   return hex.str();
                  }() +
                  "\r\n" + z + "\r\n0\r\n\r\n")},
       /*reply_in_between=*/false);

@@ -39,13 +39,15 @@ struct Outcome {
   std::vector<nlohmann::json> http;
   std::vector<nlohmann::json> anomalies;
   std::vector<nlohmann::json> conns;
+  std::vector<nlohmann::json> alerts;
 };
 
 Outcome run_capture(const std::string& pcap) {
   TempDir tmp;
   (void)run_on(pcap, tmp);
-  return {read_log(tmp.path() + "/logs", "http"), read_log(tmp.path() + "/logs", "anomaly"),
-          read_log(tmp.path() + "/logs", "conn")};
+  const std::string logs = tmp.path() + "/logs";
+  return {read_log(logs, "http"), read_log(logs, "anomaly"), read_log(logs, "conn"),
+          read_log(logs, "alert")};
 }
 
 int count_anomalies(const Outcome& r, const std::string& name) {
@@ -131,6 +133,9 @@ TEST_F(SuricataHttp, DuplicateContentLengthIsReported) {
   ASSERT_FALSE(r.http.empty());
   EXPECT_EQ(r.http[0]["uri"], "/which.php");
   EXPECT_NE(r.http[0]["tags"].dump().find("duplicate_content_length"), std::string::npos);
+  // A smuggling indicator becomes an evasion alert (detect/anomaly_detector.cc).
+  ASSERT_FALSE(r.alerts.empty());
+  EXPECT_EQ(r.alerts[0]["rule"], "ward.protocol.evasion");
 }
 
 TEST_F(SuricataHttp, RequestBodiesWithoutLengthAreInvalidRequestLines) {
