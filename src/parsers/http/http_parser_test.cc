@@ -257,6 +257,17 @@ TEST(HttpParser, AHeaderBlockOverTheLimitIsSkippedNotBuffered) {
   EXPECT_THAT(r.events, ElementsAre(HasSubstr("tx#1 GET /big"), HasSubstr("tx#2 GET /next")));
 }
 
+TEST(HttpParser, AStartLineLongerThanTheLimitIsSkippedWithItsHeaderBlock) {
+  Limits l;
+  l.max_header_bytes = 256;
+  const std::string huge = "GET /" + std::string(2000, 'a') + " HTTP/1.1\r\nHost: h\r\n\r\n";
+  const auto r = run(
+      {to_server("GET /first HTTP/1.1\r\n\r\n" + huge + "GET /next HTTP/1.1\r\nHost: h\r\n\r\n")},
+      l);
+  EXPECT_THAT(r.anomalies, ElementsAre("http.header_too_large"));
+  EXPECT_THAT(r.events, ElementsAre(HasSubstr("tx#1 GET /first"), HasSubstr("tx#2 GET /next")));
+}
+
 TEST(HttpParser, TooManyHeadersIsReportedOnceAndParsingGoesOn) {
   Limits l;
   l.max_headers = 2;
