@@ -1173,10 +1173,9 @@ bool HttpParser::start(Direction dir, PerDirection& st, std::string_view in, std
       // A start line longer than the whole header limit: skip it.
       sink_.anomaly(anomaly::kHeaderTooLarge, "start line");
       st.depth = 0;  // no transaction: what follows is counted nowhere
-      st.mode = Mode::kSkipHeaders;
+      st.mode = Mode::kSkipHeaders;  // skips from here to the blank line, nothing kept
       st.line_start = false;
-      st.skipped = avail;
-      pos = in.size();
+      st.skipped = 0;
       return true;
     }
     if (!confirmed_) {  // not HTTP: the driver reports the ParseError as the anomaly
