@@ -1172,7 +1172,7 @@ bool HttpParser::start(Direction dir, PerDirection& st, std::string_view in, std
     if (plausible) {
       // A start line longer than the whole header limit: skip it.
       sink_.anomaly(anomaly::kHeaderTooLarge, "start line");
-      st.depth = 0;  // no transaction: what follows is counted nowhere
+      st.depth = 0;                  // no transaction: what follows is counted nowhere
       st.mode = Mode::kSkipHeaders;  // skips from here to the blank line, nothing kept
       st.line_start = false;
       st.skipped = 0;
