@@ -116,6 +116,10 @@ TEST_F(SuricataHttp, BearerAuthIsRecognised) {
       read_file(sv("http-auth-bearer/input.pcap")).find("mF_9.B5f-4.1JqM") != std::string::npos,
       true);
   EXPECT_EQ(r.http[0].dump().find("mF_9"), std::string::npos);  // the token is never logged
+  // A bearer token in clear becomes a cleartext-credentials alert (detect/anomaly_detector.cc).
+  ASSERT_EQ(r.alerts.size(), 1U);
+  EXPECT_EQ(r.alerts[0]["rule"], "ward.protocol.cleartext_credentials");
+  EXPECT_EQ(r.alerts[0].dump().find("mF_9"), std::string::npos);
 }
 
 TEST_F(SuricataHttp, UnrecognisedAuthIsReportedOnce) {
