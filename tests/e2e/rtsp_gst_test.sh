@@ -47,8 +47,10 @@ run_case() {
     fi
     echo "FAIL: tcpdump did not start"; cat "$tmp/$name.tcpdump"; exit 1
   fi
+  # timeout=: wait up to 20 s for the first RTP datagram (default 5 s) so that a loaded machine,
+  # where the server is slow to encode its first frame, does not fail the client.
   timeout 30 gst-launch-1.0 -q rtspsrc "location=rtsp://${creds:+$creds@}127.0.0.1:$port/test" \
-    protocols=udp ! fakesink > "$tmp/$name.client" 2>&1
+    protocols=udp timeout=20000000 ! fakesink > "$tmp/$name.client" 2>&1
   echo "client exit $?" >> "$tmp/$name.client"
   sleep 1
   kill -INT "$dump"; wait "$dump" 2>/dev/null
