@@ -42,6 +42,8 @@ enum class EventKind : std::uint16_t {
   kTlsAlert,          // parsers/tls/tls_events.h: a cleartext alert
   kTlsSession,        // parsers/tls/tls_events.h: the summary of one TLS/DTLS connection
   kHttpTransaction,   // parsers/http/http_events.h: one HTTP request/response pair
+  kDnsMessage,        // parsers/dns/dns_events.h: one DNS message (UDP, TCP or mDNS)
+  kDnsTransaction,    // parsers/dns/dns_events.h: a query and its response, or one alone
 };
 
 struct Event {

@@ -60,4 +60,24 @@ void fuzz_stream_parser(const ParserFactory& factory, const std::uint8_t* data, 
   driver.end(*parser, Direction::kToClient);
 }
 
+void fuzz_datagram_parser(const ParserFactory& factory, const std::uint8_t* data, std::size_t size,
+                          bus::Subscriber* observer) {
+  NullSink sink(observer);
+  auto parser = factory.make_datagram(sink);
+  if (parser == nullptr) return;
+  ByteReader in(ByteView(data, size));
+  while (!in.empty()) {
+    const std::uint8_t flags = *in.u8();
+    const Direction dir = (flags & 1) ? Direction::kToClient : Direction::kToServer;
+    std::size_t len = in.remaining();
+    if (auto l = in.u16be()) len = std::min<std::size_t>(*l, in.remaining());
+    auto piece = *in.bytes(len);
+    if (flags & 2) continue;
+    auto copy = std::make_unique<std::uint8_t[]>(piece.size() + 1);
+    std::copy(piece.begin(), piece.end(), copy.get());
+    parser->on_datagram(dir, ByteView(copy.get(), piece.size()));
+  }
+  parser->on_end();
+}
+
 }  // namespace ward::parsers::testing

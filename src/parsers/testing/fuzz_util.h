@@ -18,4 +18,9 @@ namespace ward::parsers::testing {
 void fuzz_stream_parser(const ParserFactory& factory, const std::uint8_t* data, std::size_t size,
                         bus::Subscriber* observer = nullptr);
 
+// The same for a DatagramParser: every data chunk is one datagram (in its own heap
+// allocation); gap chunks are ignored. Then the flow ends.
+void fuzz_datagram_parser(const ParserFactory& factory, const std::uint8_t* data, std::size_t size,
+                          bus::Subscriber* observer = nullptr);
+
 }  // namespace ward::parsers::testing
