@@ -44,6 +44,7 @@ enum class EventKind : std::uint16_t {
   kHttpTransaction,   // parsers/http/http_events.h: one HTTP request/response pair
   kDnsMessage,        // parsers/dns/dns_events.h: one DNS message (UDP, TCP or mDNS)
   kDnsTransaction,    // parsers/dns/dns_events.h: a query and its response, or one alone
+  kDhcpMessage,       // parsers/dhcp/dhcp_events.h: one BOOTP/DHCP message
 };
 
 struct Event {

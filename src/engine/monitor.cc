@@ -164,6 +164,7 @@ Result<MonitorReport> run_monitor(const MonitorOptions& o,
   parsers::LogOptions log_options;
   log_options.payload_excerpt_bytes = o.payload_excerpt_bytes;
   log_options.phi_json_fields = policy.phi_json_fields;
+  log_options.limits = limits;
   {
     std::string key_path = o.phi_key_path;
     if (key_path.empty()) {

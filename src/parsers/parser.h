@@ -131,6 +131,8 @@ struct LogOptions {
   // JSON member names whose values are PHI: payload excerpts in logs carry their keyed hash
   // instead of the value (see redact_json_fields in common/phi_hash.h).
   std::vector<std::string> phi_json_fields;
+  // The limit overrides in force ("<parser>.<limit>"), for writers that keep state.
+  LimitOverrides limits;
 };
 
 class ParserFactory {

@@ -3,6 +3,7 @@
 
 #include <array>
 
+#include "parsers/dhcp/dhcp_parser.h"
 #include "parsers/dicom/dicom_parser.h"
 #include "parsers/dns/dns_parser.h"
 #include "parsers/hl7_mllp/hl7_parser.h"
@@ -28,6 +29,7 @@ const std::array parser_specs = {
     &dicom::parser_spec(),
     &wsd::parser_spec(),
     &dns::parser_spec(),
+    &dhcp::parser_spec(),
 };
 
 }  // namespace
