@@ -122,15 +122,14 @@ std::vector<Json> dns_to_eve(const Json& r, bool v2) {
   return out;
 }
 
-// Suricata's names for the parameter request list codes it knows (output-json-dhcp.c).
+// Suricata's names for the parameter request list codes it logs (rust/src/dhcp/logger.rs);
+// it leaves the other codes out of `params`, and so does the conversion.
 std::string param_name(int code) {
   static const std::map<int, std::string> kNames = {
-      {1, "subnet_mask"},   {3, "router"},         {6, "dns_server"},
-      {12, "hostname"},     {15, "domain"},        {28, "broadcast_address"},
-      {42, "ntp_server"},   {51, "lease_time"},    {54, "dhcp_server_id"},
-      {58, "renewal_time"}, {59, "rebinding_time"}};
+      {1, "subnet_mask"},  {3, "router"},      {6, "dns_server"},        {15, "domain"},
+      {35, "arp_timeout"}, {42, "ntp_server"}, {66, "tftp_server_name"}, {150, "tftp_server_ip"}};
   const auto it = kNames.find(code);
-  return it == kNames.end() ? "unknown" : it->second;
+  return it == kNames.end() ? "" : it->second;
 }
 
 std::vector<Json> dhcp_to_eve(const Json& r) {
@@ -157,7 +156,10 @@ std::vector<Json> dhcp_to_eve(const Json& r) {
     }
     if (m.contains("params")) {
       Json p = Json::array();
-      for (const Json& c : m["params"]) p.push_back(param_name(c.get<int>()));
+      for (const Json& c : m["params"]) {
+        const std::string n = param_name(c.get<int>());
+        if (!n.empty()) p.push_back(n);
+      }
       d["params"] = p;
     }
     out.push_back(Json{{"event_type", "dhcp"},
@@ -234,6 +236,7 @@ std::map<std::string, OutputFilter> output_filters(const fs::path& dir) {
     if (!eve || !eve["filename"]) continue;
     OutputFilter f;
     for (const auto& t : eve["types"]) {
+      if (!t.IsMap()) continue;
       const YAML::Node dns = t["dns"];
       if (!dns) continue;
       if (dns["requests"]) f.requests = dns["requests"].as<std::string>() == "yes";
@@ -324,7 +327,13 @@ const std::map<std::string, std::string> kIntendedDifferences = {
 };
 
 std::string find_pcap(const fs::path& dir, const YAML::Node& test) {
-  if (test["pcap"]) return (dir / test["pcap"].Scalar()).lexically_normal().string();
+  // A test may name another test's capture; when that one is not in the shared data, the
+  // copy in the test's own folder is used.
+  if (test["pcap"]) {
+    const fs::path named = (dir / test["pcap"].Scalar()).lexically_normal();
+    if (fs::exists(named)) return named.string();
+    if (fs::exists(dir / named.filename())) return (dir / named.filename()).string();
+  }
   for (const auto& e : fs::directory_iterator(dir))
     if (e.path().extension() == ".pcap") return e.path().string();
   return "";

@@ -7,6 +7,11 @@
 //   DHCP: every message's xid, BOOTP op, client MAC, Your-IP, Client-IP, Server-IP,
 //        Gateway-IP, DHCP message type, host name, requested address, server id, lease time,
 //        client id, vendor class and parameter request list, one string per message.
+// GCC 12's <regex> at -O1 with ASan reports -Wmaybe-uninitialized inside std::function (a
+// libstdc++ false positive, GCC bug 105562); the warning is not about this file's code.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -48,9 +53,9 @@ struct DnsView {
 DnsView tcpdump_dns(const std::string& out_file) {
   DnsView v;
   static const std::regex kResponse(
-      R"((?:: |length \d+ )(\d+)[*\-|$]*\s(?:[A-Za-z]+\S*\s)?(?:\[\d+[a-z]+\]\s)?(?:q: \S+\? \S+ )?(\d+)/(\d+)/(\d+))");
+      R"((?:: (?:\[[^\]]*\] )?|length \d+ )(\d+)[*\-|$]*\s(?:[A-Za-z]+\S*\s)?(?:\[\d+[a-z]+\]\s)?(?:q: \S+\? \S+ )?(\d+)/(\d+)/(\d+))");
   static const std::regex kQuery(
-      R"((?:: |length \d+ )(\d+)\+?%?\s(?:\[\d+[a-z]+\]\s)?([A-Z0-9]+)\?\s(\S+?)\.?\s)");
+      R"((?:: (?:\[[^\]]*\] )?|length \d+ )(\d+)\+?%?\s(?:\[\d+[a-z]+\]\s)?([A-Z0-9]+)\?\s(\S+?)\.?\s)");
   for (const std::string& p : packets(out_file)) {
     std::smatch m;
     if (std::regex_search(p, m, kResponse)) {
@@ -137,12 +142,12 @@ std::multiset<std::string> tcpdump_dhcp(const std::string& out_file) {
     s += " siaddr=" + field(p, R"(Server-IP ([0-9.]+))");
     s += " giaddr=" + field(p, R"(Gateway-IP ([0-9.]+))");
     s += " type=" + upper(field(p, R"(DHCP-Message \(53\), length 1: (\S+))"));
-    s += " host=" + field(p, R"(Hostname \(12\), length \d+: "([^"]*)") ");
-         s += " req=" + field(p, R"(Requested-IP \(50\), length 4: ([0-9.]+))");
+    s += " host=" + field(p, R"re(Hostname \(12\), length \d+: "([^"]*)")re");
+    s += " req=" + field(p, R"(Requested-IP \(50\), length 4: ([0-9.]+))");
     s += " sid=" + field(p, R"(Server-ID \(54\), length 4: ([0-9.]+))");
     s += " lease=" + field(p, R"(Lease-Time \(51\), length 4: (\d+))");
-    s += " vendor=" + field(p, R"(Vendor-Class \(60\), length \d+: "([^"]*)") ");
-         std::string params = "-";
+    s += " vendor=" + field(p, R"re(Vendor-Class \(60\), length \d+: "([^"]*)")re");
+    std::string params = "-";
     const auto at = p.find("Parameter-Request (55)");
     if (at != std::string::npos) {
       // The codes are the "(n)" on the indented lines after the option's own line.

@@ -77,7 +77,7 @@ TEST(TsharkOracleDns, QueriesAndResponseCodesAgree) {
     std::multiset<std::string> theirs_q;
     std::multiset<std::string> theirs_r;
     for (const auto& r : tshark_fields(
-             c, "dns",
+             c, "dns || mdns",
              {"dns.flags.response", "dns.id", "dns.qry.name", "dns.qry.type", "dns.flags.rcode"})) {
       // Several DNS messages in one TCP segment come comma-joined; one message per row here.
       const auto resp = split(r[0]);
@@ -126,8 +126,10 @@ TEST(TsharkOracleDhcp, MessageTypesMacsAndHostnamesAgree) {
              c, "dhcp",
              {"dhcp.id", "dhcp.option.dhcp", "dhcp.hw.mac_addr", "dhcp.option.hostname"})) {
       const long xid = std::strtol(r[0].c_str(), nullptr, 0);
+      // dhcp.hw.mac_addr also names option 61's hardware address: the first one is chaddr.
+      const std::string mac = r[2].substr(0, r[2].find(','));
       theirs.insert(std::to_string(xid) + " " + (r[1].empty() ? "-" : r[1]) + " " +
-                    (r[2].empty() ? "-" : r[2]) + " " + (r[3].empty() ? "-" : r[3]));
+                    (mac.empty() ? "-" : mac) + " " + (r[3].empty() ? "-" : r[3]));
     }
     TempDir tmp;
     run_with_limits(c, tmp);
@@ -140,9 +142,12 @@ TEST(TsharkOracleDhcp, MessageTypesMacsAndHostnamesAgree) {
         const std::string t = m.value("msg_type", "");
         const auto it = kTypes.find(t);
         const std::string mac = m.value("chaddr", "");
+        // tshark shows a host name up to its first NUL ("nas1\0" is "nas1").
+        std::string host = m.value("host_name", "-");
+        host = host.substr(0, host.find('\0'));
         ours.insert(std::to_string(m.value("xid", 0L)) + " " +
                     (it == kTypes.end() ? "-" : std::to_string(it->second)) + " " +
-                    (mac.size() == 17 ? mac : "-") + " " + m.value("host_name", "-"));
+                    (mac.size() == 17 ? mac : "-") + " " + host);
       }
     }
     ++compared;

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <set>
 
@@ -26,12 +27,40 @@ std::string zeek_dir() { return shared_data_dir() + "/pcap/zeek"; }
 
 const std::set<std::string> kIntervalColumns = {"rtt", "TTLs", "lease_time", "duration"};
 
+// Zeek lowercases DNS names (the query and the names in answers, not TXT data); Ward keeps
+// them as on the wire, like Suricata and tshark. The comparison lowercases Ward's names.
+std::string lower(std::string s) {
+  for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return s;
+}
+
+std::string lower_names(const Json& answers) {
+  std::string out;
+  for (const Json& a : answers) {
+    std::string s = a.get<std::string>();
+    bool data = false;  // TXT, SPF, HINFO, CAA, NAPTR strings are data, not names
+    for (const char* keep : {"TXT ", "SPF ", "HINFO ", "CAA ", "NAPTR "})
+      data = data || s.rfind(keep, 0) == 0;
+    if (s.rfind("RRSIG ", 0) == 0) {
+      s = "RRSIG " + lower(s.substr(6));
+    } else if (!data) {
+      s = lower(s);
+    }
+    out += (out.empty() ? "" : ",") + zeek_escape(s);
+  }
+  return out.empty() ? "(empty)" : out;
+}
+
 std::vector<Row> project(const std::vector<Json>& records, const std::vector<std::string>& cols) {
   std::vector<Row> out;
   for (const Json& r : records) {
     Row row;
     for (const std::string& c : cols) {
-      if (c == "uids") {
+      if (c == "query" && r.contains(c)) {
+        row[c] = lower(zeek_value(r[c]));
+      } else if (c == "answers" && r.contains(c)) {
+        row[c] = lower_names(r[c]);
+      } else if (c == "uids") {
         row[c] = std::to_string(r.value("uids", Json::array()).size());
       } else {
         row[c] = r.contains(c) ? zeek_value(r[c], kIntervalColumns.count(c) != 0) : "-";
@@ -87,6 +116,9 @@ struct LogCase {
   const char* trace;  // under traces/
   std::vector<std::pair<std::string, std::uint64_t>> limits;
   std::vector<std::string> extra_columns;
+  // Columns left out for this baseline, with the reason (an intended difference).
+  std::vector<std::string> skipped_columns = {};
+  const char* why_skipped = "";
 };
 
 // Baselines Ward differs from on purpose, with the reason (checked: they must still differ).
@@ -107,6 +139,10 @@ void compare_log(const LogCase& c, const std::string& ward_log,
   }
   std::vector<std::string> cols = base_cols;
   cols.insert(cols.end(), c.extra_columns.begin(), c.extra_columns.end());
+  for (const std::string& s : c.skipped_columns) {
+    cols.erase(std::remove(cols.begin(), cols.end(), s), cols.end());
+    std::printf("  %s: %s not compared: %s\n", c.baseline, s.c_str(), c.why_skipped);
+  }
   TempDir tmp;
   run_with_limits(trace, tmp, c.limits);
   const auto ours = project(read_log(tmp.path() + "/logs", ward_log), cols);
@@ -129,7 +165,14 @@ TEST(ZeekDns, DnsLogsMatchZeeksBaselinesFieldByField) {
   const std::vector<LogCase> cases = {
       {"dns.duplicate-reponses", "dns.log", "dns-two-responses.pcap", {}, {}},
       {"dns.flip", "dns.log", "dns53.pcap", {}, {}},
-      {"dns.multiple-txt-strings", "dns.log", "dns-txt-multiple.pcap", {}, {}},
+      {"dns.multiple-txt-strings",
+       "dns.log",
+       "dns-txt-multiple.pcap",
+       {},
+       {},
+       {"rtt", "qclass", "qclass_name", "qtype", "qtype_name", "RD"},
+       "the query has bad IP and UDP checksums: Zeek drops it, Ward does not verify checksums "
+       "(offloaded captures carry unfinished ones), so Ward has the query's fields"},
       {"dns.zero-responses", "dns.log", "dns-zero-RRs.pcap", {}, {}},
   };
   for (const LogCase& c : cases) compare_log(c, "dns", kDnsColumns, {});
@@ -149,8 +192,8 @@ TEST(ZeekDns, DnsLogsMatchZeeksBaselinesFieldByField) {
     g_agreeing += agree ? 1 : 0;
     EXPECT_TRUE(agree) << row;
   }
-  std::printf("zeek dns: %d baselines compared (%zu columns each)\n", g_compared,
-              kDnsColumns.size());
+  std::printf("zeek dns: %d dns.log baselines compared (%zu columns each), %d agree\n", g_compared,
+              kDnsColumns.size(), g_agreeing);
 }
 
 TEST(ZeekDns, ScriptOutputBaselinesAgreeWithWardsRecords) {

@@ -730,7 +730,8 @@ std::string render(const ResourceRecord& rr, std::uint32_t max_string_bytes) {
       return type_name(rr.type) + ' ' + std::to_string(rr.priority) + ' ' +
              (rr.target.empty() ? std::string(".") : std::string(rr.target));
     case rr_type::kRrsig:
-      return "RRSIG " + type_name(rr.type_covered) + ' ' +
+      // Zeek prints the covered type as its number.
+      return "RRSIG " + std::to_string(rr.type_covered) + ' ' +
              (rr.target.empty() ? std::string("<Root>") : std::string(rr.target));
     case rr_type::kDnskey:
       return "DNSKEY " + std::to_string(rr.algorithm);
