@@ -1,6 +1,5 @@
 #include "detect/anomaly_detector.h"
 
-#include <array>
 
 #include "bus/anomaly.h"
 
@@ -15,7 +14,8 @@ struct Mapping {
 };
 
 // Ids not listed here are informational (midstream pickup, NAKs, truncation at capture end).
-constexpr std::array<Mapping, 39> kMappings{{
+// A plain array, sized by its initializer, so adding a mapping touches only its own lines.
+constexpr Mapping kMappings[] = {
     {"mqtt.malformed", "ward.protocol.malformed", Severity::kMedium,
      techniques::kExploitRemoteServices},
     {"mqtt.invalid_remaining_length", "ward.protocol.malformed", Severity::kMedium,
@@ -100,7 +100,11 @@ constexpr std::array<Mapping, 39> kMappings{{
     // Basic credentials or a bearer token over plain HTTP (RFC 7617 §4, RFC 6750 §5.3).
     {"http.cleartext_credentials", "ward.protocol.cleartext_credentials", Severity::kMedium,
      techniques::kNetworkSniffing},
-}};
+    // A DNS name whose compression pointers chain or loop past the limit: no resolver writes
+    // one; it targets parsers (RFC 1035 §4.1.4 pointer loops).
+    {"dns.compression_depth_exceeded", "ward.protocol.malformed", Severity::kMedium,
+     techniques::kExploitRemoteServices},
+};
 
 const Mapping* find(std::string_view id) {
   for (const Mapping& m : kMappings) {
