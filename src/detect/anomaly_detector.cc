@@ -1,6 +1,5 @@
 #include "detect/anomaly_detector.h"
 
-
 #include "bus/anomaly.h"
 
 namespace ward::detect {
