@@ -12,17 +12,6 @@
 
 namespace {
 
-// Reads every log line so ASan checks what the log writer produced.
-class TouchingSink final : public ward::bus::LogSink {
- public:
-  void write(std::string_view /*name*/, std::string_view line) override {
-    for (char c : line) sum_ += static_cast<unsigned char>(c);
-  }
-
- private:
-  unsigned sum_ = 0;
-};
-
 ward::parsers::dhcp::LogLimits fuzz_log_limits() {
   ward::parsers::dhcp::LogLimits l;
   l.max_log_transactions = 4;
@@ -41,7 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const ward::parsers::dhcp::DhcpParserFactory factory(limits);
   (void)ward::parsers::dhcp::probe_udp(ward::parsers::Direction::kToServer,
                                        ward::ByteView(data, size));
-  static TouchingSink sink;
+  static ward::parsers::testing::TouchingLogSink sink;
   ward::parsers::dhcp::DhcpLog log(sink, fuzz_log_limits());
   ward::parsers::testing::fuzz_datagram_parser(factory, data, size, &log);
   log.on_finish();

@@ -26,17 +26,6 @@ ward::parsers::dns::Limits fuzz_limits() {
   return l;
 }
 
-// Reads every log line so ASan checks what the log writer produced.
-class TouchingSink final : public ward::bus::LogSink {
- public:
-  void write(std::string_view /*name*/, std::string_view line) override {
-    for (char c : line) sum_ += static_cast<unsigned char>(c);
-  }
-
- private:
-  unsigned sum_ = 0;
-};
-
 }  // namespace
 
 // NOLINTNEXTLINE(readability-identifier-naming): the name is libFuzzer's entry point.
@@ -45,7 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const ward::ByteView raw(data, size);
   (void)ward::parsers::dns::probe_udp(ward::parsers::Direction::kToServer, raw);
   (void)ward::parsers::dns::probe_tcp(ward::parsers::Direction::kToServer, raw);
-  static TouchingSink sink;
+  static ward::parsers::testing::TouchingLogSink sink;
   static ward::parsers::dns::DnsLog log(sink);
   ward::parsers::testing::fuzz_stream_parser(factory, data, size, &log);
   ward::parsers::testing::fuzz_datagram_parser(factory, data, size, &log);

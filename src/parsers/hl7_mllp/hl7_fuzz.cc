@@ -13,78 +13,6 @@
 
 namespace {
 
-using ward::parsers::Direction;
-using ward::parsers::EventSink;
-using ward::parsers::ParseError;
-using ward::parsers::Progress;
-using ward::parsers::StreamParser;
-
-class NullLogSink : public ward::bus::LogSink {
- public:
-  void write(std::string_view /*log_name*/, std::string_view json_line) override {
-    bytes_ += json_line.size();
-  }
-
- private:
-  std::size_t bytes_ = 0;
-};
-
-// Forwards to the driver's sink and feeds every event to the hl7 log writer.
-class TeeSink : public EventSink {
- public:
-  explicit TeeSink(EventSink& inner)
-      : inner_(inner), log_(ward::parsers::hl7::make_hl7_log(logs_, options())) {}
-  void emit(const ward::bus::Event& e) override {
-    inner_.emit(e);
-    log_->on_event(ward::bus::EventContext{}, e);
-  }
-  void anomaly(std::string_view id, std::string_view detail) override {
-    inner_.anomaly(id, detail);
-  }
-  void confirm_protocol() override { inner_.confirm_protocol(); }
-  [[nodiscard]] ward::TimeNs packet_time() const override { return inner_.packet_time(); }
-
- private:
-  static ward::parsers::LogOptions options() {
-    ward::parsers::LogOptions o;
-    o.phi_key = "fuzz-phi-key-0123456789";
-    return o;
-  }
-  EventSink& inner_;
-  NullLogSink logs_;
-  std::unique_ptr<ward::bus::Subscriber> log_;
-};
-
-// A parser that owns its TeeSink.
-class LoggedParser : public StreamParser {
- public:
-  LoggedParser(EventSink& sink, const ward::parsers::hl7::Hl7ParserFactory& factory)
-      : tee_(std::make_unique<TeeSink>(sink)), parser_(factory.make(*tee_)) {}
-  ward::Result<Progress, ParseError> on_data(Direction dir,
-                                             ward::ByteView input) noexcept override {
-    return parser_->on_data(dir, input);
-  }
-  void on_gap(Direction dir, std::uint64_t missing_bytes) noexcept override {
-    parser_->on_gap(dir, missing_bytes);
-  }
-  void on_end(Direction dir) noexcept override { parser_->on_end(dir); }
-
- private:
-  std::unique_ptr<TeeSink> tee_;
-  std::unique_ptr<StreamParser> parser_;
-};
-
-class LoggedFactory : public ward::parsers::ParserFactory {
- public:
-  explicit LoggedFactory(ward::parsers::hl7::Limits limits) : inner_(limits) {}
-  [[nodiscard]] std::unique_ptr<StreamParser> make(EventSink& sink) const override {
-    return std::make_unique<LoggedParser>(sink, inner_);
-  }
-
- private:
-  ward::parsers::hl7::Hl7ParserFactory inner_;
-};
-
 ward::parsers::hl7::Limits fuzz_limits() {
   ward::parsers::hl7::Limits l;
   l.max_message_bytes = 4096;
@@ -100,9 +28,18 @@ ward::parsers::hl7::Limits fuzz_limits() {
 
 // NOLINTNEXTLINE(readability-identifier-naming): the entry point name libFuzzer calls.
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const LoggedFactory factory(fuzz_limits());
+  static const ward::parsers::hl7::Hl7ParserFactory factory(fuzz_limits());
   // Content detection reads hostile first bytes too: give it the raw input.
-  (void)ward::parsers::hl7::probe(Direction::kToServer, ward::ByteView(data, size));
-  ward::parsers::testing::fuzz_stream_parser(factory, data, size);
+  (void)ward::parsers::hl7::probe(ward::parsers::Direction::kToServer, ward::ByteView(data, size));
+  // The log writer sees every event too, with PHI hashing on.
+  static ward::parsers::testing::TouchingLogSink log_sink;
+  static const ward::parsers::LogOptions options = [] {
+    ward::parsers::LogOptions o;
+    o.phi_key = "fuzz-phi-key-0123456789";
+    return o;
+  }();
+  static const std::unique_ptr<ward::bus::Subscriber> log =
+      ward::parsers::hl7::make_hl7_log(log_sink, options);
+  ward::parsers::testing::fuzz_stream_parser(factory, data, size, log.get());
   return 0;
 }

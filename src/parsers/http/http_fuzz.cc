@@ -23,24 +23,13 @@ ward::parsers::http::Limits fuzz_limits() {
   return l;
 }
 
-// Reads every log line so ASan checks what the log writer produced.
-class TouchingSink final : public ward::bus::LogSink {
- public:
-  void write(std::string_view /*name*/, std::string_view line) override {
-    for (char c : line) sum_ += static_cast<unsigned char>(c);
-  }
-
- private:
-  unsigned sum_ = 0;
-};
-
 }  // namespace
 
 // NOLINTNEXTLINE(readability-identifier-naming): the name is libFuzzer's entry point.
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const ward::parsers::http::HttpParserFactory factory(fuzz_limits());
   (void)ward::parsers::http::probe(ward::parsers::Direction::kToServer, ward::ByteView(data, size));
-  static TouchingSink sink;
+  static ward::parsers::testing::TouchingLogSink sink;
   static ward::parsers::LogOptions options = [] {
     ward::parsers::LogOptions o;
     o.phi_key = "fuzz-key-fuzz-key-fuzz-key";

@@ -24,17 +24,6 @@ ward::parsers::mqtt::Limits fuzz_limits() {
   return l;
 }
 
-// Reads every log line so ASan checks what the log writer produced.
-class TouchingSink final : public ward::bus::LogSink {
- public:
-  void write(std::string_view /*name*/, std::string_view line) override {
-    for (char c : line) sum_ += static_cast<unsigned char>(c);
-  }
-
- private:
-  unsigned sum_ = 0;
-};
-
 }  // namespace
 
 // NOLINTNEXTLINE(readability-identifier-naming): the name is libFuzzer's entry point.
@@ -43,7 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Content detection reads hostile first bytes too: give it the raw input.
   (void)ward::parsers::mqtt::probe(ward::parsers::Direction::kToServer, ward::ByteView(data, size));
   // The log writer sees every event too, with PHI redaction on.
-  static TouchingSink sink;
+  static ward::parsers::testing::TouchingLogSink sink;
   static ward::parsers::LogOptions options = [] {
     ward::parsers::LogOptions o;
     o.phi_key = "fuzz-key-fuzz-key-fuzz-key";

@@ -26,17 +26,6 @@ ward::parsers::rtsp::Limits fuzz_limits() {
   return l;
 }
 
-// Reads every log line so ASan checks what the log writers produced.
-class TouchingSink final : public ward::bus::LogSink {
- public:
-  void write(std::string_view /*name*/, std::string_view line) override {
-    for (char c : line) sum_ += static_cast<unsigned char>(c);
-  }
-
- private:
-  unsigned sum_ = 0;
-};
-
 // Both log writers behind one subscriber.
 class Logs final : public ward::bus::Subscriber {
  public:
@@ -57,7 +46,7 @@ class Logs final : public ward::bus::Subscriber {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const ward::parsers::rtsp::RtspParserFactory factory(fuzz_limits());
   (void)ward::parsers::rtsp::probe(ward::parsers::Direction::kToServer, ward::ByteView(data, size));
-  static TouchingSink sink;
+  static ward::parsers::testing::TouchingLogSink sink;
   static Logs logs(sink);
   ward::parsers::testing::fuzz_stream_parser(factory, data, size, &logs);
   return 0;
