@@ -24,6 +24,7 @@ tls::Limits fuzz_limits() {
   l.max_string_bytes = 64;
   l.max_sans = 8;
   l.max_history = 32;
+  l.max_cached_certificates = 4;
   return l;
 }
 

@@ -194,8 +194,9 @@ std::string_view common_name(std::string_view subject) {
 
 class TlsParser final : public StreamParser, public DatagramParser {
  public:
-  TlsParser(EventSink& sink, const Limits& limits, bool dtls) noexcept
-      : sink_(sink), limits_(limits), dtls_(dtls) {
+  TlsParser(EventSink& sink, const Limits& limits, detail::X509Cache& x509_cache,
+            bool dtls) noexcept
+      : sink_(sink), limits_(limits), x509_cache_(x509_cache), dtls_(dtls) {
     session_.dtls = dtls;
     x509_limits_.max_string_bytes = limits.max_string_bytes;
     x509_limits_.max_sans = limits.max_sans;
@@ -264,6 +265,7 @@ class TlsParser final : public StreamParser, public DatagramParser {
   EventSink& sink_;
   Limits limits_;
   detail::X509Limits x509_limits_;
+  detail::X509Cache& x509_cache_;
   bool dtls_;
   bool confirmed_ = false;
   bool finished_ = false;
@@ -1038,11 +1040,12 @@ void TlsParser::on_certificate(Direction dir, ByteView body) {
 
 void TlsParser::emit_certificate(Direction dir, ByteView der, std::uint32_t index,
                                  std::uint32_t count) {
-  X509Info info;
-  if (!detail::decode_x509(der, x509_limits_, info)) {
+  const X509Info* const cached = x509_cache_.lookup(der, x509_limits_);
+  if (cached == nullptr) {
     sink_.anomaly("tls.invalid_certificate", "not an X.509 certificate");
     return;
   }
+  const X509Info& info = *cached;
   TlsCertificate ev;
   ev.from_client = from_client(dir);
   ev.index = index;
@@ -1239,6 +1242,8 @@ Limits limits_from(const LimitOverrides& o) {
   l.max_string_bytes = clamped(o, "tls.max_string_bytes", d.max_string_bytes, 16, 65535);
   l.max_sans = clamped(o, "tls.max_sans", d.max_sans, 0, 65535);
   l.max_history = clamped(o, "tls.max_history", d.max_history, 0, 4096);
+  l.max_cached_certificates =
+      clamped(o, "tls.max_cached_certificates", d.max_cached_certificates, 0, 65536);
   return l;
 }
 
@@ -1274,12 +1279,18 @@ Probe udp_probe(Direction /*dir*/, ByteView b) noexcept {
                                                                             : Probe::kNo;
 }
 
+TlsParserFactory::TlsParserFactory(const Limits& limits)
+    : limits_(limits),
+      x509_cache_(std::make_unique<detail::X509Cache>(limits.max_cached_certificates)) {}
+
+TlsParserFactory::~TlsParserFactory() = default;
+
 std::unique_ptr<StreamParser> TlsParserFactory::make(EventSink& sink) const {
-  return std::make_unique<TlsParser>(sink, limits_, false);
+  return std::make_unique<TlsParser>(sink, limits_, *x509_cache_, false);
 }
 
 std::unique_ptr<DatagramParser> TlsParserFactory::make_datagram(EventSink& sink) const {
-  return std::make_unique<TlsParser>(sink, limits_, true);
+  return std::make_unique<TlsParser>(sink, limits_, *x509_cache_, true);
 }
 
 const ParserSpec& parser_spec() { return kSpec; }

@@ -17,6 +17,9 @@
 #include "parsers/tls/tls_events.h"
 
 namespace ward::parsers::tls {
+namespace detail {
+class X509Cache;
+}  // namespace detail
 
 // Bounds on everything the parser buffers or copies; each is configurable as "tls.<name>".
 struct Limits {
@@ -38,10 +41,14 @@ struct Limits {
   std::uint32_t max_sans = 256;
   // Letters of ssl_history kept (Zeek's SSL::max_ssl_history_length).
   std::uint32_t max_history = 100;
+  // Distinct certificates kept decoded across connections (detail::X509Cache); 0 decodes every
+  // certificate of every handshake.
+  std::uint32_t max_cached_certificates = 256;
 };
 
 // Limits with "tls.max_handshake_bytes", "tls.max_record_bytes", "tls.max_list_entries",
-// "tls.max_certificates", "tls.max_string_bytes", "tls.max_sans" and "tls.max_history" applied
+// "tls.max_certificates", "tls.max_string_bytes", "tls.max_sans", "tls.max_history" and
+// "tls.max_cached_certificates" applied
 // (clamped to sane ranges, README.md); absent keys keep the defaults.
 [[nodiscard]] Limits limits_from(const LimitOverrides& overrides);
 
@@ -54,7 +61,8 @@ struct Limits {
 
 class TlsParserFactory final : public ParserFactory {
  public:
-  explicit TlsParserFactory(const Limits& limits) noexcept : limits_(limits) {}
+  explicit TlsParserFactory(const Limits& limits);
+  ~TlsParserFactory() override;
   // REQUIRES: `sink` outlives the parser.
   [[nodiscard]] std::unique_ptr<StreamParser> make(EventSink& sink) const override;
   [[nodiscard]] std::unique_ptr<DatagramParser> make_datagram(EventSink& sink) const override;
@@ -62,6 +70,8 @@ class TlsParserFactory final : public ParserFactory {
 
  private:
   Limits limits_;
+  // Shared by the parsers this factory makes (the engine is single-threaded).
+  std::unique_ptr<detail::X509Cache> x509_cache_;
 };
 
 // The registry entry: name "tls", the usual TLS ports, probe(), udp_probe(), the `tls` and

@@ -196,8 +196,8 @@ const TlsParserFactory& factory() {
   return f;
 }
 
-void run(CapturingSink& sink, const std::vector<Chunk>& chunks) {
-  const auto p = factory().make(sink);
+void run_with(const TlsParserFactory& f, CapturingSink& sink, const std::vector<Chunk>& chunks) {
+  const auto p = f.make(sink);
   for (const Chunk& c : chunks) {
     const auto r = p->on_data(c.dir, c.bytes);
     ASSERT_TRUE(r.ok());
@@ -205,6 +205,10 @@ void run(CapturingSink& sink, const std::vector<Chunk>& chunks) {
   }
   p->on_end(Direction::kToServer);
   p->on_end(Direction::kToClient);
+}
+
+void run(CapturingSink& sink, const std::vector<Chunk>& chunks) {
+  run_with(factory(), sink, chunks);
 }
 
 Chunk to_server(const std::vector<std::uint8_t>& b) { return testing::to_server(b); }
@@ -643,6 +647,53 @@ TEST(TlsLog, SessionRecordHasZeekFieldNames) {
   EXPECT_EQ(t["ja3s_string"], "771,49199,65281-11-16");
   EXPECT_EQ(t["cert_chain_fps"], nlohmann::json::array({detail::sha256_hex(cert)}));
   EXPECT_EQ(t["sni_matches_cert"], true);
+}
+
+TEST(TlsX509, CacheDecodesEachDistinctCertificateOnceAndEvictsTheLeastRecentlyUsed) {
+  const auto a = make_cert("a.example.org", "a.example.org", -3600, 86400);
+  const auto b = make_cert("b.example.org", "b.example.org", -3600, 86400);
+  const auto c = make_cert("c.example.org", "c.example.org", -3600, 86400);
+  const std::vector<std::uint8_t> junk = {0x30, 0x82, 0xff, 0xff, 1, 2, 3};
+  detail::X509Cache cache(2);
+  const X509Info* first = cache.lookup(a, {});
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first->san_dns, (std::vector<std::string>{"a.example.org"}));
+  const std::string a_sha256 = first->sha256;
+  ASSERT_NE(cache.lookup(a, {}), nullptr);  // same bytes, another handshake
+  EXPECT_EQ(cache.hits(), 1U);
+  EXPECT_EQ(cache.lookup(a, {})->sha256, a_sha256);
+  EXPECT_EQ(cache.lookup(junk, {}), nullptr);  // failures are remembered too
+  EXPECT_EQ(cache.lookup(junk, {}), nullptr);
+  EXPECT_EQ(cache.hits(), 3U);
+  EXPECT_EQ(cache.size(), 2U);
+  // b evicts the least recently used entry: a (junk was looked up last).
+  EXPECT_EQ(cache.lookup(b, {})->san_dns, (std::vector<std::string>{"b.example.org"}));
+  EXPECT_EQ(cache.size(), 2U);
+  EXPECT_EQ(cache.lookup(a, {})->san_dns, (std::vector<std::string>{"a.example.org"}));
+  EXPECT_EQ(cache.hits(), 3U);  // a was decoded again
+  EXPECT_EQ(cache.lookup(c, {})->san_dns, (std::vector<std::string>{"c.example.org"}));
+  EXPECT_EQ(cache.size(), 2U);
+  detail::X509Cache off(0);
+  EXPECT_EQ(off.lookup(c, {})->san_dns, (std::vector<std::string>{"c.example.org"}));
+  EXPECT_EQ(off.lookup(c, {})->san_dns, (std::vector<std::string>{"c.example.org"}));
+  EXPECT_EQ(off.hits(), 0U);
+  EXPECT_EQ(off.size(), 0U);
+}
+
+TEST(TlsParser, ConnectionsSharingACertificateReportItsValidityAtTheirOwnPacketTime) {
+  // The cached decode must not carry one connection's clock into another's verdict.
+  const auto cert = make_cert("pump-gw.example.org", "pump-gw.example.org", -3600, 86400);
+  const TlsParserFactory shared(Limits{});
+  CapturingSink now;
+  run_with(shared, now, tls12_conversation(cert));
+  CapturingSink later;
+  later.now += 2 * 86400 * kNsPerSec;  // two days on: the certificate has expired
+  run_with(shared, later, tls12_conversation(cert));
+  ASSERT_EQ(now.expired.size(), 1U);
+  ASSERT_EQ(later.expired.size(), 1U);
+  EXPECT_FALSE(now.expired[0]);
+  EXPECT_TRUE(later.expired[0]);
+  EXPECT_EQ(now.certs.at(0).sha256, later.certs.at(0).sha256);
 }
 
 TEST(TlsX509, GarbageIsNotACertificate) {

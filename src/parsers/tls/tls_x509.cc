@@ -201,6 +201,29 @@ std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept {
   return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
+const X509Info* X509Cache::lookup(ByteView der, const X509Limits& limits) {
+  const std::string_view key(reinterpret_cast<const char*>(der.data()), der.size());
+  if (auto it = by_der_.find(key); it != by_der_.end()) {
+    ++hits_;
+    entries_.splice(entries_.begin(), entries_, it->second);
+    return it->second->valid ? &it->second->info : nullptr;
+  }
+  if (capacity_ == 0) {
+    scratch_.valid = decode_x509(der, limits, scratch_.info);
+    return scratch_.valid ? &scratch_.info : nullptr;
+  }
+  if (entries_.size() >= capacity_) {
+    by_der_.erase(entries_.back().der);
+    entries_.pop_back();
+  }
+  entries_.emplace_front();
+  Entry& e = entries_.front();
+  e.der.assign(key);
+  e.valid = decode_x509(der, limits, e.info);
+  by_der_.emplace(e.der, entries_.begin());
+  return e.valid ? &e.info : nullptr;
+}
+
 bool decode_x509(ByteView der, const X509Limits& limits, X509Info& out) {
   out = X509Info{};
   if (der.empty() || der.size() > static_cast<std::size_t>(INT_MAX)) return false;
