@@ -2,6 +2,7 @@
 //   ward monitor --read capture.pcap --policy ward.yaml --out logs/ --db ward.db
 //   ward monitor --interface eth0 ...          (live; stops cleanly on SIGINT/SIGTERM)
 //   ward policy check ward.yaml
+//   ward vuln advisories | match --vendor V --model M [--version X] | update --from DIR
 //   ward version
 // Exit codes: 0 success; 1 an input or output error during the run (everything before it was
 // processed and written); 2 a usage or configuration error; 3 alerts at or above --fail-on.
@@ -16,6 +17,7 @@
 #include "engine/monitor.h"
 #include "engine/report.h"
 #include "policy/policy.h"
+#include "vuln/commands.h"
 
 namespace {
 
@@ -150,6 +152,32 @@ int main(int argc, char** argv) {
   check->add_option("file", policy_file, "policy file")->required();
   check->add_option("--format", format, "text or json")->check(CLI::IsMember({"text", "json"}));
 
+  std::string vuln_format = "table";
+  ward::vuln::VulnPaths vuln_paths = ward::vuln::default_paths(argc > 0 ? argv[0] : "");
+  ward::vuln::DeviceIdentity vuln_device;
+  std::string vuln_from;
+  auto* vuln = app.add_subcommand("vuln", "Vulnerability assessment against CSAF advisories");
+  vuln->require_subcommand(1);
+  const auto add_vuln_common = [&](CLI::App* sub) {
+    sub->add_option("--advisories", vuln_paths.advisories,
+                    "CSAF corpus directory (default: " + vuln_paths.advisories.string() + ")");
+    sub->add_option("--format", vuln_format, "table, json or csv")
+        ->check(CLI::IsMember({"table", "text", "json", "csv"}));
+  };
+  auto* vuln_adv = vuln->add_subcommand("advisories", "List the loaded advisory corpus");
+  add_vuln_common(vuln_adv);
+  auto* vuln_match = vuln->add_subcommand("match", "Match one device against the corpus");
+  add_vuln_common(vuln_match);
+  vuln_match->add_option("--vendor", vuln_device.vendor, "device vendor")->required();
+  vuln_match->add_option("--model", vuln_device.model, "device model or product name")->required();
+  vuln_match->add_option("--version", vuln_device.version, "firmware/software version");
+  vuln_match->add_option("--aliases", vuln_paths.aliases,
+                         "vendor alias table (default: " + vuln_paths.aliases.string() + ")");
+  auto* vuln_update =
+      vuln->add_subcommand("update", "Validate CSAF files and add the good ones to the corpus");
+  add_vuln_common(vuln_update);
+  vuln_update->add_option("--from", vuln_from, "directory of new CSAF 2.0 JSON files")->required();
+
   app.add_subcommand("version", "Print the version");
 
   try {
@@ -164,6 +192,21 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (pol->parsed()) return run_policy_check(policy_file, format);
+  if (vuln->parsed()) {
+    ward::vuln::OutputFormat f = ward::vuln::OutputFormat::kTable;
+    (void)ward::vuln::parse_output_format(vuln_format, f);  // checked by CLI11 above
+    ward::vuln::CommandResult r;
+    if (vuln_adv->parsed()) {
+      r = ward::vuln::run_advisories(vuln_paths, f);
+    } else if (vuln_match->parsed()) {
+      r = ward::vuln::run_match(vuln_paths, vuln_device, f);
+    } else {
+      r = ward::vuln::run_update(vuln_paths, vuln_from, f);
+    }
+    std::cout << r.out;
+    std::cerr << r.err;
+    return r.exit_code;
+  }
 
   if (*seed_opt) mo.uid_seed = seed;
   for (const std::string& s : sets) {

@@ -1,0 +1,47 @@
+// The `ward vuln` subcommands as functions (the CLI in src/cli/main.cc only parses options):
+//   ward vuln advisories [--advisories DIR] [--format table|json|csv]
+//   ward vuln match --vendor V --model M [--version X] [--advisories DIR] [--format ...]
+//   ward vuln update --from DIR [--advisories DIR]
+// Each returns what to print and the exit code: 0 success; 1 some input could not be loaded
+// (bad advisory files: each is reported with file and JSON pointer); 2 a usage or
+// configuration error (missing corpus directory, bad alias table).
+// Not thread-safe with respect to the corpus directory: `update` writes into it.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "vuln/matcher.h"
+
+namespace ward::vuln {
+
+enum class OutputFormat : std::uint8_t { kTable, kJson, kCsv };
+// "table" (also "text"), "json", "csv"; false for anything else.
+bool parse_output_format(std::string_view s, OutputFormat& out);
+
+struct CommandResult {
+  int exit_code = 0;
+  std::string out;  // for stdout
+  std::string err;  // for stderr
+};
+
+struct VulnPaths {
+  std::filesystem::path advisories;  // corpus directory
+  std::filesystem::path aliases;     // vendor alias table (JSON); empty: none
+};
+
+// The default corpus: <exe dir>/../share/ward/advisories if installed there, else the
+// compiled-in install prefix's share/ward/advisories, else the source tree's data/advisories.
+// The alias table is looked up the same way (share/ward/vendor_aliases.json, data/...).
+VulnPaths default_paths(const std::filesystem::path& exe);
+
+CommandResult run_advisories(const VulnPaths& paths, OutputFormat format);
+CommandResult run_match(const VulnPaths& paths, const DeviceIdentity& device, OutputFormat format);
+// Validates every *.json under `from`; copies each good one into paths.advisories (an
+// advisory already present with the same id is replaced only by a newer current_release_date
+// or revision). Files are written to a temporary name and renamed, so a reader never sees a
+// partial file.
+CommandResult run_update(const VulnPaths& paths, const std::filesystem::path& from,
+                         OutputFormat format);
+
+}  // namespace ward::vuln
