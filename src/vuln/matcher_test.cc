@@ -213,6 +213,8 @@ TEST_F(CorpusMatch, SurveyOfTheWholeCorpus) {
   std::map<std::string, std::vector<std::string>> bad_by_advisory;
   std::size_t products = 0;
   std::size_t checked = 0;
+  std::size_t any = 0;
+  std::set<std::string> qualified;
   for (const Advisory& a : corpus_->advisories) {
     for (const Product& p : a.products) {
       ++products;
@@ -228,6 +230,10 @@ TEST_F(CorpusMatch, SurveyOfTheWholeCorpus) {
           bad_by_advisory[a.id].push_back("'" + p.version + "': " + r.reason);
         continue;
       }
+      if (!r.qualifier.empty() && qualified.insert(p.version).second)
+        std::cout << "  qualified " << a.id << "\t'" << p.version << "' -> " << r.describe()
+                  << "\n";
+      if (r.any) ++any;
       std::string v = "1.0";
       if (!r.any) {
         const Interval& i = r.intervals.front();
@@ -250,7 +256,9 @@ TEST_F(CorpusMatch, SurveyOfTheWholeCorpus) {
   std::cout << "survey: " << products << " products, " << distinct.size()
             << " distinct version strings, " << distinct_bad.size()
             << " not interpretable, advisories fully interpreted: " << fully << "/"
-            << corpus_->advisories.size() << ", matched at upper bound: " << checked << "\n";
+            << corpus_->advisories.size() << ", matched at upper bound: " << checked
+            << ", products with all versions: " << any
+            << ", distinct strings with a qualifier: " << qualified.size() << "\n";
   for (const auto& [id, reasons] : bad_by_advisory)
     for (const std::string& r : reasons) std::cout << "  " << id << "\t" << r << "\n";
   EXPECT_GE(checked, 400U);

@@ -609,6 +609,7 @@ std::string VersionRange::describe() const {
     }
   }
   if (!qualifier.empty()) out += " (" + qualifier + ")";
+  if (!note.empty()) out += " (note: " + note + ")";
   return out;
 }
 
@@ -645,7 +646,11 @@ VersionRange parse_range(std::string_view text) {
     head = qual;
     qual = {};
   }
-  r.qualifier = std::string(qual);
+  if (starts_with_ci(qual, "end-of-life") || starts_with_ci(qual, "end of life")) {
+    r.note = std::string(qual);
+  } else {
+    r.qualifier = std::string(qual);
+  }
   // "v8.x model 35700BAX2": the version of one hardware model; the model is a qualifier.
   std::string head_text(head);
   if (const std::size_t m = to_lower(head_text).find(" model "); m != std::string::npos) {

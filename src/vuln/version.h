@@ -59,11 +59,12 @@ struct Interval {
 };
 
 struct VersionRange {
-  std::string raw;                  // the branch name as written
-  bool any = false;                 // "all versions", "vers:all/*", "*"
-  bool ok = false;                  // false: `reason` says why the text cannot be interpreted
-  std::string reason;               // set iff !ok
-  std::string qualifier;            // condition from a trailing parenthesis, may be empty
+  std::string raw;        // the branch name as written
+  bool any = false;       // "all versions", "vers:all/*", "*"
+  bool ok = false;        // false: `reason` says why the text cannot be interpreted
+  std::string reason;     // set iff !ok
+  std::string qualifier;  // condition from a trailing parenthesis, may be empty
+  std::string note;       // a trailing parenthesis that does not narrow ("end-of-life 2011")
   std::vector<Interval> intervals;  // union; empty when `any` or !ok
 
   // REQUIRES: ok. True iff the version `v` is in the range.

@@ -212,6 +212,11 @@ TEST(ParseRange, TrailingParenthesisIsAQualifier) {
   EXPECT_TRUE(battery.contains("8.01.01"));
   EXPECT_FALSE(battery.contains("9.0"));
   EXPECT_NE(battery.qualifier.find("Wireless Battery Modules"), std::string::npos);
+  const VersionRange eol = parse_range("<= 2.01 (end-of-life Nov 2017)");
+  ASSERT_TRUE(eol.ok) << eol.reason;
+  EXPECT_TRUE(eol.qualifier.empty());
+  EXPECT_EQ(eol.note, "end-of-life Nov 2017");
+  EXPECT_EQ(eol.describe(), "<= 2.01 (note: end-of-life Nov 2017)");
 }
 
 TEST(ParseRange, DatesAreNotVersions) {
