@@ -367,6 +367,10 @@ CommandResult run_update(const VulnPaths& paths, const fs::path& from, OutputFor
         continue;
       }
       dest = h->second.file;  // replace the older revision in place
+    } else if (fs::exists(dest, ec)) {
+      rejected.push_back(
+          {f.string(), "", "would overwrite " + dest.string() + ", which holds another advisory"});
+      continue;
     }
     fs::create_directories(dest.parent_path(), ec);
     const fs::path tmp = dest.string() + ".ward-tmp";
