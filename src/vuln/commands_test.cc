@@ -11,9 +11,9 @@ namespace ward::vuln {
 namespace {
 
 namespace fs = std::filesystem;
-const fs::path kData = fs::path(WARD_SOURCE_DIR) / "data";
+fs::path data_dir() { return fs::path(WARD_SOURCE_DIR) / "data"; }
 
-VulnPaths shipped() { return {kData / "advisories", kData / "vendor_aliases.json"}; }
+VulnPaths shipped() { return {data_dir() / "advisories", data_dir() / "vendor_aliases.json"}; }
 
 TEST(VulnCommands, DefaultPathsFallBackToTheSourceTree) {
   const VulnPaths p = default_paths("/nonexistent/bin/ward");
@@ -66,7 +66,7 @@ class UpdateTest : public testing::Test {
     fs::remove_all(root_);
     fs::create_directories(root_ / "corpus/2020");
     fs::create_directories(root_ / "new/2023");
-    fs::copy_file(kData / "advisories/csaf-icsma/2020/icsma-20-170-04.json",
+    fs::copy_file(data_dir() / "advisories/csaf-icsma/2020/icsma-20-170-04.json",
                   root_ / "corpus/2020/icsma-20-170-04.json");
   }
   void TearDown() override { fs::remove_all(root_); }
@@ -74,10 +74,10 @@ class UpdateTest : public testing::Test {
 };
 
 TEST_F(UpdateTest, CopiesGoodFilesAndReportsBadOnesWithJsonPointer) {
-  fs::copy_file(kData / "advisories/csaf-icsma/2023/icsma-23-194-01.json",
+  fs::copy_file(data_dir() / "advisories/csaf-icsma/2023/icsma-23-194-01.json",
                 root_ / "new/2023/icsma-23-194-01.json");
   // The same advisory the corpus already has: left alone.
-  fs::copy_file(kData / "advisories/csaf-icsma/2020/icsma-20-170-04.json",
+  fs::copy_file(data_dir() / "advisories/csaf-icsma/2020/icsma-20-170-04.json",
                 root_ / "new/icsma-20-170-04.json");
   std::ofstream(root_ / "new/broken.json") << R"({"document": {"title": 7}})";
   const CommandResult r = run_update({root_ / "corpus", {}}, root_ / "new", OutputFormat::kTable);
@@ -94,7 +94,7 @@ TEST_F(UpdateTest, CopiesGoodFilesAndReportsBadOnesWithJsonPointer) {
 }
 
 TEST_F(UpdateTest, NewerRevisionReplacesTheOldFileInPlace) {
-  std::ifstream in(kData / "advisories/csaf-icsma/2020/icsma-20-170-04.json");
+  std::ifstream in(data_dir() / "advisories/csaf-icsma/2020/icsma-20-170-04.json");
   auto j = nlohmann::json::parse(in);
   j["document"]["tracking"]["current_release_date"] = "2025-01-01T00:00:00.000000Z";
   j["document"]["tracking"]["version"] = "3";

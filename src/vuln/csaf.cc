@@ -91,7 +91,7 @@ struct BranchContext {
 };
 
 bool walk_branches(Walker& w, const json& branches, const std::string& ptr, int depth,
-                   BranchContext ctx, std::vector<Product>& out) {
+                   const BranchContext& ctx, std::vector<Product>& out) {
   if (depth > w.limits().max_branch_depth)
     return w.fail(ptr, "branches nested deeper than " +
                            std::to_string(w.limits().max_branch_depth) + " levels");
@@ -255,9 +255,8 @@ void classify_exploitability(Advisory& a) {
   if (t.empty()) return;
   if (contains_ci(t, "no known public exploit")) {
     a.exploit = ExploitSignal::kNoKnownPublicExploit;
-  } else if (contains_ci(t, "exploits that target") && contains_ci(t, "publicly available")) {
-    a.exploit = ExploitSignal::kPublicExploitAvailable;
   } else if (contains_ci(t, "publicly available") || contains_ci(t, "public exploit")) {
+    // "Exploits that target these vulnerabilities are publicly available."
     a.exploit = ExploitSignal::kPublicExploitAvailable;
   }
   if (contains_ci(t, "not exploitable remotely") || contains_ci(t, "not remotely exploitable")) {

@@ -9,7 +9,9 @@
 namespace ward::vuln {
 namespace {
 
-const std::filesystem::path kCorpus = std::filesystem::path(WARD_SOURCE_DIR) / "data/advisories";
+std::filesystem::path corpus_dir() {
+  return std::filesystem::path(WARD_SOURCE_DIR) / "data/advisories";
+}
 
 // A minimal valid document; tests break one part of it.
 std::string minimal_doc(const std::string& product_tree = R"({"branches": [{"category": "vendor",
@@ -47,7 +49,7 @@ TEST(Csaf, LoadsAMinimalDocument) {
 }
 
 TEST(Csaf, LoadsTheWholeShippedCorpus) {
-  const Corpus c = load_csaf_directory(kCorpus);
+  const Corpus c = load_csaf_directory(corpus_dir());
   for (const LoadError& e : c.errors) ADD_FAILURE() << e.to_string();
   ASSERT_EQ(c.advisories.size(), 144U);
   std::size_t products = 0;
@@ -63,7 +65,7 @@ TEST(Csaf, LoadsTheWholeShippedCorpus) {
 }
 
 TEST(Csaf, ResolvesSigmaSpectrumAdvisory) {
-  auto a = load_csaf_file(kCorpus / "csaf-icsma/2020/icsma-20-170-04.json");
+  auto a = load_csaf_file(corpus_dir() / "csaf-icsma/2020/icsma-20-170-04.json");
   ASSERT_TRUE(a.ok()) << a.error().to_string();
   EXPECT_EQ(a->id, "ICSMA-20-170-04");
   EXPECT_EQ(a->title, "Baxter Sigma Spectrum Infusion Pumps (Update B)");
@@ -83,7 +85,7 @@ TEST(Csaf, ResolvesSigmaSpectrumAdvisory) {
 }
 
 TEST(Csaf, PublicExploitNoteIsClassified) {
-  const Corpus c = load_csaf_directory(kCorpus);
+  const Corpus c = load_csaf_directory(corpus_dir());
   std::size_t public_exploit = 0;
   std::size_t no_known = 0;
   std::size_t not_remote = 0;
@@ -174,9 +176,10 @@ TEST(Csaf, DirectoryWithOneBadFileStillLoadsTheRest) {
   const auto dir = std::filesystem::path(testing::TempDir()) / "vuln_dir_test";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir / "sub");
-  std::filesystem::copy_file(kCorpus / "csaf-icsma/2020/icsma-20-170-04.json",
+  std::filesystem::copy_file(corpus_dir() / "csaf-icsma/2020/icsma-20-170-04.json",
                              dir / "sub/good1.json");
-  std::filesystem::copy_file(kCorpus / "csaf-icsma/2023/icsma-23-194-01.json", dir / "good2.json");
+  std::filesystem::copy_file(corpus_dir() / "csaf-icsma/2023/icsma-23-194-01.json",
+                             dir / "good2.json");
   {
     std::ofstream(dir / "bad.json") << minimal_doc(R"({"branches": {"not": "an array"}})");
     std::ofstream(dir / "notes.txt") << "not json, and not .json";

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -13,26 +14,26 @@
 namespace ward::vuln {
 namespace {
 
-const std::filesystem::path kData = std::filesystem::path(WARD_SOURCE_DIR) / "data";
+std::filesystem::path data_dir() { return std::filesystem::path(WARD_SOURCE_DIR) / "data"; }
 
 class CorpusMatch : public testing::Test {
  protected:
   static void SetUpTestSuite() {
-    corpus_ = new Corpus(load_csaf_directory(kData / "advisories"));
-    auto aliases = VendorAliases::load(kData / "vendor_aliases.json");
+    shared_corpus = new Corpus(load_csaf_directory(data_dir() / "advisories"));
+    auto aliases = VendorAliases::load(data_dir() / "vendor_aliases.json");
     ASSERT_TRUE(aliases.ok()) << aliases.error().message();
-    matcher_ = new Matcher(corpus_->advisories, std::move(*aliases));
+    shared_matcher = new Matcher(shared_corpus->advisories, std::move(*aliases));
   }
   static void TearDownTestSuite() {
-    delete matcher_;
-    delete corpus_;
+    delete shared_matcher;
+    delete shared_corpus;
   }
 
   static const Advisory& advisory(const std::string& id) {
-    for (const Advisory& a : corpus_->advisories)
+    for (const Advisory& a : shared_corpus->advisories)
       if (a.id == id) return a;
     ADD_FAILURE() << "no advisory " << id;
-    return corpus_->advisories.front();
+    return shared_corpus->advisories.front();
   }
 
   static const Match* find(const std::vector<Match>& ms, const std::string& id) {
@@ -41,11 +42,11 @@ class CorpusMatch : public testing::Test {
     return nullptr;
   }
 
-  static Corpus* corpus_;
-  static Matcher* matcher_;
+  static Corpus* shared_corpus;
+  static Matcher* shared_matcher;
 };
-Corpus* CorpusMatch::corpus_ = nullptr;
-Matcher* CorpusMatch::matcher_ = nullptr;
+Corpus* CorpusMatch::shared_corpus = nullptr;
+Matcher* CorpusMatch::shared_matcher = nullptr;
 
 struct Case {
   const char* advisory;
@@ -57,7 +58,7 @@ struct Case {
 
 // At least 20 advisories spanning Philips, BD, Baxter, B. Braun, Medtronic, GE and
 // imaging/PACS products (issue 4).
-const Case kCases[] = {
+constexpr std::array<Case, 24> kCases = {{
     {"ICSMA-17-017-02", "Alaris 8015 PC unit", "9.33", "9.34", Confidence::kHigh},
     {"ICSMA-18-235-01", "Alaris GH", "2.3.6", "2.3.7", Confidence::kHigh},
     {"ICSMA-20-317-01", "Alaris PC Unit Model 8015", "9.33.1", "9.33.2", Confidence::kHigh},
@@ -88,7 +89,7 @@ const Case kCases[] = {
     {"ICSMA-22-174-01", "DCMTK", "3.6.6", "3.6.7", Confidence::kHigh},
     {"ICSMA-23-248-01", "MedDream PACS", "7.2.8.810", "7.2.8.811", Confidence::kHigh},
     {"ICSMA-21-084-01", "Gemini PET/CT Family", "", "", Confidence::kMedium},
-};
+}};
 
 TEST_F(CorpusMatch, DeviceFromTheProductTreeMatchesAndPatchedVersionDoesNot) {
   std::set<std::string> advisories;
@@ -104,7 +105,7 @@ TEST_F(CorpusMatch, DeviceFromTheProductTreeMatchesAndPatchedVersionDoesNot) {
       p = &a.products.front();
     }
     const DeviceIdentity d{p->vendor, p->name, c.vulnerable};
-    const std::vector<Match> ms = matcher_->match(d);
+    const std::vector<Match> ms = shared_matcher->match(d);
     const Match* m = find(ms, c.advisory);
     ASSERT_NE(m, nullptr) << "no match for " << d.vendor << " / " << d.model << " / " << d.version;
     EXPECT_EQ(m->confidence, c.expected) << m->reason;
@@ -120,7 +121,7 @@ TEST_F(CorpusMatch, DeviceFromTheProductTreeMatchesAndPatchedVersionDoesNot) {
     EXPECT_FALSE(m->reason.empty());
     advisories.insert(c.advisory);
     if (*c.patched == '\0') continue;
-    const std::vector<Match> after = matcher_->match({p->vendor, p->name, c.patched});
+    const std::vector<Match> after = shared_matcher->match({p->vendor, p->name, c.patched});
     const Match* still = find(after, c.advisory);
     EXPECT_EQ(still, nullptr) << "patched " << c.patched
                               << " still matches: " << (still != nullptr ? still->reason : "");
@@ -130,40 +131,40 @@ TEST_F(CorpusMatch, DeviceFromTheProductTreeMatchesAndPatchedVersionDoesNot) {
 
 TEST_F(CorpusMatch, VendorAliasesAndTokenNormalisation) {
   // "BD" for "Becton, Dickinson and Company (BD)"; case, punctuation and ™ ignored.
-  auto ms = matcher_->match({"BD", "ALARIS™ 8015 pc-unit", "9.33"});
+  auto ms = shared_matcher->match({"BD", "ALARIS™ 8015 pc-unit", "9.33"});
   EXPECT_NE(find(ms, "ICSMA-17-017-02"), nullptr);
   // "Phillips" (ICSMA-18-058-02 spells the vendor so) and "Philips" are one vendor.
-  ms = matcher_->match({"Philips", "IntelliSpace Portal", ""});
+  ms = shared_matcher->match({"Philips", "IntelliSpace Portal", ""});
   EXPECT_NE(find(ms, "ICSMA-18-058-02"), nullptr);
   // GE = General Electric (GE) = GE Healthcare.
-  ms = matcher_->match({"GE Healthcare", "B450", "2.0"});
+  ms = shared_matcher->match({"GE Healthcare", "B450", "2.0"});
   EXPECT_NE(find(ms, "ICSMA-20-023-01"), nullptr);
   // B.Braun without the space.
-  ms = matcher_->match({"B.Braun", "SpaceCom", "L80"});
+  ms = shared_matcher->match({"B.Braun", "SpaceCom", "L80"});
   EXPECT_NE(find(ms, "ICSMA-20-296-02"), nullptr);
   // An unknown vendor matches nothing even with a known product name.
-  ms = matcher_->match({"Acme", "Alaris 8015 PC unit", "9.33"});
+  ms = shared_matcher->match({"Acme", "Alaris 8015 PC unit", "9.33"});
   EXPECT_TRUE(ms.empty());
 }
 
 TEST_F(CorpusMatch, ConfidenceLevelsAndReasons) {
-  auto ms = matcher_->match({"BD", "Alaris 8015 PC unit", "9.33"});
+  auto ms = shared_matcher->match({"BD", "Alaris 8015 PC unit", "9.33"});
   const Match* m = find(ms, "ICSMA-17-017-02");
   ASSERT_NE(m, nullptr);
   EXPECT_EQ(m->confidence, Confidence::kHigh);
   EXPECT_EQ(m->reason, "vendor+product+version in range (9.33 in <= 9.33)");
 
-  ms = matcher_->match({"BD", "Alaris 8015 PC unit", ""});
+  ms = shared_matcher->match({"BD", "Alaris 8015 PC unit", ""});
   m = find(ms, "ICSMA-17-017-02");
   ASSERT_NE(m, nullptr);
   EXPECT_EQ(m->confidence, Confidence::kMedium);
   EXPECT_NE(m->reason.find("version unknown"), std::string::npos);
 
-  ms = matcher_->match({"BD", "Alaris 8015 PC unit", "10.0"});
+  ms = shared_matcher->match({"BD", "Alaris 8015 PC unit", "10.0"});
   EXPECT_EQ(find(ms, "ICSMA-17-017-02"), nullptr);  // version outside range: no match
 
   // Only part of the product name: medium with a version in range, low without.
-  ms = matcher_->match({"Medtronic", "Valleylab FT10", "4.0.0"});
+  ms = shared_matcher->match({"Medtronic", "Valleylab FT10", "4.0.0"});
   m = find(ms, "ICSMA-19-311-02");
   ASSERT_NE(m, nullptr);
   EXPECT_EQ(m->confidence, Confidence::kMedium);
@@ -171,7 +172,7 @@ TEST_F(CorpusMatch, ConfidenceLevelsAndReasons) {
 }
 
 TEST_F(CorpusMatch, MatchCarriesFixedVersionAndRemediation) {
-  auto ms = matcher_->match({"OFFIS", "DCMTK", "3.6.6"});
+  auto ms = shared_matcher->match({"OFFIS", "DCMTK", "3.6.6"});
   const Match* m = find(ms, "ICSMA-22-174-01");
   ASSERT_NE(m, nullptr);
   EXPECT_EQ(m->fixed_version, "3.6.7");  // "OFFIS recommends all users update to Version 3.6.7"
@@ -215,7 +216,7 @@ TEST_F(CorpusMatch, SurveyOfTheWholeCorpus) {
   std::size_t checked = 0;
   std::size_t any = 0;
   std::set<std::string> qualified;
-  for (const Advisory& a : corpus_->advisories) {
+  for (const Advisory& a : shared_corpus->advisories) {
     for (const Product& p : a.products) {
       ++products;
       distinct.insert(p.version);
@@ -245,18 +246,19 @@ TEST_F(CorpusMatch, SurveyOfTheWholeCorpus) {
           continue;  // "< X" without a lower bound: no representative version
         }
       }
-      const std::vector<Match> ms = matcher_->match({p.vendor, p.name, v});
+      const std::vector<Match> ms = shared_matcher->match({p.vendor, p.name, v});
       const Match* m = find(ms, a.id);
       EXPECT_NE(m, nullptr) << a.id << " " << p.name << " " << v;
       ++checked;
     }
   }
   std::size_t fully = 0;
-  for (const Advisory& a : corpus_->advisories) fully += bad_by_advisory.count(a.id) == 0 ? 1 : 0;
+  for (const Advisory& a : shared_corpus->advisories)
+    fully += bad_by_advisory.count(a.id) == 0 ? 1 : 0;
   std::cout << "survey: " << products << " products, " << distinct.size()
             << " distinct version strings, " << distinct_bad.size()
             << " not interpretable, advisories fully interpreted: " << fully << "/"
-            << corpus_->advisories.size() << ", matched at upper bound: " << checked
+            << shared_corpus->advisories.size() << ", matched at upper bound: " << checked
             << ", products with all versions: " << any
             << ", distinct strings with a qualifier: " << qualified.size() << "\n";
   for (const auto& [id, reasons] : bad_by_advisory)
@@ -267,12 +269,12 @@ TEST_F(CorpusMatch, SurveyOfTheWholeCorpus) {
 
 TEST_F(CorpusMatch, TenThousandDevicesIsFast) {
   std::vector<DeviceIdentity> devices;
-  for (const Advisory& a : corpus_->advisories)
+  for (const Advisory& a : shared_corpus->advisories)
     for (const Product& p : a.products) devices.push_back({p.vendor, p.name, "1.0"});
   std::size_t matched = 0;
   for (std::size_t i = 0; i < 10000; ++i) {
     const DeviceIdentity& d = devices[i % devices.size()];
-    matched += matcher_->match(d).empty() ? 0 : 1;
+    matched += shared_matcher->match(d).empty() ? 0 : 1;
   }
   EXPECT_GT(matched, 5000U);
 }
