@@ -171,6 +171,14 @@ TEST(ParseRange, BuildNumbersAndLetterSuffixes) {
   ASSERT_TRUE(b.ok);
   EXPECT_TRUE(b.contains("2023.3 Build 9000"));
   EXPECT_FALSE(b.contains("2023.3 Build 9343"));
+  const VersionRange build_only = parse_range("Build 5");
+  ASSERT_TRUE(build_only.ok) << build_only.reason;
+  EXPECT_TRUE(build_only.contains("5"));
+  EXPECT_FALSE(build_only.contains("Build 6"));
+  const VersionRange four = parse_range("< 12.1.0.1234");
+  ASSERT_TRUE(four.ok);
+  EXPECT_TRUE(four.contains("12.1.0.999"));
+  EXPECT_FALSE(four.contains("12.1.0.1234"));
   const VersionRange exact = parse_range("1.3.1 Build 13");
   ASSERT_TRUE(exact.ok);
   EXPECT_TRUE(exact.contains("1.3.1.13"));
