@@ -3,6 +3,7 @@
 //   ward monitor --interface eth0 ...          (live; stops cleanly on SIGINT/SIGTERM)
 //   ward policy check ward.yaml
 //   ward vuln advisories | match --vendor V --model M [--version X] | update --from DIR
+//   ward inventory --read a.pcap [--read b.pcap] [--intended cmms.csv] [--format table|json|csv]
 //   ward version
 // Exit codes: 0 success; 1 an input or output error during the run (everything before it was
 // processed and written); 2 a usage or configuration error; 3 alerts at or above --fail-on.
@@ -16,6 +17,9 @@
 #include "detect/alert.h"
 #include "engine/monitor.h"
 #include "engine/report.h"
+#include "inventory/identify.h"
+#include "inventory/intended.h"
+#include "inventory/inventory_report.h"
 #include "policy/policy.h"
 #include "vuln/commands.h"
 
@@ -51,6 +55,7 @@ int run_monitor_command(const ward::engine::MonitorOptions& opts, const std::str
     std::cerr << "ward monitor: " << r.error().message() << "\n";
     return 2;
   }
+  for (const auto& w : r->warnings) std::cerr << "ward monitor: warning: " << w << "\n";
   if (format == "json") {
     std::cout << ward::engine::format_report_json(*r) << "\n";
   } else if (!quiet) {
@@ -69,6 +74,78 @@ int run_monitor_command(const ward::engine::MonitorOptions& opts, const std::str
       if (r->alerts_by_severity[static_cast<std::size_t>(s)] > 0) return 3;
   }
   return 0;
+}
+
+struct InventoryArgs {
+  std::vector<std::string> reads;
+  std::string policy_path;
+  std::string fingerprints_path;
+  std::string intended_path;
+  std::string oui_path;
+  std::string format = "table";
+  std::uint64_t seed = 1;
+};
+
+// Runs the monitor pipeline over every capture into one identification engine, then prints
+// the inventory and, with --intended, the reconciliation.
+int run_inventory_command(const InventoryArgs& a) {
+  auto id = ward::inventory::load_identification("", a.fingerprints_path, a.oui_path);
+  if (!id.ok()) {
+    std::cerr << "ward inventory: " << id.error().message() << "\n";
+    return 2;
+  }
+  for (const auto& w : (*id)->warnings) std::cerr << "ward inventory: warning: " << w << "\n";
+  std::vector<ward::inventory::IntendedAsset> intended;
+  if (!a.intended_path.empty()) {
+    auto in = ward::inventory::load_intended(a.intended_path);
+    if (!in.ok()) {
+      std::cerr << "ward inventory: " << in.error().message() << "\n";
+      return 2;
+    }
+    intended = std::move(*in);
+  }
+  ward::inventory::DeviceTracker tracker((*id)->tracker_options());
+  install_signal_handlers();
+  int rc = 0;
+  for (const std::string& path : a.reads) {
+    ward::engine::MonitorOptions mo;
+    mo.read_path = path;
+    mo.policy_path = a.policy_path;
+    mo.uid_seed = a.seed;
+    mo.tracker = &tracker;
+    auto r = ward::engine::run_monitor(mo, &g_source);
+    if (!r.ok()) {
+      std::cerr << "ward inventory: " << r.error().message() << "\n";
+      return 2;
+    }
+    if (!r->input_error.ok()) {
+      std::cerr << "ward inventory: " << r->input_error.message() << "\n";
+      rc = 1;
+    }
+  }
+  const std::vector<ward::inventory::Device> devices = tracker.snapshot();
+  ward::inventory::Reconciliation rec;
+  ward::inventory::InventoryView view{&devices, nullptr, nullptr};
+  if (!a.intended_path.empty()) {
+    rec = ward::inventory::reconcile(intended, devices);
+    view.intended = &intended;
+    view.reconciliation = &rec;
+  }
+  if (a.format == "json") {
+    std::cout << ward::inventory::format_inventory_json(view) << "\n";
+  } else if (a.format == "csv") {
+    std::cout << ward::inventory::format_inventory_csv(view);
+  } else {
+    std::cout << ward::inventory::format_inventory_table(view);
+  }
+  const auto& st = tracker.stats();
+  if (st.devices_dropped + st.values_dropped + st.evidence_dropped + st.ips_dropped > 0) {
+    std::cerr << "ward inventory: warning: limits reached: " << st.devices_dropped
+              << " devices, " << st.values_dropped << " attribute values, "
+              << st.evidence_dropped << " evidence entries, " << st.ips_dropped
+              << " addresses not kept\n";
+  }
+  return rc;
 }
 
 int run_policy_check(const std::string& path, const std::string& format) {
@@ -177,6 +254,23 @@ int main(int argc, char** argv) {
       vuln->add_subcommand("update", "Validate CSAF files and add the good ones to the corpus");
   add_vuln_common(vuln_update);
   vuln_update->add_option("--from", vuln_from, "directory of new CSAF 2.0 JSON files")->required();
+  InventoryArgs inv_args;
+  auto* inv = app.add_subcommand(
+      "inventory", "Identify the devices in captures; reconcile with an intended inventory");
+  inv->add_option("-r,--read", inv_args.reads, "pcap or pcapng file(s) to read")->required();
+  inv->add_option("-p,--policy", inv_args.policy_path, "policy file (ward.yaml)");
+  inv->add_option("--fingerprints", inv_args.fingerprints_path,
+                  "extra fingerprint rules (YAML); they take precedence over the defaults");
+  inv->add_option("--intended", inv_args.intended_path,
+                  "intended inventory (CSV or JSON: asset_id, mac, ip, vendor, model, firmware, "
+                  "location)");
+  inv->add_option("--oui", inv_args.oui_path,
+                  "IEEE OUI table (default /usr/share/ieee-data/oui.csv)");
+  inv->add_option("--format", inv_args.format, "table, json or csv")
+      ->check(CLI::IsMember({"table", "json", "csv"}));
+  mon->add_option("--fingerprints", mo.fingerprints_path,
+                  "extra fingerprint rules (YAML); they take precedence over the defaults");
+  mon->add_option("--oui", mo.oui_path, "IEEE OUI table (default /usr/share/ieee-data/oui.csv)");
 
   app.add_subcommand("version", "Print the version");
 
@@ -207,6 +301,7 @@ int main(int argc, char** argv) {
     std::cerr << r.err;
     return r.exit_code;
   }
+  if (inv->parsed()) return run_inventory_command(inv_args);
 
   if (*seed_opt) mo.uid_seed = seed;
   for (const std::string& s : sets) {

@@ -18,6 +18,8 @@
 #include "flow/conn_log.h"
 #include "flow/flow_events.h"
 #include "inventory/device_tracker.h"
+#include "inventory/identify.h"
+#include "inventory/inventory_report.h"
 #include "parsers/registry.h"
 #include "policy/policy.h"
 #include "storage/jsonl_sink.h"
@@ -185,7 +187,16 @@ Result<MonitorReport> run_monitor(const MonitorOptions& o,
   detect::DetectorStats detector_stats;
   auto detectors = detect::make_detectors(policy, bus, detector_stats);
   for (auto& d : detectors) bus.subscribe(*d);
-  inventory::DeviceTracker devices;
+  std::unique_ptr<inventory::Identification> identification;
+  std::unique_ptr<inventory::DeviceTracker> own_tracker;
+  if (o.tracker == nullptr) {
+    auto id = inventory::load_identification("", o.fingerprints_path, o.oui_path);
+    if (!id.ok()) return unexpected(id.error());
+    identification = std::move(*id);
+    report.warnings = identification->warnings;
+    own_tracker = std::make_unique<inventory::DeviceTracker>(identification->tracker_options());
+  }
+  inventory::DeviceTracker& devices = o.tracker != nullptr ? *o.tracker : *own_tracker;
   bus.subscribe(devices);
   SummaryCollector summary;
   bus.subscribe(summary);
@@ -290,14 +301,20 @@ Result<MonitorReport> run_monitor(const MonitorOptions& o,
   report.alerts_by_severity = summary.by_severity;
   report.top_alerts = summary.top();
   report.alerts_suppressed = detector_stats.suppressed;
-  report.devices = devices.devices().size();
+  if (own_tracker) report.inventory = devices.snapshot();
+  report.devices = own_tracker ? report.inventory.size() : devices.snapshot().size();
+  report.inventory_stats = devices.stats();
+  if (logs) {
+    // The device log: one record per device at the end of the run.
+    for (const auto& d : report.inventory) logs->write("device", inventory::device_log_line(d));
+  }
 
   if (store) {
     storage::RunInfo run{
         report.source,  report.packets,
         report.bytes,   report.first_ts,
         report.last_ts, report.input_error.ok() ? "ok" : report.input_error.message()};
-    if (Status s = store->finish(devices.devices(), run); !s.ok() && report.output_error.ok())
+    if (Status s = store->finish(report.inventory, run); !s.ok() && report.output_error.ok())
       report.output_error = s;
   }
   if (logs) {

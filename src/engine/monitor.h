@@ -21,6 +21,8 @@
 #include "common/result.h"
 #include "decode/decoder.h"
 #include "flow/flow_table.h"
+#include "inventory/device.h"
+#include "inventory/device_tracker.h"
 
 namespace ward::engine {
 
@@ -36,6 +38,13 @@ struct MonitorOptions {
   std::vector<std::pair<std::string, std::uint64_t>> limits;  // --set key=value, over the policy's
   std::uint64_t max_packets = 0;                              // 0 = no limit
   std::uint32_t payload_excerpt_bytes = 128;
+  // Identification (docs/inventory.md): a user rule file over the default rules, and the OUI
+  // table ("" = /usr/share/ieee-data/oui.csv). Ignored when `tracker` is given.
+  std::string fingerprints_path;
+  std::string oui_path;
+  // An identification engine owned by the caller, fed by this run (`ward inventory` runs
+  // several captures into one). Null: the run makes its own.
+  inventory::DeviceTracker* tracker = nullptr;
 };
 
 struct AlertLine {
@@ -68,6 +77,9 @@ struct MonitorReport {
   std::vector<AlertLine> top_alerts;  // one per rule, most severe first, at most 10
   std::uint64_t alerts_suppressed = 0;
   std::size_t devices = 0;
+  std::vector<inventory::Device> inventory;  // identified devices (empty with an external tracker)
+  inventory::TrackerStats inventory_stats;
+  std::vector<std::string> warnings;  // degraded modes (no OUI table, no default rules)
   std::map<std::string, std::pair<std::string, std::uint64_t>> logs;  // name -> (path, lines)
   std::string db_path;
   std::string policy_path;

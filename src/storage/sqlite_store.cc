@@ -17,9 +17,16 @@ CREATE TABLE IF NOT EXISTS runs (
   run_id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT NOT NULL, source TEXT NOT NULL,
   ward_version TEXT NOT NULL, packets INTEGER, bytes INTEGER, first_ts REAL, last_ts REAL, status TEXT);
 CREATE TABLE IF NOT EXISTS devices (
-  ip TEXT PRIMARY KEY, mac TEXT, first_seen REAL NOT NULL, last_seen REAL NOT NULL,
-  flows INTEGER NOT NULL, bytes INTEGER NOT NULL, services_offered TEXT, services_used TEXT,
-  roles TEXT, names TEXT, device_ids TEXT);
+  device_id TEXT PRIMARY KEY, ip TEXT, ips TEXT, mac TEXT, first_seen REAL NOT NULL,
+  last_seen REAL NOT NULL, flows INTEGER NOT NULL, bytes INTEGER NOT NULL, class TEXT,
+  class_confidence INTEGER, vendor TEXT, model TEXT, version TEXT, host_name TEXT, location TEXT,
+  services_offered TEXT, services_used TEXT, roles TEXT, names TEXT, device_ids TEXT);
+CREATE INDEX IF NOT EXISTS devices_by_ip ON devices(ip);
+CREATE TABLE IF NOT EXISTS device_attributes (
+  device_id TEXT NOT NULL, attribute TEXT NOT NULL, value TEXT NOT NULL, confidence INTEGER NOT NULL,
+  source TEXT NOT NULL, rule TEXT NOT NULL, raw TEXT NOT NULL, first_seen REAL NOT NULL,
+  last_seen REAL NOT NULL, count INTEGER NOT NULL,
+  PRIMARY KEY(device_id, attribute, value, source, rule, raw));
 CREATE TABLE IF NOT EXISTS alerts (
   alert_id TEXT PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES runs(run_id), ts REAL NOT NULL,
   rule TEXT NOT NULL, severity TEXT NOT NULL, technique TEXT, technique_name TEXT, uid TEXT,
@@ -84,8 +91,19 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
   }
   sqlite3_busy_timeout(db, 5000);
   std::unique_ptr<SqliteStore> s(new SqliteStore(db));
+  // Schema 1 keyed devices by IP; schema 2 keys them by device id (MAC or IP) and adds the
+  // identification and device_attributes. An old table is kept as devices_v1 (docs/storage.md).
+  const char* migrate =
+      "SELECT 1 FROM pragma_table_info('devices') WHERE name='ip' AND pk=1";
+  bool old_devices = false;
+  {
+    Stmt q(db, migrate);
+    old_devices = q.ok() && sqlite3_step(q.get()) == SQLITE_ROW;
+  }
   for (const char* sql : {"PRAGMA journal_mode=WAL;", "PRAGMA synchronous=NORMAL;",
-                          "PRAGMA foreign_keys=ON;", kSchema}) {
+                          "PRAGMA foreign_keys=ON;",
+                          old_devices ? "ALTER TABLE devices RENAME TO devices_v1;" : "SELECT 1;",
+                          kSchema}) {
     if (Status st = s->exec(sql); !st.ok()) return unexpected(io_error(path + ": " + st.message()));
   }
   Stmt ins(
@@ -229,7 +247,7 @@ Status SqliteStore::flush_flows() {
   return exec("COMMIT");
 }
 
-Status SqliteStore::finish(const std::map<IpAddr, inventory::Device>& devices, const RunInfo& run) {
+Status SqliteStore::finish(const std::vector<inventory::Device>& devices, const RunInfo& run) {
   note(flush_alerts());
   note(flush_flows());
   if (Status s = exec("BEGIN"); !s.ok()) {
@@ -237,31 +255,74 @@ Status SqliteStore::finish(const std::map<IpAddr, inventory::Device>& devices, c
     return error_;
   }
   Stmt st(db_,
-          "INSERT INTO devices(ip, mac, first_seen, last_seen, flows, bytes, services_offered, "
-          "services_used, roles, "
-          "names, device_ids) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(ip) DO UPDATE SET "
-          "mac=coalesce(nullif(excluded.mac,''), mac), first_seen=min(first_seen, "
-          "excluded.first_seen), "
+          "INSERT INTO devices(device_id, ip, ips, mac, first_seen, last_seen, flows, bytes, "
+          "class, class_confidence, vendor, model, version, host_name, location, "
+          "services_offered, services_used, roles, names, device_ids) "
+          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(device_id) DO UPDATE SET "
+          "ip=coalesce(nullif(excluded.ip,''), ip), ips=excluded.ips, "
+          "mac=coalesce(nullif(excluded.mac,''), mac), "
+          "first_seen=min(first_seen, excluded.first_seen), "
           "last_seen=max(last_seen, excluded.last_seen), flows=flows+excluded.flows, "
-          "bytes=bytes+excluded.bytes, "
+          "bytes=bytes+excluded.bytes, class=excluded.class, "
+          "class_confidence=excluded.class_confidence, "
+          "vendor=coalesce(nullif(excluded.vendor,''), vendor), "
+          "model=coalesce(nullif(excluded.model,''), model), "
+          "version=coalesce(nullif(excluded.version,''), version), "
+          "host_name=coalesce(nullif(excluded.host_name,''), host_name), "
+          "location=coalesce(nullif(excluded.location,''), location), "
           "services_offered=excluded.services_offered, services_used=excluded.services_used, "
-          "roles=excluded.roles, "
-          "names=excluded.names, device_ids=excluded.device_ids");
-  bool ok = st.ok();
-  for (const auto& [ip, d] : devices) {
+          "roles=excluded.roles, names=excluded.names, device_ids=excluded.device_ids");
+  Stmt ev(db_,
+          "INSERT INTO device_attributes(device_id, attribute, value, confidence, source, rule, "
+          "raw, first_seen, last_seen, count) VALUES (?,?,?,?,?,?,?,?,?,?) "
+          "ON CONFLICT(device_id, attribute, value, source, rule, raw) DO UPDATE SET "
+          "confidence=max(confidence, excluded.confidence), "
+          "first_seen=min(first_seen, excluded.first_seen), "
+          "last_seen=max(last_seen, excluded.last_seen), count=count+excluded.count");
+  bool ok = st.ok() && ev.ok();
+  for (const inventory::Device& d : devices) {
     if (!ok) break;
-    st.text(1, ip.to_string());
-    st.text(2, d.mac.is_zero() ? std::string() : d.mac.to_string());
-    st.real(3, secs(d.first_seen));
-    st.real(4, secs(d.last_seen));
-    st.i64(5, static_cast<std::int64_t>(d.flows));
-    st.i64(6, static_cast<std::int64_t>(d.bytes));
-    st.text(7, join(d.services_offered));
-    st.text(8, join(d.services_used));
-    st.text(9, join(d.roles));
-    st.text(10, join(d.names));
-    st.text(11, join(d.device_ids));
+    std::string ips;
+    for (const auto& ip : d.ips) ips += (ips.empty() ? "" : ",") + ip.to_string();
+    st.text(1, d.id);
+    st.text(2, d.ips.empty() ? std::string() : d.ips.back().to_string());
+    st.text(3, ips);
+    st.text(4, d.mac.is_zero() ? std::string() : d.mac.to_string());
+    st.real(5, secs(d.first_seen));
+    st.real(6, secs(d.last_seen));
+    st.i64(7, static_cast<std::int64_t>(d.flows));
+    st.i64(8, static_cast<std::int64_t>(d.bytes));
+    st.text(9, inventory::device_class_name(d.device_class()));
+    st.i64(10, d.best_confidence(inventory::attr::kClass));
+    st.text(11, d.vendor());
+    st.text(12, d.model());
+    st.text(13, d.version());
+    st.text(14, d.best(inventory::attr::kHostName));
+    st.text(15, d.best(inventory::attr::kLocation));
+    st.text(16, join(d.services_offered));
+    st.text(17, join(d.services_used));
+    st.text(18, join(d.roles));
+    st.text(19, join(d.names));
+    st.text(20, join(d.device_ids));
     ok = st.step();
+    for (const auto& [name, a] : d.attributes) {
+      for (const auto& v : a.values) {
+        for (const auto& e : v.evidence) {
+          if (!ok) break;
+          ev.text(1, d.id);
+          ev.text(2, name);
+          ev.text(3, v.value);
+          ev.i64(4, e.confidence);
+          ev.text(5, e.source);
+          ev.text(6, e.rule);
+          ev.text(7, e.raw);
+          ev.real(8, secs(e.first_seen));
+          ev.real(9, secs(e.last_seen));
+          ev.i64(10, static_cast<std::int64_t>(e.count));
+          ok = ev.step();
+        }
+      }
+    }
   }
   Stmt upd(db_,
            "UPDATE runs SET packets=?, bytes=?, first_ts=?, last_ts=?, status=? WHERE run_id=?");

@@ -3,8 +3,11 @@
 // one transaction each, so a crash loses at most the last batch and never corrupts the file.
 // Schema (see docs/storage.md):
 //   runs(run_id, started_at, source, ward_version, packets, bytes, first_ts, last_ts, status)
-//   devices(ip PK, mac, first_seen, last_seen, flows, bytes, services_offered, services_used,
-//           roles, names, device_ids)
+//   devices(device_id PK, ip, ips, mac, first_seen, last_seen, flows, bytes, class,
+//           class_confidence, vendor, model, version, host_name, location, services_offered,
+//           services_used, roles, names, device_ids)
+//   device_attributes(device_id, attribute, value, confidence, source, rule, raw, first_seen,
+//           last_seen, count; PK device_id..raw): the evidence behind every attribute value
 //   alerts(alert_id PK, run_id, ts, rule, severity, technique, technique_name, uid, src_ip,
 //          dst_ip, device_id, summary, evidence JSON)
 //   flows(run_id, orig_h, resp_h, resp_p, proto, service, conns, first_ts, last_ts,
@@ -21,7 +24,7 @@
 
 #include "bus/bus.h"
 #include "common/result.h"
-#include "inventory/device_tracker.h"
+#include "inventory/device.h"
 
 struct sqlite3;
 
@@ -51,7 +54,7 @@ class SqliteStore final : public bus::Subscriber {
 
   void on_event(const bus::EventContext& ctx, const bus::Event& e) override;
   // Writes what is pending, the devices and the run summary. Returns the first error met.
-  Status finish(const std::map<IpAddr, inventory::Device>& devices, const RunInfo& run);
+  Status finish(const std::vector<inventory::Device>& devices, const RunInfo& run);
   [[nodiscard]] std::int64_t run_id() const { return run_id_; }
 
  private:

@@ -115,12 +115,18 @@ TEST_F(StorageTest, SqliteKeepsAlertsFlowsDevicesAndTheRunInWalMode) {
     (*store)->on_event(ctx, c);
     (*store)->on_event(ctx, c);
     inventory::Device d;
-    IpAddr::parse("10.0.0.1", d.ip);
+    d.ips.emplace_back();
+    IpAddr::parse("10.0.0.1", d.ips.back());
+    d.id = "ip:10.0.0.1";
     d.first_seen = ctx.ts;
     d.last_seen = ctx.ts + kNsPerSec;
     d.flows = 2;
     d.roles = {"hl7 sender", "pump programmer"};
-    std::map<IpAddr, inventory::Device> devices{{d.ip, d}};
+    inventory::Evidence ev{"hl7.sft.product", "", "Alaris PC Unit 8015", ctx.ts, ctx.ts, 85, 3};
+    d.attributes["model"].values.push_back({"Alaris PC Unit 8015", {ev}});
+    ev = {"hl7.sft.product", "bd-alaris-pc-unit", "Alaris PC Unit 8015", ctx.ts, ctx.ts, 90, 3};
+    d.attributes["class"].values.push_back({"infusion_pump", {ev}});
+    std::vector<inventory::Device> devices{d};
     RunInfo run{"test.pcap", 10, 1000, ctx.ts, ctx.ts + kNsPerSec, "ok"};
     ASSERT_TRUE((*store)->finish(devices, run).ok());
   }
@@ -132,6 +138,12 @@ TEST_F(StorageTest, SqliteKeepsAlertsFlowsDevicesAndTheRunInWalMode) {
             "10.0.0.1,2575,hl7,2,200,4");
   EXPECT_EQ(query(db, "SELECT ip, roles, flows FROM devices"),
             "10.0.0.1,hl7 sender,pump programmer,2");
+  EXPECT_EQ(query(db, "SELECT device_id, class, class_confidence, model FROM devices"),
+            "ip:10.0.0.1,infusion_pump,90,Alaris PC Unit 8015");
+  EXPECT_EQ(query(db, "SELECT attribute, value, source, rule, confidence, count FROM "
+                      "device_attributes ORDER BY attribute"),
+            "class,infusion_pump,hl7.sft.product,bd-alaris-pc-unit,90,3|"
+            "model,Alaris PC Unit 8015,hl7.sft.product,,85,3");
   EXPECT_EQ(query(db, "SELECT source, packets, status FROM runs"), "test.pcap,10,ok");
 }
 
@@ -141,11 +153,13 @@ TEST_F(StorageTest, ASecondRunAddsARunAndMergesDevices) {
     auto store = SqliteStore::open(db, "r" + std::to_string(run));
     ASSERT_TRUE(store.ok());
     inventory::Device d;
-    IpAddr::parse("10.0.0.9", d.ip);
+    d.ips.emplace_back();
+    IpAddr::parse("10.0.0.9", d.ips.back());
+    d.id = "ip:10.0.0.9";
     d.first_seen = (100 + run) * kNsPerSec;
     d.last_seen = (200 + run) * kNsPerSec;
     d.flows = 1;
-    ASSERT_TRUE((*store)->finish({{d.ip, d}}, RunInfo{"r", 0, 0, 0, 0, "ok"}).ok());
+    ASSERT_TRUE((*store)->finish({d}, RunInfo{"r", 0, 0, 0, 0, "ok"}).ok());
   }
   EXPECT_EQ(query(db, "SELECT count(*) FROM runs"), "2");
   EXPECT_EQ(query(db, "SELECT first_seen, last_seen, flows FROM devices"), "100.0,201.0,2");

@@ -1,0 +1,116 @@
+#include "inventory/oui.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+
+namespace ward::inventory {
+namespace {
+
+// Splits one CSV line (RFC 4180: quoted fields, "" inside quotes) into at most `max` fields.
+std::vector<std::string> split_csv(std::string_view line, std::size_t max) {
+  std::vector<std::string> out;
+  std::string cur;
+  bool quoted = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        cur += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        cur += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      out.push_back(std::move(cur));
+      cur.clear();
+      if (out.size() == max) return out;
+    } else if (c != '\r') {
+      cur += c;
+    }
+  }
+  out.push_back(std::move(cur));
+  return out;
+}
+
+bool parse_hex24(std::string_view s, std::uint32_t& out) {
+  if (s.size() != 6) return false;
+  std::uint32_t v = 0;
+  for (char c : s) {
+    int d = -1;
+    if (c >= '0' && c <= '9') d = c - '0';
+    if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+    if (d < 0) return false;
+    v = (v << 4) | static_cast<std::uint32_t>(d);
+  }
+  out = v;
+  return true;
+}
+
+std::string trim(std::string s) {
+  const auto b = s.find_first_not_of(" \t");
+  const auto e = s.find_last_not_of(" \t");
+  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+}
+
+}  // namespace
+
+Result<OuiTable> OuiTable::load(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return unexpected(io_error(path + ": cannot read the OUI table"));
+  OuiTable t;
+  std::string line;
+  bool header = true;
+  while (std::getline(in, line)) {
+    if (header) {
+      header = false;
+      if (line.rfind("Registry,", 0) == 0) continue;
+    }
+    auto f = split_csv(line, 3);
+    std::uint32_t a = 0;
+    if (f.size() < 3 || f[0] != "MA-L" || !parse_hex24(f[1], a) || trim(f[2]).empty()) {
+      ++t.skipped_;
+      continue;
+    }
+    if (t.entries_.size() >= kMaxEntries) {
+      ++t.skipped_;
+      continue;
+    }
+    t.entries_.emplace_back(a, trim(std::move(f[2])));
+  }
+  if (t.entries_.empty()) return unexpected(invalid_argument(path + ": no OUI entries found"));
+  std::stable_sort(t.entries_.begin(), t.entries_.end(),
+                   [](const auto& x, const auto& y) { return x.first < y.first; });
+  return t;
+}
+
+OuiTable OuiTable::from_entries(std::vector<std::pair<std::uint32_t, std::string>> entries) {
+  OuiTable t;
+  t.entries_ = std::move(entries);
+  std::stable_sort(t.entries_.begin(), t.entries_.end(),
+                   [](const auto& x, const auto& y) { return x.first < y.first; });
+  return t;
+}
+
+std::string_view OuiTable::lookup(const MacAddr& mac) const {
+  if (!is_universal_unicast(mac)) return {};
+  const std::uint32_t key = (static_cast<std::uint32_t>(mac.bytes[0]) << 16) |
+                            (static_cast<std::uint32_t>(mac.bytes[1]) << 8) | mac.bytes[2];
+  auto it = std::lower_bound(entries_.begin(), entries_.end(), key,
+                             [](const auto& e, std::uint32_t k) { return e.first < k; });
+  if (it == entries_.end() || it->first != key) return {};
+  return it->second;
+}
+
+std::string oui_prefix(const MacAddr& mac) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%02X%02X%02X", mac.bytes[0], mac.bytes[1], mac.bytes[2]);
+  return buf;
+}
+
+}  // namespace ward::inventory
