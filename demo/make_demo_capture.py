@@ -44,8 +44,23 @@ class Pcap:
                 f.write(frame)
 
 
+# Devices whose network interface comes from a real vendor's block (IEEE OUI, as Debian's
+# ieee-data lists it); every other host gets a locally administered address.
+OUI = {
+    "10.10.2.21": "9cc8ae", "10.10.2.22": "9cc8ae", "10.10.2.23": "9cc8ae",  # Becton, Dickinson
+    "10.10.5.41": "00095c", "10.10.5.42": "00095c",  # Philips Medical Systems (monitoring)
+    "10.10.6.61": "00408c", "10.10.6.62": "b8a44f",  # Axis Communications
+}
+
+
 def mac_of(ip):
     parts = [int(x) for x in ip.split(".")]
+    if ip == "255.255.255.255":
+        return b"\xff" * 6
+    if 224 <= parts[0] <= 239:  # RFC 1112 §6.4: 01:00:5e + the low 23 bits
+        return bytes([0x01, 0x00, 0x5E, parts[1] & 0x7F, parts[2], parts[3]])
+    if ip in OUI:
+        return bytes.fromhex(OUI[ip]) + bytes(parts[1:])
     return bytes([0x02, 0x00] + parts)
 
 
@@ -66,7 +81,7 @@ def ip4(src, dst, proto, payload, ident):
     return hdr, s, d
 
 
-def frame(src, dst, proto, l4, ident):
+def frame(src, dst, proto, l4, ident, src_mac=None):
     # L4 checksum over the pseudo header, so tshark and others see valid packets.
     s = bytes(int(x) for x in src.split("."))
     d = bytes(int(x) for x in dst.split("."))
@@ -74,7 +89,7 @@ def frame(src, dst, proto, l4, ident):
     off = 16 if proto == 6 else 6
     l4 = l4[:off] + struct.pack("!H", checksum(pseudo + l4)) + l4[off + 2:]
     hdr, _, _ = ip4(src, dst, proto, l4, ident)
-    return mac_of(dst) + mac_of(src) + b"\x08\x00" + hdr + l4
+    return mac_of(dst) + (src_mac or mac_of(src)) + b"\x08\x00" + hdr + l4
 
 
 class Tcp:
@@ -117,9 +132,10 @@ class Tcp:
         self._seg(True, 0x10, b"")
 
 
-def udp(pcap, t_us, src, sport, dst, dport, payload):
+def udp(pcap, t_us, src, sport, dst, dport, payload, src_mac=None):
     Tcp.ident += 1
-    pcap.add(t_us, frame(src, dst, 17, struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload, Tcp.ident))
+    pcap.add(t_us, frame(src, dst, 17, struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload, Tcp.ident,
+                         src_mac))
 
 
 # ---------------------------------------------------------------- HL7 (IHE PCD) messages
@@ -138,13 +154,21 @@ def ts(sec):
     return time.strftime("%Y%m%d%H%M%S", time.gmtime(T0 + sec)) + "+0000"
 
 
-def pcd03(sec, ctl, sender, pump, patient, bed, drug_code, drug, vtbi, rate, rate_units, order="NW"):
+# HL7 v2.5 §2.15.12 SFT (software segment): vendor organisation, version, product, binary id.
+# The software the simulated devices announce (invented builds of real product lines).
+SFT_PUMP = "SFT|Becton Dickinson^L^^^^BD|9.33.1|Alaris PC Unit 8015|AL8015-9.33.1-B117"
+SFT_PUMP_SERVER = "SFT|Becton Dickinson^L^^^^BD|4.33.0|Alaris Systems Manager|ASM-4.33.0.112"
+SFT_MONITOR = "SFT|Philips Medical Systems^L|M.00.03|IntelliVue MX800|MX800-M.00.03"
+
+
+def pcd03(sec, ctl, sender, pump, patient, bed, drug_code, drug, vtbi, rate, rate_units, order="NW", sft=None):
     """RGV^O15 (IHE PCD-03): RXG-4 drug, RXG-5 VTBI (RXG-7 mL), RXG-15 rate (RXG-16 units)."""
     rxg = ["RXG", "1", "1", "", f"{drug_code}^{drug}^NDC", str(vtbi), "", "263762^MDC_DIM_MILLI_L^MDC"] + [""] * 7
     rxg += [str(rate), rate_units]
     pid_id, name, dob, sex = patient
     return hl7(
         f"MSH|^~\\&|{sender}|ICU|PUMPGW^0012AB0000000005^EUI-64|ICU|{ts(sec)}||RGV^O15^RGV_O15|{ctl}|P|2.6|||AL|NE|||||IHE_PCD_PIV_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.3.1^ISO",
+        *([sft] if sft else []),
         f"PID|||{pid_id}^^^DEMOHOSP^MR||{name}||{dob}|{sex}",
         f"PV1||I|ICU^{bed}^1",
         f"ORC|{order}|{ctl}-ORD^BCMA||||||||||||||||||ICU",
@@ -171,6 +195,7 @@ def pcd01(sec, ctl, pump, patient, rate, vtbi_left, drug):
     eui = pump_eui(pump)
     return hl7(
         f"MSH|^~\\&|{pump}^{eui}^EUI-64|ICU|EHR|ICU|{ts(sec)}||ORU^R01^ORU_R01|{ctl}|P|2.6|||NE|AL|||||IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO",
+        SFT_PUMP,
         f"PID|||{pid_id}^^^DEMOHOSP^MR||{name}||{dob}|{sex}",
         "PV1||I|ICU^BED07^1",
         f"OBR|1|{ctl}^{pump}||69985^MDC_DEV_PUMP_INFUS_MDS^MDC|||{ts(sec)}",
@@ -187,11 +212,109 @@ def pcd10(sec, ctl, pump, event):
     eui = pump_eui(pump)
     return hl7(
         f"MSH|^~\\&|{pump}^{eui}^EUI-64|ICU|EHR|ICU|{ts(sec)}||ORU^R42^ORU_R01|{ctl}|P|2.6|||NE|AL|||||IHE_PCD_010^IHE PCD^1.3.6.1.4.1.19376.1.6.4.10^ISO",
+        SFT_PUMP,
         "PID|||MRN-00417^^^DEMOHOSP^MR||Testpatient^Alice||19470312|F",
         f"OBR|1|{ctl}^{pump}||{event}|||{ts(sec)}",
         f"OBX|1||70050^MDC_DEV_PUMP_INFUS_VMD^MDC|1.1.0.0|||||||X|||||||{eui}^^{eui}^EUI-64",
         "OBX|2|NM|157784^MDC_FLOW_FLUID_PUMP^MDC|1.1.1.1|25|265266^MDC_DIM_MILLI_L_PER_HR^MDC|||||R",
     )
+
+
+# ---------------------------------------------------------------- device announcements
+
+
+def dhcp(op, xid, mac, msg_type, options, yiaddr="0.0.0.0"):
+    """A BOOTP/DHCP message (RFC 2131 §2, RFC 2132 options), broadcast flag set."""
+    ya = bytes(int(x) for x in yiaddr.split("."))
+    hdr = struct.pack("!BBBBIHH4s4s4s4s16s64s128s", op, 1, 6, 0, xid, 0, 0x8000, b"\0" * 4, ya,
+                      b"\0" * 4, b"\0" * 4, mac + b"\0" * 10, b"", b"")
+    opts = b"\x63\x82\x53\x63" + bytes([53, 1, msg_type])
+    for code, data in options:
+        opts += bytes([code, len(data)]) + data
+    return hdr + opts + b"\xff"
+
+
+def dhcp_lease(p, t_us, ip, xid, host_name, vendor_class, params):
+    """DISCOVER, OFFER, REQUEST, ACK between a device and the DHCP server 10.10.0.1."""
+    mac = mac_of(ip)
+    addr = bytes(int(x) for x in ip.split("."))
+    client = [(12, host_name.encode()), (60, vendor_class.encode()), (55, bytes(params))]
+    server = [(54, bytes([10, 10, 0, 1])), (51, struct.pack("!I", 86400)), (1, bytes([255, 255, 0, 0])),
+              (3, bytes([10, 10, 0, 1]))]
+    udp(p, t_us, "0.0.0.0", 68, "255.255.255.255", 67, dhcp(1, xid, mac, 1, client), src_mac=mac)
+    udp(p, t_us + 2_000, "10.10.0.1", 67, "255.255.255.255", 68, dhcp(2, xid, mac, 2, server, ip))
+    udp(p, t_us + 4_000, "0.0.0.0", 68, "255.255.255.255", 67,
+        dhcp(1, xid, mac, 3, [(50, addr), (54, bytes([10, 10, 0, 1]))] + client), src_mac=mac)
+    udp(p, t_us + 6_000, "10.10.0.1", 67, "255.255.255.255", 68, dhcp(2, xid, mac, 5, server, ip))
+
+
+WSD_HELLO_SDC = ("""<?xml version="1.0" encoding="UTF-8"?><s12:Envelope xmlns:s12="http://www.w3.org/2003/05/soap-envelope" """
+                 """xmlns:wsa="http://www.w3.org/2005/08/addressing" xmlns:wsd="http://docs.oasis-open.org/ws-dd/ns/discovery/2009/01" """
+                 """xmlns:dpws="http://docs.oasis-open.org/ws-dd/ns/dpws/2009/01" xmlns:mdpws="http://standards.ieee.org/downloads/11073/11073-20702-2016">"""
+                 """<s12:Header><wsa:To>urn:docs-oasis-open-org:ws-dd:ns:discovery:2009:01</wsa:To>"""
+                 """<wsa:Action>http://docs.oasis-open.org/ws-dd/ns/discovery/2009/01/Hello</wsa:Action>"""
+                 """<wsa:MessageID>urn:uuid:5d1f0c2e-0000-4000-8000-0000000000{n:02d}</wsa:MessageID>"""
+                 """<wsd:AppSequence InstanceId="1795000000" MessageNumber="1"/></s12:Header><s12:Body><wsd:Hello>"""
+                 """<wsa:EndpointReference><wsa:Address>urn:uuid:7c0a4e1b-0000-4000-8000-0000000000{n:02d}</wsa:Address></wsa:EndpointReference>"""
+                 """<wsd:Types>dpws:Device mdpws:MedicalDevice</wsd:Types>"""
+                 """<wsd:Scopes>sdc.mds.pkp:1.2.840.10004.20701.1.1 sdc.ctxt.loc:/sdc.ctxt.loc.detail/x?fac=DEMOHOSP&amp;bldng=A&amp;poc=ICU&amp;flr=2&amp;rm=7&amp;bed={bed}</wsd:Scopes>"""
+                 """<wsd:XAddrs>https://{ip}:6464/sdc</wsd:XAddrs><wsd:MetadataVersion>1</wsd:MetadataVersion></wsd:Hello></s12:Body></s12:Envelope>""")
+
+WSD_HELLO_ONVIF = ("""<?xml version="1.0" encoding="UTF-8"?><SOAP-ENV:Envelope xmlns:SOAP-ENV="http://www.w3.org/2003/05/soap-envelope" """
+                   """xmlns:wsa="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery" """
+                   """xmlns:dn="http://www.onvif.org/ver10/network/wsdl" xmlns:tds="http://www.onvif.org/ver10/device/wsdl">"""
+                   """<SOAP-ENV:Header><wsa:MessageID>uuid:3e2b0000-0000-4000-8000-0000000000{n:02d}</wsa:MessageID>"""
+                   """<wsa:To>urn:schemas-xmlsoap-org:ws:2005:04:discovery</wsa:To>"""
+                   """<wsa:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/Hello</wsa:Action>"""
+                   """<d:AppSequence InstanceId="4" MessageNumber="1"/></SOAP-ENV:Header><SOAP-ENV:Body><d:Hello>"""
+                   """<wsa:EndpointReference><wsa:Address>urn:uuid:3e2b0000-0000-4000-8000-00408c0000{n:02d}</wsa:Address></wsa:EndpointReference>"""
+                   """<d:Types>dn:NetworkVideoTransmitter tds:Device</d:Types>"""
+                   """<d:Scopes>onvif://www.onvif.org/type/video_encoder onvif://www.onvif.org/Profile/Streaming onvif://www.onvif.org/name/AXIS """
+                   """onvif://www.onvif.org/hardware/{model} onvif://www.onvif.org/location/{location}</d:Scopes>"""
+                   """<d:XAddrs>http://{ip}/onvif/device_service</d:XAddrs><d:MetadataVersion>1</d:MetadataVersion></d:Hello></SOAP-ENV:Body></SOAP-ENV:Envelope>""")
+
+
+def monitor_oru(sec, ctl, monitor, eui, hr, spo2):
+    """ORU^R01 (IHE PCD-01) from a bedside monitor, without patient identity (not yet admitted)."""
+    return hl7(
+        f"MSH|^~\\&|{monitor}^{eui}^EUI-64|ICU|EHR|ICU|{ts(sec)}||ORU^R01^ORU_R01|{ctl}|P|2.6|||NE|AL|||||IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO",
+        SFT_MONITOR,
+        f"OBR|1|{ctl}^{monitor}||69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC|||{ts(sec)}",
+        f"OBX|1||69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC|1.0.0.0|||||||X|||||||{eui}^^{eui}^EUI-64",
+        f"OBX|2|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1.1.1|{hr}|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||R",
+        f"OBX|3|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.1.1.2|{spo2}|262688^MDC_DIM_PERCENT^MDC|||||R",
+    )
+
+
+def announcements(p, t):
+    """Pumps and monitors take a DHCP lease, monitors and cameras announce themselves
+    (WS-Discovery: SDC medical devices, ONVIF cameras), monitors report to the EHR and the video
+    recorder asks the cameras for their RTSP options."""
+    params = [1, 3, 6, 15, 28, 42, 51, 58, 59]
+    for n, ip in enumerate(["10.10.2.21", "10.10.2.22", "10.10.2.23"]):
+        dhcp_lease(p, t + 200_000 + n * 50_000, ip, 0x5EED0000 + n, "ALARIS-00" + ip[-2:], "BD Alaris PCU 9.33.1", params)
+    for n, (ip, bed) in enumerate([("10.10.5.41", "BED07"), ("10.10.5.42", "BED08")]):
+        dhcp_lease(p, t + 400_000 + n * 50_000, ip, 0x5EED0010 + n, f"MX800-ICU-{bed}", "Philips IntelliVue MX800",
+                   [1, 3, 6, 12, 15, 28, 42])
+        udp(p, t + 3_000_000 + n * 100_000, ip, 3702, "239.255.255.250", 3702,
+            WSD_HELLO_SDC.format(n=41 + n, bed=bed, ip=ip).encode())
+        eui = "00095CFFFE0A05" + ip[-2:]
+        c = Tcp(p, ip, 41000 + n, "10.10.1.10", 2575, t + (25 + n) * 1_000_000)
+        c.send(True, mllp(monitor_oru(25 + n, f"MX{ip[-2:]}-0001", "MX800-" + ip[-2:], eui, 72 + n * 9, 97 - n)))
+        c.send(False, mllp(hl7(f"MSH|^~\\&|EHR|ICU|MX800-{ip[-2:]}|ICU|{ts(25 + n)}||ACK^R01^ACK|AMX{ip[-2:]}|P|2.6",
+                                f"MSA|AA|MX{ip[-2:]}-0001")))
+        c.close()
+    cameras = [("10.10.6.61", "P3245-LVE", "10.12.165", "icu-corridor"),
+               ("10.10.6.62", "Q6135-LE", "9.80.3.8", "icu-entrance")]
+    for n, (ip, model, fw, location) in enumerate(cameras):
+        udp(p, t + 4_000_000 + n * 100_000, ip, 3702, "239.255.255.250", 3702,
+            WSD_HELLO_ONVIF.format(n=61 + n, model=model, location=location, ip=ip).encode())
+        c = Tcp(p, "10.10.6.5", 45000 + n, ip, 554, t + (8 + n) * 1_000_000)
+        c.send(True, (f"OPTIONS rtsp://{ip}/axis-media/media.amp RTSP/1.0\r\nCSeq: 1\r\n"
+                      "User-Agent: DemoVMS/2.4 (recorder)\r\n\r\n").encode())
+        c.send(False, (f"RTSP/1.0 200 OK\r\nCSeq: 1\r\nServer: AXIS {model} Network Camera {fw}\r\n"
+                       "Public: OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARAMETER\r\n\r\n").encode())
+        c.close()
 
 
 # ---------------------------------------------------------------- MQTT packets
@@ -259,7 +382,8 @@ def main(out):
     for i, (sec, ctl, pump, pat, bed, code, drug, vtbi, rate, units, err) in enumerate(orders[:3]):
         ip = "10.10.2." + pump[-2:]
         c = Tcp(p, "10.10.1.5", 52000 + i, ip, 3000, t + (sec + 2) * 1_000_000)
-        c.send(True, mllp(pcd03(sec + 2, "GW" + ctl[4:], "PUMPGW^0012AB0000000005^EUI-64", pump, pat, bed, code, drug, vtbi, rate, units)), mss=180)
+        c.send(True, mllp(pcd03(sec + 2, "GW" + ctl[4:], "PUMPGW^0012AB0000000005^EUI-64", pump, pat, bed, code, drug, vtbi, rate, units,
+                                sft=SFT_PUMP_SERVER)), mss=180)
         c.send(False, mllp(ack(sec + 2, "GW" + ctl[4:], sender=pump)))
         c.close()
 
@@ -319,6 +443,8 @@ def main(out):
         udp(p, t + (12 + n) * 1_000_000, "10.10.1.10", 53000 + n, "10.10.0.53", 53, q)
         udp(p, t + (12 + n) * 1_000_000 + 900, "10.10.0.53", 53, "10.10.1.10", 53000 + n,
             q[:2] + b"\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00" + q[12:] + b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\x0a\x0a\x01\x0a")
+
+    announcements(p, t)
 
     p.write(out)
 

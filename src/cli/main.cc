@@ -113,6 +113,7 @@ int run_inventory_command(const InventoryArgs& a) {
     mo.policy_path = a.policy_path;
     mo.uid_seed = a.seed;
     mo.tracker = &tracker;
+    mo.ephemeral_phi_key = true;
     auto r = ward::engine::run_monitor(mo, &g_source);
     if (!r.ok()) {
       std::cerr << "ward inventory: " << r.error().message() << "\n";

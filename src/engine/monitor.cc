@@ -176,9 +176,14 @@ Result<MonitorReport> run_monitor(const MonitorOptions& o,
                                                     : std::string(".");
       key_path = (base.empty() ? std::string(".") : base) + "/ward-phi.key";
     }
-    auto key = load_or_create_phi_key(key_path);
-    if (!key.ok()) return unexpected(key.error());
-    log_options.phi_key = std::move(*key);
+    if (o.ephemeral_phi_key && o.out_dir.empty() && o.db_path.empty()) {
+      // Nothing is written: the hashes never leave the process, so any fixed key will do.
+      log_options.phi_key = std::string(32, '\x5a');
+    } else {
+      auto key = load_or_create_phi_key(key_path);
+      if (!key.ok()) return unexpected(key.error());
+      log_options.phi_key = std::move(*key);
+    }
   }
 
   // The bus and its subscribers. Detectors come before the sinks so that the alerts they raise

@@ -45,6 +45,9 @@ struct MonitorOptions {
   // An identification engine owned by the caller, fed by this run (`ward inventory` runs
   // several captures into one). Null: the run makes its own.
   inventory::DeviceTracker* tracker = nullptr;
+  // No logs or database will be written (`ward inventory`): hash PHI with a throwaway key
+  // instead of creating a key file.
+  bool ephemeral_phi_key = false;
 };
 
 struct AlertLine {

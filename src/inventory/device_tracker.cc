@@ -473,9 +473,13 @@ void DeviceTracker::on_hl7(const bus::EventContext& ctx, const bus::Event& e) {
   add_name(s->names, "hl7:" + app);
   const bool ack = m.pcd == parsers::hl7::PcdProfile::kAck || m.message_code == "ACK";
   add_name(s->roles, ack ? "hl7 receiver" : "hl7 sender");
+  // In an observation report (ORU) OBX-18 names the reporting device; in an order it names
+  // the target (a pump), so it is only a device id of the sender then.
+  const bool report = m.message_code == "ORU";
   for (const auto& obx : m.observations) {
     add_name(s->device_ids, std::string(obx.equipment_id));
-    signal(*s, ctx.ts, "hl7.obx18_eui64", eui64_of(obx.equipment_id, m.component_sep));
+    if (report)
+      signal(*s, ctx.ts, "hl7.obx18_eui64", eui64_of(obx.equipment_id, m.component_sep));
   }
   const auto msh3 = split(m.sending_application, m.component_sep, 4);
   signal(*s, ctx.ts, "hl7.sending_application", msh3[0]);

@@ -172,11 +172,11 @@ std::string format_inventory_table(const InventoryView& v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%zu devices\n\n", devices.size());
   out += buf;
-  out += cell("CLASS", 17) + " " + cell("VENDOR", 14) + " " + cell("MODEL", 24) + " " +
+  out += cell("CLASS", 17) + " " + cell("VENDOR", 20) + " " + cell("MODEL", 24) + " " +
          cell("VERSION", 10) + " " + cell("MAC", 17) + " " + cell("IPS", 15) + " " +
          cell("NAMES", 22) + " " + "EVIDENCE\n";
   for (const Device& d : devices) {
-    out += cell(device_class_name(d.device_class()), 17) + " " + cell(d.vendor(), 14) + " " +
+    out += cell(device_class_name(d.device_class()), 17) + " " + cell(d.vendor(), 20) + " " +
            cell(d.model(), 24) + " " + cell(d.version(), 10) + " " +
            cell(d.has_mac() ? d.mac.to_string() : "-", 17) + " " + cell(join(d.ips), 15) + " " +
            cell(display_names(d), 22) + " " + top_evidence(d) + "\n";
