@@ -5,6 +5,7 @@
 
 #include "clinical/infusion.h"
 #include "flow/flow_events.h"
+#include "inventory/intended.h"
 #include "parsers/dhcp/dhcp_events.h"
 #include "parsers/dicom/dicom_events.h"
 #include "parsers/dns/dns_events.h"
@@ -651,9 +652,15 @@ std::vector<Device> DeviceTracker::snapshot() const {
     auto it = mac_ips_.find(k);
     return it != mac_ips_.end() && it->second.size() > o_.router_ip_threshold;
   };
+  // An address joins its MAC's device when a DHCP ACK bound them, or when it is a local
+  // (private, link-local) address seen with a MAC that is not a router's. A public address
+  // behind a MAC is the far side of a gateway: it stays a device of its own.
+  auto joins = [&](const IpAddr& ip, const Binding& b) {
+    return b.authoritative || (is_local_address(ip) && !is_router(b.mac));
+  };
   std::uint64_t ips_dropped = 0;
   for (const auto& [ip, b] : ip_mac_) {
-    if (is_router(b.mac)) continue;
+    if (!joins(ip, b)) continue;
     Device& m = mac_device(b.mac);
     if (m.ips.size() < o_.max_ips_per_device) {
       m.ips.push_back(ip);
@@ -664,7 +671,7 @@ std::vector<Device> DeviceTracker::snapshot() const {
   }
   for (const auto& [ip, d] : by_ip_) {
     auto b = ip_mac_.find(ip);
-    if (b != ip_mac_.end() && !is_router(b->second.mac)) continue;
+    if (b != ip_mac_.end() && joins(ip, b->second)) continue;
     out.push_back(d);
   }
   for (const auto& [k, ips] : mac_ips_) {

@@ -5,9 +5,11 @@
 // version. Conflicting conclusions are all kept; the best wins by confidence, then recency.
 //
 // Records are collected per IP address and per MAC address during the run; snapshot() merges
-// each IP into the MAC it was last seen with (DHCP ACK bindings first, else the Ethernet source
-// of its packets), unless that MAC carried more than `router_ip_threshold` addresses (a router
-// or gateway: its IPs stay separate devices). Raw-IP captures give IP-keyed devices only.
+// each IP into the MAC it was last seen with: always after a DHCP ACK bound them, and for a
+// local (private, link-local) address also by the Ethernet source of its packets, unless that
+// MAC carried more than `router_ip_threshold` addresses (a router: its IPs stay separate
+// devices and the MAC becomes a network_gear device). Public addresses seen only behind a MAC
+// are the far side of a gateway and stay IP-keyed, as do all devices of raw-IP captures.
 //
 // Bounded: max_devices records per key kind, max_values_per_attribute values,
 // max_evidence_per_value evidence entries, max_ips_per_device addresses; what does not fit is

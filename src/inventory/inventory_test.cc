@@ -1,1 +1,526 @@
+// Identification: what a user checks in `ward inventory` and the device log. Real captures come
+// from ../shared/data/pcap; the demo capture is demo/ward-demo.pcap (generator demo/).
 #include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "engine/monitor.h"
+#include "inventory/device_tracker.h"
+#include "inventory/identify.h"
+#include "inventory/intended.h"
+#include "inventory/inventory_report.h"
+#include "inventory/oui.h"
+
+namespace ward::inventory {
+namespace {
+
+const std::string kSource = WARD_SOURCE_DIR;
+const std::string kShared = WARD_SHARED_DATA_DIR;
+const std::string kRules = kSource + "/data/fingerprints.yaml";
+
+const Identification& ident() {
+  static const std::unique_ptr<Identification> id = [] {
+    auto r = load_identification(kRules, "", "");
+    if (!r.ok()) ADD_FAILURE() << r.error().message();
+    return r.ok() ? std::move(*r) : std::make_unique<Identification>();
+  }();
+  return *id;
+}
+
+bool have_oui() { return ident().oui.has_value(); }
+
+std::vector<Device> identify(const std::vector<std::string>& captures,
+                             const Identification& id = ident()) {
+  DeviceTracker t(id.tracker_options());
+  for (const auto& c : captures) {
+    engine::MonitorOptions mo;
+    mo.read_path = c;
+    mo.uid_seed = 1;
+    mo.tracker = &t;
+    mo.ephemeral_phi_key = true;
+    auto r = engine::run_monitor(mo);
+    EXPECT_TRUE(r.ok()) << c << ": " << (r.ok() ? "" : r.error().message());
+  }
+  return t.snapshot();
+}
+
+const Device* with_mac(const std::vector<Device>& ds, std::string_view mac) {
+  for (const auto& d : ds)
+    if (d.has_mac() && d.mac.to_string() == mac) return &d;
+  return nullptr;
+}
+
+const Device* with_ip(const std::vector<Device>& ds, std::string_view ip) {
+  for (const auto& d : ds)
+    for (const auto& a : d.ips)
+      if (a.to_string() == ip) return &d;
+  return nullptr;
+}
+
+IpAddr ip(std::string_view s) {
+  IpAddr a;
+  EXPECT_TRUE(IpAddr::parse(s, a)) << s;
+  return a;
+}
+
+MacAddr mac(std::array<std::uint8_t, 6> b) { return MacAddr{b}; }
+
+// ------------------------------------------------------------------------------- OUI table
+
+TEST(Oui, TheDebianRegistryNamesTheVendorsOfTheDemoDevices) {
+  if (!have_oui()) GTEST_SKIP() << "no /usr/share/ieee-data/oui.csv (install ieee-data)";
+  const OuiTable& t = *ident().oui;
+  EXPECT_GT(t.size(), 30000u);
+  EXPECT_EQ(t.lookup(mac({0x00, 0x40, 0x8c, 1, 2, 3})), "AXIS COMMUNICATIONS AB");
+  EXPECT_EQ(t.lookup(mac({0x00, 0x09, 0x5c, 1, 2, 3})).substr(0, 23), "Philips Medical Systems");
+  EXPECT_EQ(t.lookup(mac({0x9c, 0xc8, 0xae, 1, 2, 3})), "Becton, Dickinson  and Company");
+}
+
+TEST(Oui, MulticastLocalAndUnknownAddressesHaveNoVendor) {
+  const OuiTable t = OuiTable::from_entries({{0x00408c, "AXIS"}, {0x00095c, "Philips"}});
+  EXPECT_EQ(t.lookup(mac({0x00, 0x40, 0x8c, 0, 0, 1})), "AXIS");
+  EXPECT_EQ(t.lookup(mac({0x01, 0x40, 0x8c, 0, 0, 1})), "");  // group bit
+  EXPECT_EQ(t.lookup(mac({0x02, 0x40, 0x8c, 0, 0, 1})), "");  // locally administered
+  EXPECT_EQ(t.lookup(mac({0x00, 0x40, 0x8d, 0, 0, 1})), "");
+  EXPECT_EQ(oui_prefix(mac({0x00, 0x40, 0x8c, 0, 0, 1})), "00408C");
+}
+
+TEST(Oui, AMissingTableIsAWarningAndIdentificationStillWorks) {
+  auto id = load_identification(kRules, "", "/nonexistent/oui.csv");
+  ASSERT_TRUE(id.ok());
+  EXPECT_FALSE((*id)->oui.has_value());
+  ASSERT_EQ((*id)->warnings.size(), 1u);
+  EXPECT_NE((*id)->warnings[0].find("/nonexistent/oui.csv"), std::string::npos);
+  EXPECT_NE((*id)->warnings[0].find("ieee-data"), std::string::npos);
+  const auto ds = identify({kSource + "/demo/ward-demo.pcap"}, **id);
+  const Device* pump = with_ip(ds, "10.10.2.21");
+  ASSERT_NE(pump, nullptr);
+  EXPECT_EQ(pump->vendor(), "BD");
+  EXPECT_EQ(pump->device_class(), DeviceClass::kInfusionPump);
+}
+
+TEST(Oui, MalformedLinesAreSkippedAndCounted) {
+  const auto path = std::filesystem::temp_directory_path() / "ward-oui-test.csv";
+  std::ofstream(path) << "Registry,Assignment,Organization Name,Organization Address\n"
+                         "MA-L,00408C,\"AXIS COMMUNICATIONS AB\",\"Lund, SE\"\n"
+                         "MA-L,XYZ,broken,\n"
+                         "MA-M,00408C1,not an MA-L row,\n";
+  auto t = OuiTable::load(path.string());
+  std::filesystem::remove(path);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->size(), 1u);
+  EXPECT_EQ(t->skipped_lines(), 2u);
+}
+
+// ------------------------------------------------------------------------- rule files
+
+TEST(Rules, TheShippedRuleFileLoads) {
+  RuleSet r;
+  ASSERT_TRUE(r.add_file(kRules, false).ok());
+  EXPECT_GT(r.size(), 60u);
+  EXPECT_EQ(r.canonical_vendor("Becton, Dickinson  and Company"), "BD");
+  EXPECT_EQ(r.canonical_vendor("Philips Medical Systems - Cardiac and Monitoring Systems"),
+            "Philips");
+  EXPECT_EQ(r.canonical_vendor("AXIS"), "Axis Communications");
+  EXPECT_EQ(r.canonical_vendor("Gemtek"), "Gemtek");  // "GE" names only GE itself
+}
+
+TEST(Rules, ErrorsNameFileLineAndColumn) {
+  struct Case {
+    const char* yaml;
+    const char* expect;
+  } cases[] = {
+      {"rules:\n  - {id: a, signal: x, exact: y, set: {class: toaster}}\n",
+       "user.yaml:2:47: unknown device class 'toaster'"},
+      {"rules:\n  - id: a\n    signal: x\n    regex: \"([a-\"\n    set: {model: $1}\n",
+       "user.yaml:4:12: bad regex"},
+      {"rules:\n  - {id: a, signal: x, exact: y, prefix: z, set: {model: m}}\n",
+       "user.yaml:2:5: a rule needs exactly one of"},
+      {"rules:\n  - {id: a, signal: x, exact: y, set: {colour: red}}\n",
+       "user.yaml:2:40: cannot set 'colour'"},
+      {"rules:\n  - {id: a, signal: x, exact: y, set: {model: m}, confidence: 101}\n",
+       "user.yaml:2:63: confidence must be 0 to 100"},
+      {"rules: [\n  {id: a\n", "user.yaml:3:1:"},
+      {"rulez: []\n", "user.yaml:1:1: unknown key 'rulez'"},
+  };
+  for (const auto& c : cases) {
+    RuleSet r;
+    const Status s = r.add_text(c.yaml, "user.yaml", true);
+    ASSERT_FALSE(s.ok()) << c.yaml;
+    EXPECT_NE(s.message().find(c.expect), std::string::npos) << s.message();
+    EXPECT_EQ(r.size(), 0u);  // nothing of a broken file is added
+  }
+}
+
+TEST(Rules, RegexCapturesFillModelAndVersion) {
+  RuleSet r;
+  ASSERT_TRUE(r.add_file(kRules, false).ok());
+  std::vector<RuleOutcome> out;
+  r.match("rtsp.server", "AXIS P3245-LVE Network Camera 10.12.165", out);
+  std::map<std::string, std::string> got;
+  for (const auto& o : out) got[o.attribute] = o.value;
+  EXPECT_EQ(got["class"], "camera");
+  EXPECT_EQ(got["vendor"], "Axis Communications");
+  EXPECT_EQ(got["model"], "P3245-LVE");
+  EXPECT_EQ(got["version"], "10.12.165");
+  out.clear();
+  r.match("dicom.implementation_version_name", "OFFIS_DCMTK_367", out);
+  got.clear();
+  for (const auto& o : out) got[o.attribute] = o.value;
+  EXPECT_EQ(got["model"], "DCMTK");
+  EXPECT_EQ(got["version"], "3.6.7");
+}
+
+TEST(Rules, AUserRuleTakesPrecedenceOverTheDefaults) {
+  RuleSet r;
+  ASSERT_TRUE(r.add_file(kRules, false).ok());
+  ASSERT_TRUE(r.add_text("rules:\n"
+                         "  - {id: local-cogmon, signal: mqtt.client_id, prefix: cogmon-,\n"
+                         "     set: {class: cognitive_monitor, vendor: Acme Neuro, model: CM-2},\n"
+                         "     confidence: 95}\n"
+                         "  - {id: windows-msft50, signal: dhcp.vendor_class, exact: MSFT 5.0,\n"
+                         "     set: {os: Windows (site image)}, confidence: 65}\n",
+                         "site.yaml", true)
+                  .ok());
+  std::vector<RuleOutcome> out;
+  r.match("mqtt.client_id", "cogmon-31", out);
+  ASSERT_EQ(out.size(), 3u);  // the default cogmon rule is not consulted
+  for (const auto& o : out) EXPECT_EQ(o.rule->id, "local-cogmon");
+  out.clear();
+  r.match("dhcp.vendor_class", "MSFT 5.0", out);
+  ASSERT_EQ(out.size(), 1u);  // replaced by id: no more class from the default rule
+  EXPECT_EQ(out[0].value, "Windows (site image)");
+}
+
+// --------------------------------------------------------------------- the engine itself
+
+TEST(Tracker, ConflictingValuesAreKeptAndTheBestWinsByConfidenceThenRecency) {
+  TrackerOptions o;
+  o.rules = &ident().rules;
+  DeviceTracker t(o);
+  const IpAddr a = ip("10.1.1.1");
+  t.observe(a, 1 * kNsPerSec, "hl7.sft.product", "Alaris PC Unit 8015");
+  t.observe(a, 2 * kNsPerSec, "hl7.sft.version", "9.19.0");
+  t.observe(a, 3 * kNsPerSec, "hl7.sft.version", "9.33.1");  // an upgrade: same confidence
+  t.observe(a, kNsPerSec / 2, "dhcp.vendor_class", "BD Alaris PCU 9.19.0");  // rule, 75, older
+  const auto ds = t.snapshot();
+  ASSERT_EQ(ds.size(), 1u);
+  const Device& d = ds[0];
+  EXPECT_EQ(d.id, "ip:10.1.1.1");
+  EXPECT_EQ(d.version(), "9.33.1");
+  EXPECT_EQ(d.attributes.at("version").values.size(), 2u);  // 9.33.1 and 9.19.0, both kept
+  EXPECT_EQ(d.model(), "Alaris PC Unit 8015");              // 85 over the DHCP rule's 75
+  EXPECT_EQ(d.device_class(), DeviceClass::kInfusionPump);
+  const Evidence& e = d.attributes.at("class").best()->evidence.front();
+  EXPECT_EQ(e.source, "hl7.sft.product");
+  EXPECT_EQ(e.rule, "bd-alaris-pc-unit");
+  EXPECT_EQ(e.raw, "Alaris PC Unit 8015");
+  EXPECT_EQ(e.confidence, 90);
+}
+
+TEST(Tracker, DevicesAreKeyedByMacWithTheirAddressesOverTime) {
+  DeviceTracker t;
+  const MacAddr m = mac({0x00, 0x09, 0x5c, 1, 2, 3});
+  t.observe_mac(m, 1, "dhcp.host_name", "MX800-BED07");
+  t.bind(ip("10.0.0.5"), m, 1, true);  // DHCP ACK
+  t.observe(ip("10.0.0.5"), 2, "hl7.sft.product", "IntelliVue MX800");
+  t.bind(ip("10.0.0.9"), m, 5, true);  // a new lease later
+  t.observe(ip("10.0.0.9"), 6, "hl7.sft.version", "M.00.03");
+  t.observe(ip("8.8.8.8"), 6, "tls.subject", "CN=dns.google");
+  t.bind(ip("8.8.8.8"), mac({0x00, 0x26, 0x88, 1, 1, 1}), 6, false);  // behind a gateway
+  const auto ds = t.snapshot();
+  const Device* d = with_mac(ds, "00:09:5c:01:02:03");
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->id, "mac:00:09:5c:01:02:03");
+  ASSERT_EQ(d->ips.size(), 2u);
+  EXPECT_EQ(d->ips[0].to_string(), "10.0.0.5");
+  EXPECT_EQ(d->ips[1].to_string(), "10.0.0.9");
+  EXPECT_EQ(d->best(attr::kHostName), "MX800-BED07");
+  EXPECT_EQ(d->model(), "IntelliVue MX800");
+  EXPECT_EQ(d->version(), "M.00.03");
+  const Device* far = with_ip(ds, "8.8.8.8");
+  ASSERT_NE(far, nullptr);
+  EXPECT_EQ(far->id, "ip:8.8.8.8");
+  EXPECT_FALSE(far->has_mac());
+}
+
+TEST(Tracker, AMacWithManyAddressesIsARouterNotOneDevice) {
+  TrackerOptions o;
+  o.router_ip_threshold = 3;
+  DeviceTracker t(o);
+  const MacAddr gw = mac({0x00, 0x1b, 0x54, 9, 9, 9});
+  for (int i = 1; i <= 5; ++i) t.bind(ip("10.9.0." + std::to_string(i)), gw, i, false);
+  for (int i = 1; i <= 5; ++i) t.observe(ip("10.9.0." + std::to_string(i)), i, "x.y", "z");
+  const auto ds = t.snapshot();
+  EXPECT_EQ(ds.size(), 6u);  // five hosts and the router
+  const Device* r = with_mac(ds, "00:1b:54:09:09:09");
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->device_class(), DeviceClass::kNetworkGear);
+  EXPECT_TRUE(r->roles.contains("router"));
+}
+
+TEST(Tracker, LimitsAreCountedNotExceeded) {
+  TrackerOptions o;
+  o.max_devices = 2;
+  o.max_values_per_attribute = 2;
+  o.max_evidence_per_value = 1;
+  DeviceTracker t(o);
+  for (int i = 1; i <= 4; ++i) t.observe(ip("10.0.0." + std::to_string(i)), i, "dhcp.host_name", "h");
+  for (int i = 0; i < 5; ++i) t.observe(ip("10.0.0.1"), i, "mqtt.client_id", "c" + std::to_string(i));
+  t.observe(ip("10.0.0.1"), 9, "mdns.name", "h");  // a second source for host_name "h"
+  EXPECT_EQ(t.snapshot().size(), 2u);
+  EXPECT_EQ(t.stats().devices_dropped, 2u);
+  EXPECT_EQ(t.stats().values_dropped, 3u);
+  EXPECT_EQ(t.stats().evidence_dropped, 1u);
+}
+
+// ------------------------------------------------------------------ real captures
+
+TEST(RealCaptures, DhcpHostNamesFingerprintsAndVendorClasses) {
+  const std::string z = kShared + "/pcap/zeek/traces/dhcp/";
+  const std::string s = kShared + "/pcap/suricata-verify/";
+  const auto ds = identify({z + "dhcp_time_and_nameserver.pcap", z + "hw-type0.pcap",
+                            z + "dhcp_discover_param_req_and_client_id.pcap",
+                            s + "dhcp-eve-extended-option-60/input.pcap",
+                            s + "dhcp-eve-extended/input.pcap"});
+  const Device* pop = with_mac(ds, "00:90:f5:91:cd:1f");
+  ASSERT_NE(pop, nullptr);
+  EXPECT_EQ(pop->best(attr::kHostName), "pop-os");
+  EXPECT_EQ(pop->best("dhcp_fingerprint"), "1,28,2,3,15,6,119,12,44,47,26,121,42,4,5,249,33,252");
+  EXPECT_EQ(pop->best(attr::kOs), "Linux (ISC dhclient)");
+
+  const Device* cisco = with_mac(ds, "cc:00:0a:c4:00:00");
+  ASSERT_NE(cisco, nullptr);
+  EXPECT_EQ(cisco->best(attr::kHostName), "R0");
+  EXPECT_EQ(cisco->device_class(), DeviceClass::kNetworkGear);
+  EXPECT_EQ(cisco->vendor(), "Cisco");
+  EXPECT_EQ(cisco->best(attr::kOs), "Cisco IOS");
+
+  const Device* test0 = with_mac(ds, "00:0b:82:01:fc:42");  // chaddr, not the relay source
+  ASSERT_NE(test0, nullptr);
+  EXPECT_EQ(test0->best(attr::kHostName), "test0000");
+  EXPECT_EQ(test0->best("dhcp_fingerprint"), "1,3,6,42");
+  EXPECT_FALSE(test0->best("dhcp_client_id").empty());
+
+  const Device* win = with_mac(ds, "28:cf:da:dc:8d:76");
+  ASSERT_NE(win, nullptr);
+  EXPECT_EQ(win->best(attr::kHostName), "NicksMacBook");
+  EXPECT_EQ(win->best("dhcp_vendor_class"), "MSFT 5.0");
+  EXPECT_EQ(win->device_class(), DeviceClass::kWorkstation);
+  EXPECT_EQ(win->best(attr::kOs).substr(0, 7), "Windows");
+
+  const Device* nas = with_mac(ds, "00:11:32:17:49:f0");
+  ASSERT_NE(nas, nullptr);
+  EXPECT_EQ(nas->best(attr::kHostName), "nas1");
+  if (have_oui()) {
+    EXPECT_EQ(nas->vendor(), "Synology");
+  }
+}
+
+TEST(RealCaptures, TlsCertificateSubjectsBelongToTheServers) {
+  const std::string t = kShared + "/pcap/zeek/traces/tls/";
+  const auto ds = identify({t + "tls1.2.pcap", t + "client-certificate.pcap"});
+  const Device* taleo = with_ip(ds, "68.233.76.12");
+  ASSERT_NE(taleo, nullptr);
+  EXPECT_EQ(taleo->id, "ip:68.233.76.12");  // a public address behind the gateway's MAC
+  EXPECT_EQ(taleo->best("tls_subject").substr(0, 41),
+            "CN=*.taleo.net,OU=Comodo PremiumSSL Wildc");
+  const Device* idrix = with_ip(ds, "54.36.191.227");
+  ASSERT_NE(idrix, nullptr);
+  EXPECT_EQ(idrix->best("tls_subject"), "CN=certauth.idrix.fr");
+  const Device* client = with_ip(ds, "192.168.0.64");
+  ASSERT_NE(client, nullptr);
+  EXPECT_EQ(client->best("tls_client_subject"), "CN=johanna@corelight.com");
+  EXPECT_EQ(client->best("ja4"), "t13d1715h2_5b57614c22b0_3d5424432f57");
+  EXPECT_TRUE(client->has_mac());
+}
+
+TEST(RealCaptures, TheHl7CapturesSendingApplication) {
+  const auto ds = identify({kShared + "/pcap/ndpi/hl7.pcap"});
+  const Device* sender = with_ip(ds, "10.0.0.155");
+  ASSERT_NE(sender, nullptr);
+  EXPECT_EQ(sender->mac.to_string(), "00:0c:29:b5:b6:48");
+  EXPECT_EQ(sender->best("hl7_application"), "SENDING_APPLICATION");
+  EXPECT_EQ(sender->best("hl7_facility"), "SENDING_FACILITY");
+  if (have_oui()) {
+    EXPECT_EQ(sender->vendor(), "VMware");
+  }
+  const auto& ev = sender->attributes.at("hl7_application").best()->evidence.front();
+  EXPECT_EQ(ev.source, "hl7.sending_application");
+  EXPECT_GT(ev.first_seen, 0);
+  const Device* receiver = with_ip(ds, "10.0.0.126");
+  ASSERT_NE(receiver, nullptr);
+  EXPECT_EQ(receiver->best("hl7_application"), "RECEIVING_APPLICATION");  // its ACK's MSH-3
+}
+
+// ------------------------------------------------------------------------- the demo
+
+TEST(DemoCapture, PumpsMonitorsAndCamerasAreIdentifiedWithVendorModelAndFirmware) {
+  const auto ds = identify({kSource + "/demo/ward-demo.pcap"});
+  for (const char* p : {"10.10.2.21", "10.10.2.22", "10.10.2.23"}) {
+    const Device* d = with_ip(ds, p);
+    ASSERT_NE(d, nullptr) << p;
+    EXPECT_TRUE(d->has_mac()) << p;
+    EXPECT_EQ(d->device_class(), DeviceClass::kInfusionPump) << p;
+    EXPECT_EQ(d->vendor(), "BD") << p;
+    EXPECT_EQ(d->model(), "Alaris PC Unit 8015") << p;
+    EXPECT_EQ(d->version(), "9.33.1") << p;
+    EXPECT_FALSE(d->best(attr::kUdiDi).empty()) << p;
+    EXPECT_EQ(d->best(attr::kEui64), "0012AB00000000" + std::string(p).substr(8)) << p;
+  }
+  const Device* server = with_ip(ds, "10.10.1.5");
+  ASSERT_NE(server, nullptr);
+  EXPECT_EQ(server->device_class(), DeviceClass::kPumpServer);
+  EXPECT_EQ(server->model(), "Alaris Systems Manager");
+  EXPECT_EQ(server->version(), "4.33.0");
+  for (const auto& [p, bed] : {std::pair{"10.10.5.41", "BED07"}, {"10.10.5.42", "BED08"}}) {
+    const Device* d = with_ip(ds, p);
+    ASSERT_NE(d, nullptr) << p;
+    EXPECT_EQ(d->device_class(), DeviceClass::kPatientMonitor) << p;
+    EXPECT_EQ(d->vendor(), "Philips") << p;
+    EXPECT_EQ(d->model(), "IntelliVue MX800") << p;
+    EXPECT_EQ(d->version(), "M.00.03") << p;
+    EXPECT_EQ(d->best(attr::kLocation),
+              std::string("fac=DEMOHOSP;bldng=A;flr=2;poc=ICU;rm=7;bed=") + bed);
+  }
+  for (const auto& [p, model, fw] : {std::tuple{"10.10.6.61", "P3245-LVE", "10.12.165"},
+                                     {"10.10.6.62", "Q6135-LE", "9.80.3.8"}}) {
+    const Device* d = with_ip(ds, p);
+    ASSERT_NE(d, nullptr) << p;
+    EXPECT_EQ(d->device_class(), DeviceClass::kCamera) << p;
+    EXPECT_EQ(d->vendor(), "Axis Communications") << p;
+    EXPECT_EQ(d->model(), model) << p;
+    EXPECT_EQ(d->version(), fw) << p;
+  }
+  const Device* cog = with_ip(ds, "10.10.3.31");
+  ASSERT_NE(cog, nullptr);
+  EXPECT_EQ(cog->device_class(), DeviceClass::kCognitiveMonitor);
+  // The vulnerability matcher's input: vendor, model, version per device.
+  EXPECT_EQ(with_ip(ds, "10.10.2.22")->vendor(), "BD");
+}
+
+// ------------------------------------------------------------ intended inventory
+
+std::vector<Device> demo_devices() {
+  static const std::vector<Device> ds = identify({kSource + "/demo/ward-demo.pcap"});
+  return ds;
+}
+
+TEST(Intended, CsvReconciliationReportsUnknownMissingAndMismatches) {
+  const std::string csv =
+      "model,asset_id,mac,ip,firmware,location,cost_center\n"
+      "Alaris PC Unit 8015,PUMP-21,9c:c8:ae:0a:02:15,,9.33.1,ICU BED07,4711\n"
+      "Alaris 8015,PUMP-22,9C-C8-AE-0A-02-16,,9.19.0,ICU BED08,4711\n"   // firmware differs
+      "IntelliVue MX450,MON-41,,10.10.5.41,M.00.03,ICU BED07,4712\n"      // model differs
+      "Alaris PC Unit 8015,PUMP-99,9c:c8:ae:0a:02:99,,9.33.1,ICU BED11,4711\n";  // missing
+  auto assets = parse_intended(csv, "cmms.csv", false);
+  ASSERT_TRUE(assets.ok()) << assets.error().message();
+  ASSERT_EQ(assets->size(), 4u);
+  const auto ds = demo_devices();
+  const Reconciliation r = reconcile(*assets, ds);
+  ASSERT_EQ(r.matched.size(), 3u);
+  EXPECT_TRUE(r.matched[0].mismatches.empty());
+  EXPECT_EQ(r.matched[0].matched_by, "mac");
+  ASSERT_EQ(r.matched[1].mismatches.size(), 1u);
+  const Mismatch& fw = r.matched[1].mismatches[0];
+  EXPECT_EQ(fw.field, "firmware");
+  EXPECT_EQ(fw.intended, "9.19.0");
+  EXPECT_EQ(fw.observed, "9.33.1");
+  ASSERT_FALSE(fw.evidence.empty());
+  EXPECT_EQ(fw.evidence.front().source, "hl7.sft.version");
+  EXPECT_EQ(r.matched[2].matched_by, "ip");
+  ASSERT_EQ(r.matched[2].mismatches.size(), 1u);
+  EXPECT_EQ(r.matched[2].mismatches[0].field, "model");
+  EXPECT_EQ(r.matched[2].mismatches[0].observed, "IntelliVue MX800");
+  ASSERT_EQ(r.missing.size(), 1u);
+  EXPECT_EQ((*assets)[r.missing[0]].asset_id, "PUMP-99");
+  EXPECT_EQ((*assets)[r.missing[0]].origin, "cmms.csv:5");
+  // Every other local device of the demo is unknown to this CMMS.
+  EXPECT_EQ(r.unknown.size(), ds.size() - 3);
+  const InventoryView v{&ds, &*assets, &r};
+  const std::string table = format_inventory_table(v);
+  EXPECT_NE(table.find("MISMATCH PUMP-22"), std::string::npos) << table;
+  EXPECT_NE(table.find("firmware intended '9.19.0', observed '9.33.1' from hl7.sft.version"),
+            std::string::npos)
+      << table;
+  EXPECT_NE(table.find("MISSING  PUMP-99"), std::string::npos) << table;
+  const std::string out_csv = format_inventory_csv(v);
+  EXPECT_NE(out_csv.find(",PUMP-22,mismatch:firmware"), std::string::npos) << out_csv;
+  EXPECT_NE(out_csv.find(",PUMP-99,missing"), std::string::npos) << out_csv;
+}
+
+TEST(Intended, JsonReconciliationMatchesTheSameWay) {
+  const std::string json = R"([
+    {"asset_id": "CAM-61", "mac": "00:40:8c:0a:06:3d", "model": "AXIS P3245-LVE", "firmware": "10.12.165"},
+    {"asset_id": "CAM-62", "ip": "10.10.6.62", "model": "Q6135-LE", "firmware": "v9.80.3.8", "location": null},
+    {"asset_id": "CAM-70", "ip": "10.10.6.70", "model": "P3245-LVE"}
+  ])";
+  auto assets = parse_intended(json, "cmms.json", true);
+  ASSERT_TRUE(assets.ok()) << assets.error().message();
+  const auto ds = demo_devices();
+  const Reconciliation r = reconcile(*assets, ds);
+  ASSERT_EQ(r.matched.size(), 2u);
+  EXPECT_EQ(r.mismatch_count(), 0u);  // "AXIS P3245-LVE" names the model; "v9.80.3.8" the fw
+  ASSERT_EQ(r.missing.size(), 1u);
+  EXPECT_EQ((*assets)[r.missing[0]].asset_id, "CAM-70");
+  const std::string out = format_inventory_json({&ds, &*assets, &r});
+  EXPECT_NE(out.find(R"("missing":[{"asset_id":"CAM-70","origin":"cmms.json:$[2]")"),
+            std::string::npos)
+      << out.substr(out.find("reconciliation"));
+}
+
+TEST(Intended, ErrorsNameTheFileAndLineOrJsonPath) {
+  struct Case {
+    const char* text;
+    bool json;
+    const char* expect;
+  } cases[] = {
+      {"asset_id,mac\nA1,9c:c8:ae:0a:02\n", false, "x:2: mac: bad MAC address '9c:c8:ae:0a:02'"},
+      {"asset_id,ip\nA1,10.0.0.300\n", false, "x:2: ip: bad IP address '10.0.0.300'"},
+      {"asset_id,mac,model\nA1,9c:c8:ae:0a:02:15\n", false, "x:2: expected 3 fields, found 2"},
+      {"name,model\nA1,X\n", false, "x:1: the header needs asset_id and mac or ip"},
+      {"asset_id,mac\n,9c:c8:ae:0a:02:15\n", false, "x:2: asset_id is empty"},
+      {"asset_id,mac,ip\nA1,,\n", false, "x:2: asset 'A1' has neither mac nor ip"},
+      {R"([{"asset_id":"A","mac":"00:11:22:33:44:55"},{"asset_id":"B","ip":7}])", true,
+       "x: $[1].ip: expected a string"},
+      {R"([{"asset_id":"A","mac":"zz"}])", true, "x: $[0].mac: bad MAC address 'zz'"},
+      {R"({"asset_id":"A"})", true, "x: $: expected an array"},
+      {"[\n {\"asset_id\": \"A\",\n", true, "x:3: invalid JSON"},
+  };
+  for (const auto& c : cases) {
+    auto r = parse_intended(c.text, "x", c.json);
+    ASSERT_FALSE(r.ok()) << c.text;
+    EXPECT_NE(r.error().message().find(c.expect), std::string::npos) << r.error().message();
+  }
+}
+
+TEST(Intended, ModelAndFirmwareComparisons) {
+  EXPECT_TRUE(same_model("Alaris 8015", "Alaris PC Unit 8015"));
+  EXPECT_TRUE(same_model("intellivue mx800", "IntelliVue MX800"));
+  EXPECT_FALSE(same_model("IntelliVue MX450", "IntelliVue MX800"));
+  EXPECT_TRUE(same_firmware("V9.33.1", "9.33.1"));
+  EXPECT_FALSE(same_firmware("9.33", "9.33.1"));
+}
+
+// ------------------------------------------------------------------- outputs
+
+TEST(Outputs, TheDeviceLogRecordCarriesTheIdentificationAndItsEvidence) {
+  const auto ds = demo_devices();
+  const Device* pump = with_ip(ds, "10.10.2.21");
+  ASSERT_NE(pump, nullptr);
+  const std::string line = device_log_line(*pump);
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  for (const char* f :
+       {R"("device_id":"mac:9c:c8:ae:0a:02:15")", R"("mac":"9c:c8:ae:0a:02:15")",
+        R"("ips":["10.10.2.21"])", R"("class":"infusion_pump")", R"("vendor":"BD")",
+        R"("model":"Alaris PC Unit 8015")", R"("version":"9.33.1")",
+        R"("host_name":"ALARIS-0021")", R"("source":"hl7.sft.version","raw":"9.33.1")",
+        R"("rule":"bd-alaris-pc-unit")"})
+    EXPECT_NE(line.find(f), std::string::npos) << f << "\n" << line;
+  EXPECT_EQ(top_evidence(*pump),
+            "class<-hl7.sft.product[bd-alaris-pc-unit] 90; model<-hl7.sft.product 85");
+}
+
+}  // namespace
+}  // namespace ward::inventory
