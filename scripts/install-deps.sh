@@ -15,6 +15,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # real tools used by tests, the demo and the benchmark scripts
   python3 sqlite3 tshark tcpdump time
+  # the IEEE OUI registry (/usr/share/ieee-data/oui.csv): vendors from MAC addresses
+  ieee-data
   # a real RTSP server and client for the RTSP/RTP end-to-end test (tests/e2e/rtsp_gst_test.sh)
   python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-tools

@@ -31,7 +31,7 @@ expect_text "summary names the alerts" "$tmp/out" "alerts: 4 critical"
 expect_text "summary lists a critical alert" "$tmp/out" "CRITICAL ward.infusion.hard_limit"
 expect_text "summary says where the logs are" "$tmp/out" "logs: $tmp/logs/{"
 expect_text "summary says where the database is" "$tmp/out" "database: $tmp/w.db"
-expect_text "summary lists protocols" "$tmp/out" "hl7 (8 flows)"
+expect_text "summary lists protocols" "$tmp/out" "hl7 (10 flows)"
 
 check "json report" 0 "$ward" monitor --read "$demo" --policy "$policy" --format json "${common[@]}"
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["alerts"]["critical"]==4, r["alerts"]; assert r["services"]["mqtt"]==3' "$tmp/out" \
@@ -62,6 +62,30 @@ expect_text "unknown limit named" "$tmp/err" "unknown limit 'flow.max_flowz'"
 check "bad --set" 2 "$ward" monitor --read "$demo" --set flow.max_flows=-1 "${common[@]}"
 check "tiny flow table evicts and says so" 0 "$ward" monitor --read "$demo" --set flow.max_flows=2 "${common[@]}"
 expect_text "eviction reported" "$tmp/out" "flows evicted (raise flow.max_flows)"
+# ward inventory: identification, output formats, reconciliation, rule-file errors.
+check "inventory table" 0 "$ward" inventory --read "$demo"
+expect_text "inventory counts the devices" "$tmp/out" "16 devices"
+expect_text "inventory shows a pump" "$tmp/out" "infusion_pump     BD"
+expect_text "inventory shows the firmware" "$tmp/out" "Alaris PC Unit 8015      9.33.1"
+[ -e ward-phi.key ] && { echo "FAIL: ward inventory wrote a PHI key file"; fails=$((fails + 1)); }
+printf 'asset_id,mac,model,firmware,location\nPUMP-21,9c:c8:ae:0a:02:15,Alaris 8015,9.19.0,ICU BED07\nPUMP-99,9c:c8:ae:0a:02:99,Alaris 8015,9.33.1,ICU BED11\n' > "$tmp/cmms.csv"
+check "inventory reconciliation" 0 "$ward" inventory --read "$demo" --intended "$tmp/cmms.csv"
+expect_text "mismatch reported" "$tmp/out" "MISMATCH PUMP-21"
+expect_text "missing reported" "$tmp/out" "MISSING  PUMP-99"
+check "inventory csv" 0 "$ward" inventory --read "$demo" --intended "$tmp/cmms.csv" --format csv
+expect_text "csv header" "$tmp/out" "device_id,mac,ips,class,vendor,model,version,host_name,location,names,evidence,asset_id,reconciliation"
+check "inventory json" 0 "$ward" inventory --read "$demo" --format json
+expect_text "json device" "$tmp/out" '"model":"IntelliVue MX800"'
+printf 'asset_id,mac\nA1,zz\n' > "$tmp/bad.csv"
+check "bad intended inventory" 2 "$ward" inventory --read "$demo" --intended "$tmp/bad.csv"
+expect_text "intended error names file and line" "$tmp/err" "bad.csv:2: mac: bad MAC address 'zz'"
+printf 'rules:\n  - {id: x, signal: http.server, regex: "(", set: {class: camera}}\n' > "$tmp/fp.yaml"
+check "bad fingerprint file" 2 "$ward" inventory --read "$demo" --fingerprints "$tmp/fp.yaml"
+expect_text "rule error names file, line and column" "$tmp/err" "fp.yaml:2:41: bad regex"
+check "monitor rejects a bad fingerprint file too" 2 "$ward" monitor --read "$demo" --fingerprints "$tmp/fp.yaml" "${common[@]}"
+check "missing OUI table is only a warning" 0 "$ward" inventory --read "$demo" --oui "$tmp/no-oui.csv"
+expect_text "OUI warning" "$tmp/err" "no-oui.csv: cannot read the OUI table (install Debian's ieee-data)"
+[ -s "$tmp/logs/device.jsonl" ] || { echo "FAIL: ward monitor wrote no device log"; fails=$((fails + 1)); }
 check "version" 0 "$ward" version
 expect_text "version printed" "$tmp/out" "ward "
 

@@ -92,7 +92,7 @@ TEST(DemoCapture, ProtocolLogsDescribeTheWard) {
   std::map<std::string, int> types;
   for (const auto& r : hl7) ++types[r["msg_type"].get<std::string>()];
   EXPECT_EQ(types["RGV^O15^RGV_O15"], 8);  // 4 orders, 3 forwarded, 1 rogue
-  EXPECT_EQ(types["ORU^R01^ORU_R01"], 12);
+  EXPECT_EQ(types["ORU^R01^ORU_R01"], 14);  // 12 from the pumps, 2 from the monitors
   EXPECT_EQ(types["ORU^R42^ORU_R01"], 3);
   const auto mqtt = read_log(tmp.path() + "/logs", "mqtt");
   int publishes_ok = 0;
@@ -110,11 +110,37 @@ TEST(DemoCapture, ProtocolLogsDescribeTheWard) {
     if (c["proto"] == "tcp" && c["conn_state"] == "SF") ++tcp_sf;
     if (c.contains("service")) ++services[c["service"].get<std::string>()];
   }
-  EXPECT_EQ(services["hl7"], 8);
+  EXPECT_EQ(services["hl7"], 10);  // 8 pump/order connections, 2 monitor reports
   EXPECT_EQ(services["mqtt"], 3);
-  EXPECT_EQ(tcp_sf, 11);
-  EXPECT_EQ(report.services.at("hl7"), 8u);
-  EXPECT_GE(report.devices, 10u);
+  EXPECT_EQ(services["rtsp"], 2);  // the recorder asks both cameras for OPTIONS
+  // 3 pumps and 2 monitors take a lease: all clients send from 0.0.0.0:68 to the broadcast
+  // address (one flow), the server answers 10.10.0.1:67 -> broadcast (another).
+  EXPECT_EQ(services["dhcp"], 2);
+  EXPECT_EQ(tcp_sf, 15);
+  EXPECT_EQ(report.services.at("hl7"), 10u);
+  EXPECT_GE(report.devices, 16u);
+}
+
+TEST(DemoCapture, TheDeviceLogIdentifiesPumpsMonitorsAndCameras) {
+  TempDir tmp;
+  const auto report = run_on(demo_capture(), tmp, demo_policy());
+  const auto devices = read_log(tmp.path() + "/logs", "device");
+  EXPECT_EQ(devices.size(), report.devices);
+  std::map<std::string, std::string> by_ip;  // first IP -> "class vendor model version"
+  for (const auto& d : devices) {
+    if (d["ips"].empty()) continue;
+    std::string id = d["class"].get<std::string>();
+    for (const char* k : {"vendor", "model", "version"})
+      id += " " + (d.contains(k) ? d[k].get<std::string>() : std::string("-"));
+    by_ip[d["ips"][0].get<std::string>()] = id;
+  }
+  EXPECT_EQ(by_ip["10.10.2.21"], "infusion_pump BD Alaris PC Unit 8015 9.33.1");
+  EXPECT_EQ(by_ip["10.10.2.23"], "infusion_pump BD Alaris PC Unit 8015 9.33.1");
+  EXPECT_EQ(by_ip["10.10.1.5"], "pump_server BD Alaris Systems Manager 4.33.0");
+  EXPECT_EQ(by_ip["10.10.5.41"], "patient_monitor Philips IntelliVue MX800 M.00.03");
+  EXPECT_EQ(by_ip["10.10.6.61"], "camera Axis Communications P3245-LVE 10.12.165");
+  EXPECT_EQ(by_ip["10.10.6.62"], "camera Axis Communications Q6135-LE 9.80.3.8");
+  EXPECT_EQ(by_ip["10.10.3.31"].substr(0, 17), "cognitive_monitor");
 }
 
 TEST(DemoCapture, TheDatabaseHoldsTheSameAlertsAsTheLog) {
@@ -136,12 +162,18 @@ TEST(DemoCapture, TheDatabaseHoldsTheSameAlertsAsTheLog) {
   EXPECT_EQ(count("SELECT count(*) FROM alerts WHERE rule='ward.infusion.hard_limit' AND "
                   "severity='critical'"),
             2);
-  EXPECT_GE(count("SELECT count(*) FROM devices"), 10);
+  EXPECT_GE(count("SELECT count(*) FROM devices"), 16);
+  EXPECT_EQ(count("SELECT count(*) FROM devices WHERE class='infusion_pump' AND vendor='BD' AND "
+                  "version='9.33.1' AND device_id LIKE 'mac:9c:c8:ae:%'"),
+            3);
+  EXPECT_GE(count("SELECT count(*) FROM device_attributes WHERE attribute='version' AND "
+                  "source='hl7.sft.version' AND raw='9.33.1'"),
+            3);
   EXPECT_EQ(
       count(
           "SELECT count(*) FROM devices WHERE ip='10.10.1.10' AND roles LIKE '%pump programmer%'"),
       1);
-  EXPECT_EQ(count("SELECT sum(conns) FROM flows WHERE service='hl7'"), 8);
+  EXPECT_EQ(count("SELECT sum(conns) FROM flows WHERE service='hl7'"), 10);
   EXPECT_EQ(count("SELECT count(*) FROM runs WHERE status='ok'"), 1);
   sqlite3_close(h);
 }
@@ -152,7 +184,7 @@ TEST(DemoCapture, TheSameSeedGivesByteIdenticalLogs) {
   (void)run_on(demo_capture(), a, demo_policy());
   fs::copy_file(a.path() + "/phi.key", b.path() + "/phi.key");  // same installation key
   (void)run_on(demo_capture(), b, demo_policy());
-  for (const char* log : {"conn", "hl7", "mqtt", "alert", "anomaly"}) {
+  for (const char* log : {"conn", "hl7", "mqtt", "alert", "anomaly", "device"}) {
     const std::string x = read_file(a.path() + "/logs/" + log + ".jsonl");
     EXPECT_FALSE(x.empty()) << log;
     EXPECT_EQ(x, read_file(b.path() + "/logs/" + log + ".jsonl")) << log;
