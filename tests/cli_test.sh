@@ -32,6 +32,7 @@ expect_text "summary lists a critical alert" "$tmp/out" "CRITICAL ward.infusion.
 expect_text "summary says where the logs are" "$tmp/out" "logs: $tmp/logs/{"
 expect_text "summary says where the database is" "$tmp/out" "database: $tmp/w.db"
 expect_text "summary lists protocols" "$tmp/out" "hl7 (10 flows)"
+expect_text "summary lists identified classes" "$tmp/out" "identified: 3 infusion_pump, 2 camera, 2 patient_monitor, 1 cognitive_monitor, 1 pump_server"
 
 check "json report" 0 "$ward" monitor --read "$demo" --policy "$policy" --format json "${common[@]}"
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["alerts"]["critical"]==4, r["alerts"]; assert r["services"]["mqtt"]==3' "$tmp/out" \

@@ -141,10 +141,9 @@ int run_inventory_command(const InventoryArgs& a) {
   }
   const auto& st = tracker.stats();
   if (st.devices_dropped + st.values_dropped + st.evidence_dropped + st.ips_dropped > 0) {
-    std::cerr << "ward inventory: warning: limits reached: " << st.devices_dropped
-              << " devices, " << st.values_dropped << " attribute values, "
-              << st.evidence_dropped << " evidence entries, " << st.ips_dropped
-              << " addresses not kept\n";
+    std::cerr << "ward inventory: warning: limits reached: " << st.devices_dropped << " devices, "
+              << st.values_dropped << " attribute values, " << st.evidence_dropped
+              << " evidence entries, " << st.ips_dropped << " addresses not kept\n";
   }
   return rc;
 }

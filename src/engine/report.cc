@@ -1,7 +1,10 @@
 #include "engine/report.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
+#include <map>
+#include <vector>
 
 #include "common/json_writer.h"
 #include "detect/alert.h"
@@ -27,6 +30,14 @@ std::string upper(std::string s) {
   return s;
 }
 
+// Devices per identified class ("infusion_pump" -> 3).
+std::map<std::string, std::uint64_t> device_classes(const MonitorReport& r) {
+  std::map<std::string, std::uint64_t> out;
+  for (const auto& d : r.inventory)
+    ++out[std::string(inventory::device_class_name(d.device_class()))];
+  return out;
+}
+
 }  // namespace
 
 std::string format_report_text(const MonitorReport& r) {
@@ -42,6 +53,22 @@ std::string format_report_text(const MonitorReport& r) {
   std::snprintf(buf.data(), buf.size(), "  %llu flows, %zu devices seen\n",
                 static_cast<unsigned long long>(r.flows.flows_created), r.devices);
   out += buf.data();
+  if (const auto classes = device_classes(r); !classes.empty()) {
+    // Identified classes, most common first; `ward inventory` has the details.
+    std::vector<std::pair<std::string, std::uint64_t>> v(classes.begin(), classes.end());
+    std::stable_sort(v.begin(), v.end(),
+                     [](const auto& x, const auto& y) { return x.second > y.second; });
+    out += "  identified:";
+    bool first = true;
+    for (const auto& [c, n] : v) {
+      if (c == "unknown") continue;
+      out += (first ? " " : ", ") + std::to_string(n) + " " + c;
+      first = false;
+    }
+    if (classes.contains("unknown"))
+      out += (first ? " " : ", ") + std::to_string(classes.at("unknown")) + " unknown";
+    out += "\n";
+  }
   if (!r.services.empty()) {
     out += "  protocols:";
     bool first = true;
@@ -140,6 +167,9 @@ std::string format_report_json(const MonitorReport& r) {
   for (const auto& [k, v] : r.services) w.kv(k, v);
   w.end_object();
   w.kv("devices", static_cast<std::uint64_t>(r.devices));
+  w.key("device_classes").begin_object();
+  for (const auto& [k, v] : device_classes(r)) w.kv(k, v);
+  w.end_object();
   w.key("alerts").begin_object();
   for (int s = 4; s >= 0; --s)
     w.kv(detect::severity_name(static_cast<detect::Severity>(s)), r.alerts_by_severity[s]);

@@ -289,7 +289,8 @@ bool DeviceTracker::add_value(Device& d, std::string_view attribute, std::string
                               const Evidence& ev) {
   if (value.empty()) return false;
   auto ait = d.attributes.find(attribute);
-  if (ait == d.attributes.end()) ait = d.attributes.emplace(std::string(attribute), Attribute{}).first;
+  if (ait == d.attributes.end())
+    ait = d.attributes.emplace(std::string(attribute), Attribute{}).first;
   auto& values = ait->second.values;
   auto vit = std::find_if(values.begin(), values.end(),
                           [&](const AttributeValue& v) { return v.value == value; });
@@ -384,10 +385,18 @@ void DeviceTracker::on_event(const bus::EventContext& ctx, const bus::Event& e) 
       }
       return;
     }
-    case bus::EventKind::kHl7Message: on_hl7(ctx, e); return;
-    case bus::EventKind::kDhcpMessage: on_dhcp(ctx, e); return;
-    case bus::EventKind::kDnsMessage: on_dns(ctx, e); return;
-    case bus::EventKind::kWsdMessage: on_wsd(ctx, e); return;
+    case bus::EventKind::kHl7Message:
+      on_hl7(ctx, e);
+      return;
+    case bus::EventKind::kDhcpMessage:
+      on_dhcp(ctx, e);
+      return;
+    case bus::EventKind::kDnsMessage:
+      on_dns(ctx, e);
+      return;
+    case bus::EventKind::kWsdMessage:
+      on_wsd(ctx, e);
+      return;
     case bus::EventKind::kMqttTransaction: {
       const auto& t = static_cast<const parsers::mqtt::MqttTransaction&>(e);
       if (t.kind != parsers::mqtt::MqttTransaction::Kind::kConnect) return;
@@ -440,7 +449,8 @@ void DeviceTracker::on_event(const bus::EventContext& ctx, const bus::Event& e) 
     }
     case bus::EventKind::kRtspTransaction: {
       const auto& t = static_cast<const parsers::rtsp::RtspTransaction&>(e);
-      if (t.request != nullptr) observe(ctx.orig_h, ctx.ts, "rtsp.user_agent", t.request->user_agent);
+      if (t.request != nullptr)
+        observe(ctx.orig_h, ctx.ts, "rtsp.user_agent", t.request->user_agent);
       observe(ctx.resp_h, ctx.ts, "rtsp.server", t.server);
       return;
     }
@@ -457,7 +467,8 @@ void DeviceTracker::on_event(const bus::EventContext& ctx, const bus::Event& e) 
       observe(client, ctx.ts, "tls.client_subject", s.client_subject);
       return;
     }
-    default: return;
+    default:
+      return;
   }
 }
 
@@ -479,8 +490,7 @@ void DeviceTracker::on_hl7(const bus::EventContext& ctx, const bus::Event& e) {
   const bool report = m.message_code == "ORU";
   for (const auto& obx : m.observations) {
     add_name(s->device_ids, std::string(obx.equipment_id));
-    if (report)
-      signal(*s, ctx.ts, "hl7.obx18_eui64", eui64_of(obx.equipment_id, m.component_sep));
+    if (report) signal(*s, ctx.ts, "hl7.obx18_eui64", eui64_of(obx.equipment_id, m.component_sep));
   }
   const auto msh3 = split(m.sending_application, m.component_sep, 4);
   signal(*s, ctx.ts, "hl7.sending_application", msh3[0]);
@@ -586,13 +596,14 @@ void DeviceTracker::on_wsd(const bus::EventContext& ctx, const bus::Event& e) {
       if (sc.find("sdc.ctxt.pat") != std::string_view::npos) continue;  // patient context: PHI
       signal(*d, ctx.ts, "wsd.scope", sc);
       constexpr std::string_view kOnvifLoc = "onvif://www.onvif.org/location/";
-      if (sc.rfind(kOnvifLoc, 0) == 0) signal(*d, ctx.ts, "wsd.location", sc.substr(kOnvifLoc.size()));
+      if (sc.rfind(kOnvifLoc, 0) == 0)
+        signal(*d, ctx.ts, "wsd.location", sc.substr(kOnvifLoc.size()));
     }
     // IEEE 11073-20701 §9.4.1.1 location context (sdc.ctxt.loc query fields).
     std::string loc;
     const std::pair<std::string_view, std::string_view> parts[] = {
-        {"fac", ep.loc_facility}, {"bldng", ep.loc_building}, {"flr", ep.loc_floor},
-        {"poc", ep.loc_point_of_care}, {"rm", ep.loc_room}, {"bed", ep.loc_bed}};
+        {"fac", ep.loc_facility},      {"bldng", ep.loc_building}, {"flr", ep.loc_floor},
+        {"poc", ep.loc_point_of_care}, {"rm", ep.loc_room},        {"bed", ep.loc_bed}};
     for (const auto& [k, v] : parts) {
       if (v.empty()) continue;
       if (!loc.empty()) loc += ';';
@@ -679,8 +690,13 @@ std::vector<Device> DeviceTracker::snapshot() const {
     Device& m = mac_device(k);
     m.roles.insert("router");
     const TimeNs ts = m.first_seen;
-    const Evidence ev{"mac.address_count", "",
-                      std::to_string(ips.size()) + " addresses behind one MAC", ts, ts, 40, 1};
+    const Evidence ev{"mac.address_count",
+                      "",
+                      std::to_string(ips.size()) + " addresses behind one MAC",
+                      ts,
+                      ts,
+                      40,
+                      1};
     push_value(m, attr::kClass, std::string(device_class_name(DeviceClass::kNetworkGear)), ev);
   }
   for (auto& [k, d] : macs) {
@@ -696,8 +712,9 @@ std::vector<Device> DeviceTracker::snapshot() const {
           std::vector<RuleOutcome> outcomes;
           o_.rules->match("oui", org, outcomes);
           for (const auto& r : outcomes)
-            push_value(d, r.attribute, r.value,
-                       Evidence{"oui", r.rule->id, raw, d.first_seen, d.last_seen, r.confidence, 1});
+            push_value(
+                d, r.attribute, r.value,
+                Evidence{"oui", r.rule->id, raw, d.first_seen, d.last_seen, r.confidence, 1});
         }
       }
     }

@@ -35,7 +35,7 @@ struct TrackerOptions {
   std::size_t max_values_per_attribute = 8;
   std::size_t max_evidence_per_value = 8;
   std::size_t max_ips_per_device = 16;
-  std::size_t max_names = 16;          // per name/role/service set
+  std::size_t max_names = 16;           // per name/role/service set
   std::size_t router_ip_threshold = 8;  // a MAC seen with more IPs is a router
   const OuiTable* oui = nullptr;        // not owned; may be null (no OUI vendor)
   const RuleSet* rules = nullptr;       // not owned; may be null (direct signals only)
@@ -63,9 +63,7 @@ class DeviceTracker final : public bus::Subscriber {
 
   // The devices, merged by MAC, attribute values ordered best first, OUI vendors added.
   [[nodiscard]] std::vector<Device> snapshot() const;
-  [[nodiscard]] std::size_t record_count() const noexcept {
-    return by_ip_.size() + by_mac_.size();
-  }
+  [[nodiscard]] std::size_t record_count() const noexcept { return by_ip_.size() + by_mac_.size(); }
   [[nodiscard]] const TrackerStats& stats() const noexcept { return stats_; }
 
  private:
@@ -79,8 +77,7 @@ class DeviceTracker final : public bus::Subscriber {
   Device* get_ip(const IpAddr& ip, TimeNs ts);
   Device* get_mac(const MacAddr& mac, TimeNs ts);
   void signal(Device& d, TimeNs ts, std::string_view signal, std::string_view raw);
-  bool add_value(Device& d, std::string_view attribute, std::string_view value,
-                 const Evidence& ev);
+  bool add_value(Device& d, std::string_view attribute, std::string_view value, const Evidence& ev);
   void add_name(std::set<std::string>& s, std::string v);
   void on_hl7(const bus::EventContext& ctx, const bus::Event& e);
   void on_dhcp(const bus::EventContext& ctx, const bus::Event& e);
@@ -93,7 +90,7 @@ class DeviceTracker final : public bus::Subscriber {
   std::map<MacKey, Device> by_mac_;
   std::map<IpAddr, Binding> ip_mac_;
   std::map<MacKey, std::vector<IpAddr>> mac_ips_;  // every IP seen with the MAC (bounded)
-  mutable TrackerStats stats_;  // ips_dropped is recomputed by snapshot()
+  mutable TrackerStats stats_;                     // ips_dropped is recomputed by snapshot()
 };
 
 }  // namespace ward::inventory

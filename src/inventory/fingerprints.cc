@@ -116,8 +116,8 @@ Status parse(std::string_view text, const std::string& name, bool user,
             return invalid_argument(at + ": '" + k + "' must be 1 to " +
                                     std::to_string(RuleSet::kMaxPatternBytes) + " characters");
           rule->pattern = s;
-          rule->match = k == "exact"    ? Rule::Match::kExact
-                        : k == "prefix" ? Rule::Match::kPrefix
+          rule->match = k == "exact"      ? Rule::Match::kExact
+                        : k == "prefix"   ? Rule::Match::kPrefix
                         : k == "contains" ? Rule::Match::kContains
                                           : Rule::Match::kRegex;
         }
@@ -253,10 +253,17 @@ void RuleSet::match(std::string_view signal, std::string_view value,
       if (r->icase && lv.empty()) lv = lower(v);
       const std::string& subject = r->icase ? lv : v;
       switch (r->match) {
-        case Rule::Match::kExact: hit = subject == r->pattern; break;
-        case Rule::Match::kPrefix: hit = subject.rfind(r->pattern, 0) == 0; break;
-        case Rule::Match::kContains: hit = subject.find(r->pattern) != std::string::npos; break;
-        case Rule::Match::kRegex: break;
+        case Rule::Match::kExact:
+          hit = subject == r->pattern;
+          break;
+        case Rule::Match::kPrefix:
+          hit = subject.rfind(r->pattern, 0) == 0;
+          break;
+        case Rule::Match::kContains:
+          hit = subject.find(r->pattern) != std::string::npos;
+          break;
+        case Rule::Match::kRegex:
+          break;
       }
     }
     if (!hit) continue;

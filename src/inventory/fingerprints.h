@@ -28,11 +28,11 @@ struct Rule {
   Match match = Match::kExact;
   std::string pattern;  // lower-cased when icase (not for regex)
   bool icase = false;
-  std::shared_ptr<const std::regex> regex;  // kRegex only
+  std::shared_ptr<const std::regex> regex;               // kRegex only
   std::vector<std::pair<std::string, std::string>> set;  // attribute -> value template
   std::uint8_t confidence = 50;
-  bool user = false;    // from a --fingerprints file: takes precedence
-  std::string origin;   // "file:line"
+  bool user = false;   // from a --fingerprints file: takes precedence
+  std::string origin;  // "file:line"
 };
 
 // One conclusion of a rule for one value.
@@ -58,8 +58,7 @@ class RuleSet {
   Status add_text(std::string_view yaml, const std::string& name, bool user);
 
   // Appends the conclusions of the rules for `signal` that match `value`.
-  void match(std::string_view signal, std::string_view value,
-             std::vector<RuleOutcome>& out) const;
+  void match(std::string_view signal, std::string_view value, std::vector<RuleOutcome>& out) const;
   // The canonical vendor for `name` (alias table, case- and punctuation-insensitive), or
   // `name` itself.
   [[nodiscard]] std::string canonical_vendor(std::string_view name) const;

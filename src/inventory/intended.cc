@@ -10,7 +10,7 @@
 namespace ward::inventory {
 namespace {
 
-constexpr std::string_view kColumns[] = {"asset_id", "mac",   "ip",      "vendor",
+constexpr std::string_view kColumns[] = {"asset_id", "mac",      "ip",      "vendor",
                                          "model",    "firmware", "location"};
 
 std::string trim(std::string_view s) {
@@ -145,8 +145,9 @@ Result<std::vector<IntendedAsset>> parse_csv(std::string_view text, const std::s
       }
       if (!seen.contains("asset_id") || (!seen.contains("mac") && !seen.contains("ip")))
         return unexpected(invalid_argument(
-            at + "the header needs asset_id and mac or ip (columns: asset_id, mac, ip, vendor, "
-                 "model, firmware, location, in any order)"));
+            at +
+            "the header needs asset_id and mac or ip (columns: asset_id, mac, ip, vendor, "
+            "model, firmware, location, in any order)"));
       continue;
     }
     if (fields.size() != width)
@@ -161,8 +162,8 @@ Result<std::vector<IntendedAsset>> parse_csv(std::string_view text, const std::s
     if (std::string err = check_asset(a); !err.empty())
       return unexpected(invalid_argument(at + err));
     if (out.size() >= kMaxIntendedAssets)
-      return unexpected(invalid_argument(at + "more than " + std::to_string(kMaxIntendedAssets) +
-                                         " assets"));
+      return unexpected(
+          invalid_argument(at + "more than " + std::to_string(kMaxIntendedAssets) + " assets"));
     out.push_back(std::move(a));
   }
   if (header) return unexpected(invalid_argument(name + ": empty file (no header)"));
@@ -176,8 +177,8 @@ Result<std::vector<IntendedAsset>> parse_json(std::string_view text, const std::
   } catch (const nlohmann::json::parse_error& e) {  // nlohmann reports errors by exception
     const std::size_t at = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
     const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<long>(at), '\n');
-    return unexpected(invalid_argument(name + ":" + std::to_string(line) + ": invalid JSON (" +
-                                       e.what() + ")"));
+    return unexpected(
+        invalid_argument(name + ":" + std::to_string(line) + ": invalid JSON (" + e.what() + ")"));
   }
   if (!doc.is_array())
     return unexpected(invalid_argument(name + ": $: expected an array of assets"));
@@ -196,8 +197,7 @@ Result<std::vector<IntendedAsset>> parse_json(std::string_view text, const std::
       const auto col = std::find(std::begin(kColumns), std::end(kColumns), k);
       if (col == std::end(kColumns)) continue;  // other CMMS fields are ignored
       if (!v.is_string() && !v.is_null())
-        return unexpected(
-            invalid_argument(name + ": " + path + "." + k + ": expected a string"));
+        return unexpected(invalid_argument(name + ": " + path + "." + k + ": expected a string"));
       const std::string value = v.is_string() ? trim(v.get<std::string>()) : std::string();
       if (std::string err = set_field(a, *col, value); !err.empty())
         return unexpected(invalid_argument(name + ": " + path + "." + k + ": " + err));
@@ -231,8 +231,9 @@ bool same_model(std::string_view intended, std::string_view observed) {
   const auto a = words(intended);
   const auto b = words(observed);
   auto subset = [](const std::vector<std::string>& x, const std::vector<std::string>& y) {
-    return std::all_of(x.begin(), x.end(),
-                       [&](const std::string& w) { return std::find(y.begin(), y.end(), w) != y.end(); });
+    return std::all_of(x.begin(), x.end(), [&](const std::string& w) {
+      return std::find(y.begin(), y.end(), w) != y.end();
+    });
   };
   return !a.empty() && !b.empty() && (subset(a, b) || subset(b, a));
 }
@@ -291,7 +292,8 @@ Reconciliation reconcile(const std::vector<IntendedAsset>& assets,
     Matched m{ai, found, by, {}};
     const Device& d = devices[found];
     auto check = [&](std::string_view field, std::string_view attribute,
-                     const std::string& intended, bool (*same)(std::string_view, std::string_view)) {
+                     const std::string& intended,
+                     bool (*same)(std::string_view, std::string_view)) {
       if (intended.empty()) return;
       auto it = d.attributes.find(attribute);
       if (it == d.attributes.end() || it->second.best() == nullptr) return;
@@ -306,8 +308,7 @@ Reconciliation reconcile(const std::vector<IntendedAsset>& assets,
   for (std::size_t di = 0; di < devices.size(); ++di) {
     if (used[di]) continue;
     const Device& d = devices[di];
-    const bool local =
-        d.has_mac() || std::any_of(d.ips.begin(), d.ips.end(), is_local_address);
+    const bool local = d.has_mac() || std::any_of(d.ips.begin(), d.ips.end(), is_local_address);
     if (local) r.unknown.push_back(di);
   }
   return r;

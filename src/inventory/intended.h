@@ -48,9 +48,9 @@ struct Matched {
 };
 
 struct Reconciliation {
-  std::vector<Matched> matched;       // includes those with mismatches
-  std::vector<std::size_t> unknown;   // device indices: local devices no asset names
-  std::vector<std::size_t> missing;   // asset indices: no observed device
+  std::vector<Matched> matched;      // includes those with mismatches
+  std::vector<std::size_t> unknown;  // device indices: local devices no asset names
+  std::vector<std::size_t> missing;  // asset indices: no observed device
   [[nodiscard]] std::size_t mismatch_count() const;
 };
 

@@ -9,9 +9,9 @@ namespace {
 
 // Identification attributes printed as top-level fields (best value), in this order.
 constexpr std::string_view kTopLevel[] = {
-    attr::kClass,    attr::kVendor, attr::kModel,   attr::kVersion, attr::kOs,
-    attr::kType,     attr::kHostName, attr::kLocation, attr::kUdiDi, attr::kUdi,
-    attr::kSerial,   attr::kEui64,  attr::kAeTitle,
+    attr::kClass,  attr::kVendor,   attr::kModel,    attr::kVersion, attr::kOs,
+    attr::kType,   attr::kHostName, attr::kLocation, attr::kUdiDi,   attr::kUdi,
+    attr::kSerial, attr::kEui64,    attr::kAeTitle,
 };
 
 std::string join(const std::vector<IpAddr>& ips) {
@@ -276,8 +276,8 @@ std::string format_inventory_csv(const InventoryView& v) {
   const auto& devices = *v.devices;
   for (std::size_t di = 0; di < devices.size(); ++di) {
     const Device& d = devices[di];
-    out += csv(d.id) + "," + (d.has_mac() ? d.mac.to_string() : "") + "," + csv(join(d.ips)) +
-           "," + std::string(device_class_name(d.device_class())) + "," + csv(d.vendor()) + "," +
+    out += csv(d.id) + "," + (d.has_mac() ? d.mac.to_string() : "") + "," + csv(join(d.ips)) + "," +
+           std::string(device_class_name(d.device_class())) + "," + csv(d.vendor()) + "," +
            csv(d.model()) + "," + csv(d.version()) + "," + csv(d.best(attr::kHostName)) + "," +
            csv(d.best(attr::kLocation)) + "," + csv(display_names(d)) + "," +
            csv(top_evidence(d, 4));
@@ -292,9 +292,9 @@ std::string format_inventory_csv(const InventoryView& v) {
     for (std::size_t ai : v.reconciliation->missing) {
       const IntendedAsset& a = (*v.intended)[ai];
       out += ",";
-      out += (a.mac.is_zero() ? "" : a.mac.to_string()) + "," +
-             (a.has_ip ? a.ip.to_string() : "") + ",,," + csv(a.model) + "," + csv(a.firmware) +
-             ",," + csv(a.location) + ",,," + csv(a.asset_id) + ",missing\n";
+      out += (a.mac.is_zero() ? "" : a.mac.to_string()) + "," + (a.has_ip ? a.ip.to_string() : "") +
+             ",,," + csv(a.model) + "," + csv(a.firmware) + ",," + csv(a.location) + ",,," +
+             csv(a.asset_id) + ",missing\n";
     }
   }
   return out;

@@ -266,8 +266,10 @@ TEST(Tracker, LimitsAreCountedNotExceeded) {
   o.max_values_per_attribute = 2;
   o.max_evidence_per_value = 1;
   DeviceTracker t(o);
-  for (int i = 1; i <= 4; ++i) t.observe(ip("10.0.0." + std::to_string(i)), i, "dhcp.host_name", "h");
-  for (int i = 0; i < 5; ++i) t.observe(ip("10.0.0.1"), i, "mqtt.client_id", "c" + std::to_string(i));
+  for (int i = 1; i <= 4; ++i)
+    t.observe(ip("10.0.0." + std::to_string(i)), i, "dhcp.host_name", "h");
+  for (int i = 0; i < 5; ++i)
+    t.observe(ip("10.0.0.1"), i, "mqtt.client_id", "c" + std::to_string(i));
   t.observe(ip("10.0.0.1"), 9, "mdns.name", "h");  // a second source for host_name "h"
   EXPECT_EQ(t.snapshot().size(), 2u);
   EXPECT_EQ(t.stats().devices_dropped, 2u);
@@ -280,10 +282,10 @@ TEST(Tracker, LimitsAreCountedNotExceeded) {
 TEST(RealCaptures, DhcpHostNamesFingerprintsAndVendorClasses) {
   const std::string z = kShared + "/pcap/zeek/traces/dhcp/";
   const std::string s = kShared + "/pcap/suricata-verify/";
-  const auto ds = identify({z + "dhcp_time_and_nameserver.pcap", z + "hw-type0.pcap",
-                            z + "dhcp_discover_param_req_and_client_id.pcap",
-                            s + "dhcp-eve-extended-option-60/input.pcap",
-                            s + "dhcp-eve-extended/input.pcap"});
+  const auto ds =
+      identify({z + "dhcp_time_and_nameserver.pcap", z + "hw-type0.pcap",
+                z + "dhcp_discover_param_req_and_client_id.pcap",
+                s + "dhcp-eve-extended-option-60/input.pcap", s + "dhcp-eve-extended/input.pcap"});
   const Device* pop = with_mac(ds, "00:90:f5:91:cd:1f");
   ASSERT_NE(pop, nullptr);
   EXPECT_EQ(pop->best(attr::kHostName), "pop-os");
@@ -324,8 +326,7 @@ TEST(RealCaptures, TlsCertificateSubjectsBelongToTheServers) {
   const Device* taleo = with_ip(ds, "68.233.76.12");
   ASSERT_NE(taleo, nullptr);
   EXPECT_EQ(taleo->id, "ip:68.233.76.12");  // a public address behind the gateway's MAC
-  EXPECT_EQ(taleo->best("tls_subject").substr(0, 41),
-            "CN=*.taleo.net,OU=Comodo PremiumSSL Wildc");
+  EXPECT_EQ(taleo->best("tls_subject").substr(0, 41), "CN=*.taleo.net,OU=Comodo PremiumSSL Wildc");
   const Device* idrix = with_ip(ds, "54.36.191.227");
   ASSERT_NE(idrix, nullptr);
   EXPECT_EQ(idrix->best("tls_subject"), "CN=certauth.idrix.fr");
@@ -411,8 +412,8 @@ TEST(Intended, CsvReconciliationReportsUnknownMissingAndMismatches) {
   const std::string csv =
       "model,asset_id,mac,ip,firmware,location,cost_center\n"
       "Alaris PC Unit 8015,PUMP-21,9c:c8:ae:0a:02:15,,9.33.1,ICU BED07,4711\n"
-      "Alaris 8015,PUMP-22,9C-C8-AE-0A-02-16,,9.19.0,ICU BED08,4711\n"   // firmware differs
-      "IntelliVue MX450,MON-41,,10.10.5.41,M.00.03,ICU BED07,4712\n"      // model differs
+      "Alaris 8015,PUMP-22,9C-C8-AE-0A-02-16,,9.19.0,ICU BED08,4711\n"           // firmware differs
+      "IntelliVue MX450,MON-41,,10.10.5.41,M.00.03,ICU BED07,4712\n"             // model differs
       "Alaris PC Unit 8015,PUMP-99,9c:c8:ae:0a:02:99,,9.33.1,ICU BED11,4711\n";  // missing
   auto assets = parse_intended(csv, "cmms.csv", false);
   ASSERT_TRUE(assets.ok()) << assets.error().message();
@@ -514,9 +515,8 @@ TEST(Outputs, TheDeviceLogRecordCarriesTheIdentificationAndItsEvidence) {
   for (const char* f :
        {R"("device_id":"mac:9c:c8:ae:0a:02:15")", R"("mac":"9c:c8:ae:0a:02:15")",
         R"("ips":["10.10.2.21"])", R"("class":"infusion_pump")", R"("vendor":"BD")",
-        R"("model":"Alaris PC Unit 8015")", R"("version":"9.33.1")",
-        R"("host_name":"ALARIS-0021")", R"("source":"hl7.sft.version","raw":"9.33.1")",
-        R"("rule":"bd-alaris-pc-unit")"})
+        R"("model":"Alaris PC Unit 8015")", R"("version":"9.33.1")", R"("host_name":"ALARIS-0021")",
+        R"("source":"hl7.sft.version","raw":"9.33.1")", R"("rule":"bd-alaris-pc-unit")"})
     EXPECT_NE(line.find(f), std::string::npos) << f << "\n" << line;
   EXPECT_EQ(top_evidence(*pump),
             "class<-hl7.sft.product[bd-alaris-pc-unit] 90; model<-hl7.sft.product 85");

@@ -93,17 +93,15 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
   std::unique_ptr<SqliteStore> s(new SqliteStore(db));
   // Schema 1 keyed devices by IP; schema 2 keys them by device id (MAC or IP) and adds the
   // identification and device_attributes. An old table is kept as devices_v1 (docs/storage.md).
-  const char* migrate =
-      "SELECT 1 FROM pragma_table_info('devices') WHERE name='ip' AND pk=1";
+  const char* migrate = "SELECT 1 FROM pragma_table_info('devices') WHERE name='ip' AND pk=1";
   bool old_devices = false;
   {
     Stmt q(db, migrate);
     old_devices = q.ok() && sqlite3_step(q.get()) == SQLITE_ROW;
   }
-  for (const char* sql : {"PRAGMA journal_mode=WAL;", "PRAGMA synchronous=NORMAL;",
-                          "PRAGMA foreign_keys=ON;",
-                          old_devices ? "ALTER TABLE devices RENAME TO devices_v1;" : "SELECT 1;",
-                          kSchema}) {
+  for (const char* sql :
+       {"PRAGMA journal_mode=WAL;", "PRAGMA synchronous=NORMAL;", "PRAGMA foreign_keys=ON;",
+        old_devices ? "ALTER TABLE devices RENAME TO devices_v1;" : "SELECT 1;", kSchema}) {
     if (Status st = s->exec(sql); !st.ok()) return unexpected(io_error(path + ": " + st.message()));
   }
   Stmt ins(

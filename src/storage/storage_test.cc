@@ -140,8 +140,9 @@ TEST_F(StorageTest, SqliteKeepsAlertsFlowsDevicesAndTheRunInWalMode) {
             "10.0.0.1,hl7 sender,pump programmer,2");
   EXPECT_EQ(query(db, "SELECT device_id, class, class_confidence, model FROM devices"),
             "ip:10.0.0.1,infusion_pump,90,Alaris PC Unit 8015");
-  EXPECT_EQ(query(db, "SELECT attribute, value, source, rule, confidence, count FROM "
-                      "device_attributes ORDER BY attribute"),
+  EXPECT_EQ(query(db,
+                  "SELECT attribute, value, source, rule, confidence, count FROM "
+                  "device_attributes ORDER BY attribute"),
             "class,infusion_pump,hl7.sft.product,bd-alaris-pc-unit,90,3|"
             "model,Alaris PC Unit 8015,hl7.sft.product,,85,3");
   EXPECT_EQ(query(db, "SELECT source, packets, status FROM runs"), "test.pcap,10,ok");
@@ -163,6 +164,33 @@ TEST_F(StorageTest, ASecondRunAddsARunAndMergesDevices) {
   }
   EXPECT_EQ(query(db, "SELECT count(*) FROM runs"), "2");
   EXPECT_EQ(query(db, "SELECT first_seen, last_seen, flows FROM devices"), "100.0,201.0,2");
+}
+
+TEST_F(StorageTest, ASchema1DevicesTableIsKeptAsDevicesV1) {
+  const std::string db = (dir_ / "old.db").string();
+  {
+    sqlite3* h = nullptr;
+    ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(h,
+                           "CREATE TABLE devices (ip TEXT PRIMARY KEY, mac TEXT, first_seen REAL "
+                           "NOT NULL, last_seen REAL NOT NULL, flows INTEGER NOT NULL, bytes "
+                           "INTEGER NOT NULL, services_offered TEXT, services_used TEXT, roles "
+                           "TEXT, names TEXT, device_ids TEXT);"
+                           "INSERT INTO devices VALUES ('10.0.0.7','',1,2,3,4,'','','','','');",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(h);
+  }
+  auto store = SqliteStore::open(db, "r");
+  ASSERT_TRUE(store.ok()) << store.error().message();
+  inventory::Device d;
+  d.id = "mac:00:09:5c:01:02:03";
+  d.mac = MacAddr{{0x00, 0x09, 0x5c, 1, 2, 3}};
+  ASSERT_TRUE((*store)->finish({d}, RunInfo{"r", 0, 0, 0, 0, "ok"}).ok());
+  store->reset();
+  EXPECT_EQ(query(db, "SELECT ip, flows FROM devices_v1"), "10.0.0.7,3");
+  EXPECT_EQ(query(db, "SELECT device_id, mac, class FROM devices"),
+            "mac:00:09:5c:01:02:03,00:09:5c:01:02:03,unknown");
 }
 
 TEST_F(StorageTest, AnUnopenableDatabaseIsAClearError) {

@@ -91,7 +91,7 @@ TEST(DemoCapture, ProtocolLogsDescribeTheWard) {
   const auto hl7 = read_log(tmp.path() + "/logs", "hl7");
   std::map<std::string, int> types;
   for (const auto& r : hl7) ++types[r["msg_type"].get<std::string>()];
-  EXPECT_EQ(types["RGV^O15^RGV_O15"], 8);  // 4 orders, 3 forwarded, 1 rogue
+  EXPECT_EQ(types["RGV^O15^RGV_O15"], 8);   // 4 orders, 3 forwarded, 1 rogue
   EXPECT_EQ(types["ORU^R01^ORU_R01"], 14);  // 12 from the pumps, 2 from the monitors
   EXPECT_EQ(types["ORU^R42^ORU_R01"], 3);
   const auto mqtt = read_log(tmp.path() + "/logs", "mqtt");
