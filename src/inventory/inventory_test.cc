@@ -11,6 +11,8 @@
 #include "inventory/intended.h"
 #include "inventory/inventory_report.h"
 #include "inventory/oui.h"
+#include "parsers/dicom/dicom_events.h"
+#include "parsers/http/http_events.h"
 
 namespace ward::inventory {
 namespace {
@@ -275,6 +277,67 @@ TEST(Tracker, LimitsAreCountedNotExceeded) {
   EXPECT_EQ(t.stats().devices_dropped, 2u);
   EXPECT_EQ(t.stats().values_dropped, 3u);
   EXPECT_EQ(t.stats().evidence_dropped, 1u);
+}
+
+TEST(Tracker, DicomAssociationsNameAeTitlesImplementationsAndRoles) {
+  // The A-ASSOCIATE values of DOMAIN.md's real capture (DCMTK findscu -> a worklist SCP).
+  DeviceTracker t(ident().tracker_options());
+  bus::EventContext ctx;
+  ctx.ts = 5 * kNsPerSec;
+  ctx.orig_h = ip("10.3.0.20");
+  ctx.resp_h = ip("10.3.0.2");
+  parsers::dicom::DicomAssociation a;
+  a.request_seen = true;
+  a.calling_ae = "FINDSCU";
+  a.called_ae = "ANY-SCP";
+  a.requestor_implementation_class_uid = "1.2.276.0.7230010.3.0.3.6.0";
+  a.requestor_implementation_version_name = "OFFIS_DCMTK_360";
+  t.on_event(ctx, a);
+  parsers::dicom::DicomCommand c;
+  c.request_seen = true;
+  c.operation = "C-FIND";
+  c.sop_class = "1.2.840.10008.5.1.4.31";  // Modality Worklist Information Model - FIND
+  t.on_event(ctx, c);
+  parsers::dicom::DicomCommand store;
+  store.request_seen = true;
+  store.operation = "C-STORE";
+  store.sop_class = "1.2.840.10008.5.1.4.1.1.2";  // CT Image Storage
+  t.on_event(ctx, store);
+  const auto ds = t.snapshot();
+  const Device* scu = with_ip(ds, "10.3.0.20");
+  const Device* scp = with_ip(ds, "10.3.0.2");
+  ASSERT_NE(scu, nullptr);
+  ASSERT_NE(scp, nullptr);
+  EXPECT_EQ(scu->best(attr::kAeTitle), "FINDSCU");
+  EXPECT_EQ(scp->best(attr::kAeTitle), "ANY-SCP");
+  EXPECT_EQ(scu->best("dicom_implementation_class_uid"), "1.2.276.0.7230010.3.0.3.6.0");
+  EXPECT_EQ(scu->vendor(), "OFFIS");
+  EXPECT_EQ(scu->model(), "DCMTK");
+  EXPECT_EQ(scu->version(), "3.6.0");
+  EXPECT_EQ(scu->device_class(), DeviceClass::kImagingModality);  // it asks for the worklist
+  EXPECT_EQ(scp->device_class(), DeviceClass::kPacs);             // it stores images
+}
+
+TEST(Tracker, HttpUserAgentsDescribeClientsAndServerHeadersServers) {
+  DeviceTracker t(ident().tracker_options());
+  bus::EventContext ctx;
+  ctx.ts = kNsPerSec;
+  ctx.orig_h = ip("10.4.0.50");
+  ctx.resp_h = ip("10.6.0.64");
+  parsers::http::HttpTransaction h;
+  h.user_agent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36";
+  h.server = "App-webs/";
+  t.on_event(ctx, h);
+  const auto ds = t.snapshot();
+  const Device* ws = with_ip(ds, "10.4.0.50");
+  const Device* cam = with_ip(ds, "10.6.0.64");
+  ASSERT_NE(ws, nullptr);
+  ASSERT_NE(cam, nullptr);
+  EXPECT_EQ(ws->device_class(), DeviceClass::kWorkstation);
+  EXPECT_EQ(ws->best(attr::kOs), "Windows NT 10.0");
+  EXPECT_EQ(cam->device_class(), DeviceClass::kCamera);
+  EXPECT_EQ(cam->vendor(), "Hikvision");
+  EXPECT_EQ(cam->best("server"), "App-webs/");
 }
 
 // ------------------------------------------------------------------ real captures
