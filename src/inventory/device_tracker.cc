@@ -1,7 +1,7 @@
 #include "inventory/device_tracker.h"
 
 #include <algorithm>
-#include <cstdio>
+#include <array>
 
 #include "clinical/infusion.h"
 #include "flow/flow_events.h"
@@ -124,11 +124,13 @@ std::string_view eui64_of(std::string_view field, char comp) {
 }
 
 std::string hex_colon(ByteView b) {
+  constexpr std::string_view kHex = "0123456789abcdef";
   std::string out;
-  char buf[4];
   for (std::size_t i = 0; i < b.size() && i < 64; ++i) {
-    std::snprintf(buf, sizeof buf, i == 0 ? "%02x" : ":%02x", static_cast<unsigned>(b[i]));
-    out += buf;
+    if (i > 0) out += ':';
+    const auto v = static_cast<unsigned>(b[i]);
+    out += kHex[v >> 4];
+    out += kHex[v & 0xf];
   }
   return out;
 }
@@ -361,7 +363,7 @@ void DeviceTracker::observe_mac(const MacAddr& mac, TimeNs ts, std::string_view 
 void DeviceTracker::on_event(const bus::EventContext& ctx, const bus::Event& e) {
   switch (e.kind) {
     case bus::EventKind::kConnRecord: {
-      const auto& c = static_cast<const flow::ConnRecord&>(e);
+      const auto& c = *bus::event_cast<flow::ConnRecord>(e);
       const TimeNs end = ctx.ts + c.duration;
       bind(ctx.orig_h, ctx.orig_mac, ctx.ts, false);
       bind(ctx.resp_h, ctx.resp_mac, ctx.ts, false);
@@ -398,7 +400,7 @@ void DeviceTracker::on_event(const bus::EventContext& ctx, const bus::Event& e) 
       on_wsd(ctx, e);
       return;
     case bus::EventKind::kMqttTransaction: {
-      const auto& t = static_cast<const parsers::mqtt::MqttTransaction&>(e);
+      const auto& t = *bus::event_cast<parsers::mqtt::MqttTransaction>(e);
       if (t.kind != parsers::mqtt::MqttTransaction::Kind::kConnect) return;
       if (Device* c = get_ip(ctx.orig_h, ctx.ts)) {
         add_name(c->names, "mqtt-client:" + t.client_id);
@@ -409,7 +411,7 @@ void DeviceTracker::on_event(const bus::EventContext& ctx, const bus::Event& e) 
       return;
     }
     case bus::EventKind::kInfusionProgram: {
-      const auto& p = static_cast<const clinical::InfusionProgram&>(e);
+      const auto& p = *bus::event_cast<clinical::InfusionProgram>(e);
       if (Device* s = get_ip(ctx.src_h(), ctx.ts)) {
         add_name(s->roles, "pump programmer");
         add_name(s->device_ids, std::string(p.pump_id));
@@ -417,7 +419,7 @@ void DeviceTracker::on_event(const bus::EventContext& ctx, const bus::Event& e) 
       return;
     }
     case bus::EventKind::kDicomAssociation: {
-      const auto& a = static_cast<const parsers::dicom::DicomAssociation&>(e);
+      const auto& a = *bus::event_cast<parsers::dicom::DicomAssociation>(e);
       observe(ctx.orig_h, ctx.ts, "dicom.ae_title", a.calling_ae);
       observe(ctx.resp_h, ctx.ts, "dicom.ae_title", a.called_ae);
       observe(ctx.orig_h, ctx.ts, "dicom.implementation_class_uid",
@@ -431,7 +433,7 @@ void DeviceTracker::on_event(const bus::EventContext& ctx, const bus::Event& e) 
       return;
     }
     case bus::EventKind::kDicomCommand: {
-      const auto& c = static_cast<const parsers::dicom::DicomCommand&>(e);
+      const auto& c = *bus::event_cast<parsers::dicom::DicomCommand>(e);
       if (!c.request_seen) return;
       const bool from_orig = c.request_dir == bus::Direction::kToServer;
       const IpAddr& sender = from_orig ? ctx.orig_h : ctx.resp_h;
@@ -442,20 +444,20 @@ void DeviceTracker::on_event(const bus::EventContext& ctx, const bus::Event& e) 
       return;
     }
     case bus::EventKind::kHttpTransaction: {
-      const auto& h = static_cast<const parsers::http::HttpTransaction&>(e);
+      const auto& h = *bus::event_cast<parsers::http::HttpTransaction>(e);
       observe(ctx.orig_h, ctx.ts, "http.user_agent", h.user_agent);
       observe(ctx.resp_h, ctx.ts, "http.server", h.server);
       return;
     }
     case bus::EventKind::kRtspTransaction: {
-      const auto& t = static_cast<const parsers::rtsp::RtspTransaction&>(e);
+      const auto& t = *bus::event_cast<parsers::rtsp::RtspTransaction>(e);
       if (t.request != nullptr)
         observe(ctx.orig_h, ctx.ts, "rtsp.user_agent", t.request->user_agent);
       observe(ctx.resp_h, ctx.ts, "rtsp.server", t.server);
       return;
     }
     case bus::EventKind::kTlsSession: {
-      const auto& s = static_cast<const parsers::tls::TlsSession&>(e);
+      const auto& s = *bus::event_cast<parsers::tls::TlsSession>(e);
       const IpAddr& client = s.flipped ? ctx.resp_h : ctx.orig_h;
       const IpAddr& server = s.flipped ? ctx.orig_h : ctx.resp_h;
       observe(server, ctx.ts, "tls.subject", s.subject);
@@ -473,7 +475,7 @@ void DeviceTracker::on_event(const bus::EventContext& ctx, const bus::Event& e) 
 }
 
 void DeviceTracker::on_hl7(const bus::EventContext& ctx, const bus::Event& e) {
-  const auto& m = static_cast<const parsers::hl7::Hl7Message&>(e);
+  const auto& m = *bus::event_cast<parsers::hl7::Hl7Message>(e);
   Device* s = get_ip(ctx.src_h(), ctx.ts);
   Device* r = get_ip(ctx.dst_h(), ctx.ts);
   const std::string code = std::string(m.message_code) +
@@ -521,7 +523,7 @@ void DeviceTracker::on_hl7(const bus::EventContext& ctx, const bus::Event& e) {
 }
 
 void DeviceTracker::on_dhcp(const bus::EventContext& ctx, const bus::Event& e) {
-  const auto& m = static_cast<const parsers::dhcp::DhcpMessage&>(e);
+  const auto& m = *bus::event_cast<parsers::dhcp::DhcpMessage>(e);
   if (!m.mac) return;
   const MacAddr& mac = *m.mac;
   if (m.op == 2) {
@@ -551,7 +553,7 @@ void DeviceTracker::on_dhcp(const bus::EventContext& ctx, const bus::Event& e) {
 void DeviceTracker::on_dns(const bus::EventContext& ctx, const bus::Event& e) {
   // mDNS (RFC 6762) responses: a host announces its own names and services.
   if (ctx.orig_p != 5353 && ctx.resp_p != 5353) return;
-  const auto& m = static_cast<const parsers::dns::DnsMessage&>(e);
+  const auto& m = *bus::event_cast<parsers::dns::DnsMessage>(e);
   if (!m.qr) return;
   Device* d = get_ip(ctx.src_h(), ctx.ts);
   if (d == nullptr) return;
@@ -574,7 +576,7 @@ void DeviceTracker::on_dns(const bus::EventContext& ctx, const bus::Event& e) {
 }
 
 void DeviceTracker::on_wsd(const bus::EventContext& ctx, const bus::Event& e) {
-  const auto& m = static_cast<const parsers::wsd::WsdMessage&>(e);
+  const auto& m = *bus::event_cast<parsers::wsd::WsdMessage>(e);
   using K = parsers::wsd::MessageKind;
   // Hello, Bye and the matches describe the sender; a Probe or Resolve describes what the
   // client looks for.
@@ -601,9 +603,13 @@ void DeviceTracker::on_wsd(const bus::EventContext& ctx, const bus::Event& e) {
     }
     // IEEE 11073-20701 §9.4.1.1 location context (sdc.ctxt.loc query fields).
     std::string loc;
-    const std::pair<std::string_view, std::string_view> parts[] = {
-        {"fac", ep.loc_facility},      {"bldng", ep.loc_building}, {"flr", ep.loc_floor},
-        {"poc", ep.loc_point_of_care}, {"rm", ep.loc_room},        {"bed", ep.loc_bed}};
+    const std::array<std::pair<std::string_view, std::string_view>, 6> parts = {
+        {{"fac", ep.loc_facility},
+         {"bldng", ep.loc_building},
+         {"flr", ep.loc_floor},
+         {"poc", ep.loc_point_of_care},
+         {"rm", ep.loc_room},
+         {"bed", ep.loc_bed}}};
     for (const auto& [k, v] : parts) {
       if (v.empty()) continue;
       if (!loc.empty()) loc += ';';

@@ -7,12 +7,20 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <sstream>
 
 #include "inventory/device.h"
 
 namespace ward::inventory {
 namespace {
+
+// Concatenates text pieces into one string (error messages).
+std::string cat(std::initializer_list<std::string_view> parts) {
+  std::string s;
+  for (std::string_view p : parts) s += p;
+  return s;
+}
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -106,14 +114,14 @@ Status parse(std::string_view text, const std::string& name, bool user,
       const std::string at = where(name, v);
       if (k == "id" || k == "signal" || k == "exact" || k == "prefix" || k == "contains" ||
           k == "regex" || k == "doc") {
-        if (!v.IsScalar()) return invalid_argument(at + ": '" + k + "' must be a string");
+        if (!v.IsScalar()) return invalid_argument(cat({at, ": '", k, "' must be a string"}));
         const auto s = v.as<std::string>();
         if (k == "id") rule->id = s;
         if (k == "signal") rule->signal = s;
         if (k == "exact" || k == "prefix" || k == "contains" || k == "regex") {
           ++matchers;
           if (s.empty() || s.size() > RuleSet::kMaxPatternBytes)
-            return invalid_argument(at + ": '" + k + "' must be 1 to " +
+            return invalid_argument(cat({at, ": '", k, "' must be 1 to "}) +
                                     std::to_string(RuleSet::kMaxPatternBytes) + " characters");
           rule->pattern = s;
           rule->match = k == "exact"      ? Rule::Match::kExact
@@ -321,7 +329,7 @@ Result<std::unique_ptr<Identification>> load_identification(std::string default_
   auto id = std::make_unique<Identification>();
   if (default_rules.empty()) default_rules = default_fingerprints_path();
   if (default_rules.empty()) {
-    id->warnings.push_back(
+    id->warnings.emplace_back(
         "no default fingerprint rules found (data/fingerprints.yaml; set WARD_DATA_DIR): "
         "devices are identified from direct signals only");
   } else {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <initializer_list>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -9,6 +10,13 @@
 
 namespace ward::inventory {
 namespace {
+
+// Concatenates text pieces into one string (error messages).
+std::string cat(std::initializer_list<std::string_view> parts) {
+  std::string s;
+  for (std::string_view p : parts) s += p;
+  return s;
+}
 
 constexpr std::string_view kColumns[] = {"asset_id", "mac",      "ip",      "vendor",
                                          "model",    "firmware", "location"};
@@ -139,7 +147,7 @@ Result<std::vector<IntendedAsset>> parse_csv(std::string_view text, const std::s
         for (std::string_view k : kColumns)
           if (k == col) {
             if (!seen.insert(col).second)
-              return unexpected(invalid_argument(at + "column '" + col + "' appears twice"));
+              return unexpected(invalid_argument(cat({at, "column '", col, "' appears twice"})));
             columns[i] = k;
           }
       }
@@ -157,7 +165,7 @@ Result<std::vector<IntendedAsset>> parse_csv(std::string_view text, const std::s
     a.origin = name + ":" + std::to_string(line_no);
     for (const auto& [i, col] : columns) {
       if (std::string err = set_field(a, col, fields[i]); !err.empty())
-        return unexpected(invalid_argument(at + std::string(col) + ": " + err));
+        return unexpected(invalid_argument(cat({at, col, ": ", err})));
     }
     if (std::string err = check_asset(a); !err.empty())
       return unexpected(invalid_argument(at + err));
@@ -190,20 +198,20 @@ Result<std::vector<IntendedAsset>> parse_json(std::string_view text, const std::
     const std::string path = "$[" + std::to_string(i) + "]";
     const auto& o = doc[i];
     if (!o.is_object())
-      return unexpected(invalid_argument(name + ": " + path + ": expected an object"));
+      return unexpected(invalid_argument(cat({name, ": ", path, ": expected an object"})));
     IntendedAsset a;
-    a.origin = name + ":" + path;
+    a.origin = cat({name, ":", path});
     for (const auto& [k, v] : o.items()) {
       const auto col = std::find(std::begin(kColumns), std::end(kColumns), k);
       if (col == std::end(kColumns)) continue;  // other CMMS fields are ignored
       if (!v.is_string() && !v.is_null())
-        return unexpected(invalid_argument(name + ": " + path + "." + k + ": expected a string"));
+        return unexpected(invalid_argument(cat({name, ": ", path, ".", k, ": expected a string"})));
       const std::string value = v.is_string() ? trim(v.get<std::string>()) : std::string();
       if (std::string err = set_field(a, *col, value); !err.empty())
-        return unexpected(invalid_argument(name + ": " + path + "." + k + ": " + err));
+        return unexpected(invalid_argument(cat({name, ": ", path, ".", k, ": ", err})));
     }
     if (std::string err = check_asset(a); !err.empty())
-      return unexpected(invalid_argument(name + ": " + path + ": " + err));
+      return unexpected(invalid_argument(cat({name, ": ", path, ": ", err})));
     out.push_back(std::move(a));
   }
   return out;

@@ -1,7 +1,6 @@
 #include "inventory/inventory_report.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <map>
 
 namespace ward::inventory {
@@ -168,10 +167,7 @@ std::string top_evidence(const Device& d, std::size_t max_items) {
 
 std::string format_inventory_table(const InventoryView& v) {
   const auto& devices = *v.devices;
-  std::string out;
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%zu devices\n\n", devices.size());
-  out += buf;
+  std::string out = std::to_string(devices.size()) + " devices\n\n";
   out += cell("CLASS", 17) + " " + cell("VENDOR", 20) + " " + cell("MODEL", 24) + " " +
          cell("VERSION", 10) + " " + cell("MAC", 17) + " " + cell("IPS", 15) + " " +
          cell("NAMES", 22) + " " + "EVIDENCE\n";
@@ -184,11 +180,10 @@ std::string format_inventory_table(const InventoryView& v) {
   if (v.reconciliation == nullptr) return out;
   const Reconciliation& r = *v.reconciliation;
   const auto& assets = *v.intended;
-  std::snprintf(buf, sizeof buf, "\nReconciliation with %zu intended assets:\n", assets.size());
-  out += buf;
-  std::snprintf(buf, sizeof buf, "  matched %zu, mismatches %zu, unknown %zu, missing %zu\n",
-                r.matched.size(), r.mismatch_count(), r.unknown.size(), r.missing.size());
-  out += buf;
+  out += "\nReconciliation with " + std::to_string(assets.size()) + " intended assets:\n";
+  out += "  matched " + std::to_string(r.matched.size()) + ", mismatches " +
+         std::to_string(r.mismatch_count()) + ", unknown " + std::to_string(r.unknown.size()) +
+         ", missing " + std::to_string(r.missing.size()) + "\n";
   for (const auto& m : r.matched) {
     for (const auto& mm : m.mismatches) {
       out += "  MISMATCH " + assets[m.asset].asset_id + " (" + devices[m.device].id + ", by " +

@@ -17,13 +17,13 @@
 namespace ward::inventory {
 namespace {
 
-const std::string kSource = WARD_SOURCE_DIR;
-const std::string kShared = WARD_SHARED_DATA_DIR;
-const std::string kRules = kSource + "/data/fingerprints.yaml";
+std::string source_dir() { return WARD_SOURCE_DIR; }
+std::string shared_dir() { return WARD_SHARED_DATA_DIR; }
+std::string rules_path() { return source_dir() + "/data/fingerprints.yaml"; }
 
 const Identification& ident() {
   static const std::unique_ptr<Identification> id = [] {
-    auto r = load_identification(kRules, "", "");
+    auto r = load_identification(rules_path(), "", "");
     if (!r.ok()) ADD_FAILURE() << r.error().message();
     return r.ok() ? std::move(*r) : std::make_unique<Identification>();
   }();
@@ -89,13 +89,13 @@ TEST(Oui, MulticastLocalAndUnknownAddressesHaveNoVendor) {
 }
 
 TEST(Oui, AMissingTableIsAWarningAndIdentificationStillWorks) {
-  auto id = load_identification(kRules, "", "/nonexistent/oui.csv");
+  auto id = load_identification(rules_path(), "", "/nonexistent/oui.csv");
   ASSERT_TRUE(id.ok());
   EXPECT_FALSE((*id)->oui.has_value());
   ASSERT_EQ((*id)->warnings.size(), 1u);
   EXPECT_NE((*id)->warnings[0].find("/nonexistent/oui.csv"), std::string::npos);
   EXPECT_NE((*id)->warnings[0].find("ieee-data"), std::string::npos);
-  const auto ds = identify({kSource + "/demo/ward-demo.pcap"}, **id);
+  const auto ds = identify({source_dir() + "/demo/ward-demo.pcap"}, **id);
   const Device* pump = with_ip(ds, "10.10.2.21");
   ASSERT_NE(pump, nullptr);
   EXPECT_EQ(pump->vendor(), "BD");
@@ -119,7 +119,7 @@ TEST(Oui, MalformedLinesAreSkippedAndCounted) {
 
 TEST(Rules, TheShippedRuleFileLoads) {
   RuleSet r;
-  ASSERT_TRUE(r.add_file(kRules, false).ok());
+  ASSERT_TRUE(r.add_file(rules_path(), false).ok());
   EXPECT_GT(r.size(), 60u);
   EXPECT_EQ(r.canonical_vendor("Becton, Dickinson  and Company"), "BD");
   EXPECT_EQ(r.canonical_vendor("Philips Medical Systems - Cardiac and Monitoring Systems"),
@@ -132,7 +132,8 @@ TEST(Rules, ErrorsNameFileLineAndColumn) {
   struct Case {
     const char* yaml;
     const char* expect;
-  } cases[] = {
+  };
+  const std::vector<Case> cases = {
       {"rules:\n  - {id: a, signal: x, exact: y, set: {class: toaster}}\n",
        "user.yaml:2:47: unknown device class 'toaster'"},
       {"rules:\n  - id: a\n    signal: x\n    regex: \"([a-\"\n    set: {model: $1}\n",
@@ -157,7 +158,7 @@ TEST(Rules, ErrorsNameFileLineAndColumn) {
 
 TEST(Rules, RegexCapturesFillModelAndVersion) {
   RuleSet r;
-  ASSERT_TRUE(r.add_file(kRules, false).ok());
+  ASSERT_TRUE(r.add_file(rules_path(), false).ok());
   std::vector<RuleOutcome> out;
   r.match("rtsp.server", "AXIS P3245-LVE Network Camera 10.12.165", out);
   std::map<std::string, std::string> got;
@@ -176,7 +177,7 @@ TEST(Rules, RegexCapturesFillModelAndVersion) {
 
 TEST(Rules, AUserRuleTakesPrecedenceOverTheDefaults) {
   RuleSet r;
-  ASSERT_TRUE(r.add_file(kRules, false).ok());
+  ASSERT_TRUE(r.add_file(rules_path(), false).ok());
   ASSERT_TRUE(r.add_text("rules:\n"
                          "  - {id: local-cogmon, signal: mqtt.client_id, prefix: cogmon-,\n"
                          "     set: {class: cognitive_monitor, vendor: Acme Neuro, model: CM-2},\n"
@@ -343,8 +344,8 @@ TEST(Tracker, HttpUserAgentsDescribeClientsAndServerHeadersServers) {
 // ------------------------------------------------------------------ real captures
 
 TEST(RealCaptures, DhcpHostNamesFingerprintsAndVendorClasses) {
-  const std::string z = kShared + "/pcap/zeek/traces/dhcp/";
-  const std::string s = kShared + "/pcap/suricata-verify/";
+  const std::string z = shared_dir() + "/pcap/zeek/traces/dhcp/";
+  const std::string s = shared_dir() + "/pcap/suricata-verify/";
   const auto ds =
       identify({z + "dhcp_time_and_nameserver.pcap", z + "hw-type0.pcap",
                 z + "dhcp_discover_param_req_and_client_id.pcap",
@@ -384,7 +385,7 @@ TEST(RealCaptures, DhcpHostNamesFingerprintsAndVendorClasses) {
 }
 
 TEST(RealCaptures, TlsCertificateSubjectsBelongToTheServers) {
-  const std::string t = kShared + "/pcap/zeek/traces/tls/";
+  const std::string t = shared_dir() + "/pcap/zeek/traces/tls/";
   const auto ds = identify({t + "tls1.2.pcap", t + "client-certificate.pcap"});
   const Device* taleo = with_ip(ds, "68.233.76.12");
   ASSERT_NE(taleo, nullptr);
@@ -401,7 +402,7 @@ TEST(RealCaptures, TlsCertificateSubjectsBelongToTheServers) {
 }
 
 TEST(RealCaptures, TheHl7CapturesSendingApplication) {
-  const auto ds = identify({kShared + "/pcap/ndpi/hl7.pcap"});
+  const auto ds = identify({shared_dir() + "/pcap/ndpi/hl7.pcap"});
   const Device* sender = with_ip(ds, "10.0.0.155");
   ASSERT_NE(sender, nullptr);
   EXPECT_EQ(sender->mac.to_string(), "00:0c:29:b5:b6:48");
@@ -421,7 +422,7 @@ TEST(RealCaptures, TheHl7CapturesSendingApplication) {
 // ------------------------------------------------------------------------- the demo
 
 TEST(DemoCapture, PumpsMonitorsAndCamerasAreIdentifiedWithVendorModelAndFirmware) {
-  const auto ds = identify({kSource + "/demo/ward-demo.pcap"});
+  const auto ds = identify({source_dir() + "/demo/ward-demo.pcap"});
   for (const char* p : {"10.10.2.21", "10.10.2.22", "10.10.2.23"}) {
     const Device* d = with_ip(ds, p);
     ASSERT_NE(d, nullptr) << p;
@@ -467,7 +468,7 @@ TEST(DemoCapture, PumpsMonitorsAndCamerasAreIdentifiedWithVendorModelAndFirmware
 // ------------------------------------------------------------ intended inventory
 
 std::vector<Device> demo_devices() {
-  static const std::vector<Device> ds = identify({kSource + "/demo/ward-demo.pcap"});
+  static const std::vector<Device> ds = identify({source_dir() + "/demo/ward-demo.pcap"});
   return ds;
 }
 
@@ -539,7 +540,8 @@ TEST(Intended, ErrorsNameTheFileAndLineOrJsonPath) {
     const char* text;
     bool json;
     const char* expect;
-  } cases[] = {
+  };
+  const std::vector<Case> cases = {
       {"asset_id,mac\nA1,9c:c8:ae:0a:02\n", false, "x:2: mac: bad MAC address '9c:c8:ae:0a:02'"},
       {"asset_id,ip\nA1,10.0.0.300\n", false, "x:2: ip: bad IP address '10.0.0.300'"},
       {"asset_id,mac,model\nA1,9c:c8:ae:0a:02:15\n", false, "x:2: expected 3 fields, found 2"},

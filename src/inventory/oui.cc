@@ -1,7 +1,6 @@
 #include "inventory/oui.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <fstream>
 
 namespace ward::inventory {
@@ -52,7 +51,7 @@ bool parse_hex24(std::string_view s, std::uint32_t& out) {
   return true;
 }
 
-std::string trim(std::string s) {
+std::string trim(const std::string& s) {
   const auto b = s.find_first_not_of(" \t");
   const auto e = s.find_last_not_of(" \t");
   return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
@@ -81,7 +80,7 @@ Result<OuiTable> OuiTable::load(const std::string& path) {
       ++t.skipped_;
       continue;
     }
-    t.entries_.emplace_back(a, trim(std::move(f[2])));
+    t.entries_.emplace_back(a, trim(f[2]));
   }
   if (t.entries_.empty()) return unexpected(invalid_argument(path + ": no OUI entries found"));
   std::stable_sort(t.entries_.begin(), t.entries_.end(),
@@ -108,9 +107,13 @@ std::string_view OuiTable::lookup(const MacAddr& mac) const {
 }
 
 std::string oui_prefix(const MacAddr& mac) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%02X%02X%02X", mac.bytes[0], mac.bytes[1], mac.bytes[2]);
-  return buf;
+  constexpr std::string_view kHex = "0123456789ABCDEF";
+  std::string out;
+  for (std::size_t i = 0; i < 3; ++i) {
+    out += kHex[mac.bytes[i] >> 4];
+    out += kHex[mac.bytes[i] & 0xf];
+  }
+  return out;
 }
 
 }  // namespace ward::inventory
