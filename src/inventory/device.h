@@ -82,8 +82,9 @@ struct Device {
   // "mac:aa:bb:cc:dd:ee:ff" for a device seen with its MAC, else "ip:10.1.2.3" (raw-IP
   // captures, or a host behind a router).
   std::string id;
-  MacAddr mac;              // zero when keyed by IP
-  std::vector<IpAddr> ips;  // the addresses it used over the run, in address order, bounded
+  MacAddr mac;  // zero when keyed by IP
+  // The addresses it used, in the order they were last used (the current one last), bounded.
+  std::vector<IpAddr> ips;
   TimeNs first_seen = 0;
   TimeNs last_seen = 0;
   std::uint64_t flows = 0;

@@ -675,9 +675,15 @@ std::vector<Device> DeviceTracker::snapshot() const {
   auto joins = [&](const IpAddr& ip, const Binding& b) {
     return b.authoritative || (is_local_address(ip) && !is_router(b.mac));
   };
+  // Addresses of each MAC device in the order they were last used (the current one last).
+  std::vector<std::pair<TimeNs, IpAddr>> order;
+  for (const auto& [ip, b] : ip_mac_)
+    if (joins(ip, b)) order.emplace_back(b.ts, ip);
+  std::stable_sort(order.begin(), order.end(),
+                   [](const auto& x, const auto& y) { return x.first < y.first; });
   std::uint64_t ips_dropped = 0;
-  for (const auto& [ip, b] : ip_mac_) {
-    if (!joins(ip, b)) continue;
+  for (const auto& [ts, ip] : order) {
+    const Binding& b = ip_mac_.at(ip);
     Device& m = mac_device(b.mac);
     if (m.ips.size() < o_.max_ips_per_device) {
       m.ips.push_back(ip);

@@ -226,7 +226,8 @@ TEST(Tracker, DevicesAreKeyedByMacWithTheirAddressesOverTime) {
   DeviceTracker t;
   const MacAddr m = mac({0x00, 0x09, 0x5c, 1, 2, 3});
   t.observe_mac(m, 1, "dhcp.host_name", "MX800-BED07");
-  t.bind(ip("10.0.0.5"), m, 1, true);  // DHCP ACK
+  t.bind(ip("10.0.0.9"), m, 0, false);  // an address it used before, seen once early
+  t.bind(ip("10.0.0.5"), m, 1, true);   // DHCP ACK
   t.observe(ip("10.0.0.5"), 2, "hl7.sft.product", "IntelliVue MX800");
   t.bind(ip("10.0.0.9"), m, 5, true);  // a new lease later
   t.observe(ip("10.0.0.9"), 6, "hl7.sft.version", "M.00.03");
@@ -238,7 +239,7 @@ TEST(Tracker, DevicesAreKeyedByMacWithTheirAddressesOverTime) {
   EXPECT_EQ(d->id, "mac:00:09:5c:01:02:03");
   ASSERT_EQ(d->ips.size(), 2u);
   EXPECT_EQ(d->ips[0].to_string(), "10.0.0.5");
-  EXPECT_EQ(d->ips[1].to_string(), "10.0.0.9");
+  EXPECT_EQ(d->ips[1].to_string(), "10.0.0.9");  // the current address comes last
   EXPECT_EQ(d->best(attr::kHostName), "MX800-BED07");
   EXPECT_EQ(d->model(), "IntelliVue MX800");
   EXPECT_EQ(d->version(), "M.00.03");
