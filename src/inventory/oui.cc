@@ -80,20 +80,31 @@ Result<OuiTable> OuiTable::load(const std::string& path) {
       ++t.skipped_;
       continue;
     }
-    t.entries_.emplace_back(a, trim(f[2]));
+    t.add(a, std::string_view(trim(f[2])).substr(0, kMaxNameBytes));
   }
   if (t.entries_.empty()) return unexpected(invalid_argument(path + ": no OUI entries found"));
-  std::stable_sort(t.entries_.begin(), t.entries_.end(),
-                   [](const auto& x, const auto& y) { return x.first < y.first; });
+  t.sort();
   return t;
 }
 
 OuiTable OuiTable::from_entries(std::vector<std::pair<std::uint32_t, std::string>> entries) {
   OuiTable t;
-  t.entries_ = std::move(entries);
-  std::stable_sort(t.entries_.begin(), t.entries_.end(),
-                   [](const auto& x, const auto& y) { return x.first < y.first; });
+  for (const auto& [oui, name] : entries) t.add(oui, name);
+  t.sort();
   return t;
+}
+
+void OuiTable::add(std::uint32_t oui, std::string_view name) {
+  entries_.push_back(
+      {oui, static_cast<std::uint32_t>(names_.size()), static_cast<std::uint32_t>(name.size())});
+  names_ += name;
+}
+
+void OuiTable::sort() {
+  std::stable_sort(entries_.begin(), entries_.end(),
+                   [](const Entry& x, const Entry& y) { return x.oui < y.oui; });
+  names_.shrink_to_fit();
+  entries_.shrink_to_fit();
 }
 
 std::string_view OuiTable::lookup(const MacAddr& mac) const {
@@ -101,9 +112,9 @@ std::string_view OuiTable::lookup(const MacAddr& mac) const {
   const std::uint32_t key = (static_cast<std::uint32_t>(mac.bytes[0]) << 16) |
                             (static_cast<std::uint32_t>(mac.bytes[1]) << 8) | mac.bytes[2];
   auto it = std::lower_bound(entries_.begin(), entries_.end(), key,
-                             [](const auto& e, std::uint32_t k) { return e.first < k; });
-  if (it == entries_.end() || it->first != key) return {};
-  return it->second;
+                             [](const Entry& e, std::uint32_t k) { return e.oui < k; });
+  if (it == entries_.end() || it->oui != key) return {};
+  return std::string_view(names_).substr(it->offset, it->size);
 }
 
 std::string oui_prefix(const MacAddr& mac) {

@@ -21,6 +21,7 @@ inline constexpr std::string_view kDefaultOuiPath = "/usr/share/ieee-data/oui.cs
 class OuiTable {
  public:
   static constexpr std::size_t kMaxEntries = 200'000;  // the 2022 registry has ~32,500
+  static constexpr std::size_t kMaxNameBytes = 128;    // longer organisation names are cut
 
   // Loads `path`. Lines that are not MA-L rows with a 6-hex-digit assignment are skipped and
   // counted. Errors: the file cannot be read, or holds no entry at all.
@@ -34,7 +35,15 @@ class OuiTable {
   [[nodiscard]] std::size_t skipped_lines() const noexcept { return skipped_; }
 
  private:
-  std::vector<std::pair<std::uint32_t, std::string>> entries_;  // sorted by assignment
+  struct Entry {
+    std::uint32_t oui = 0;
+    std::uint32_t offset = 0;  // of the name in names_
+    std::uint32_t size = 0;
+  };
+  void add(std::uint32_t oui, std::string_view name);
+  void sort();
+  std::vector<Entry> entries_;  // sorted by assignment
+  std::string names_;           // every organisation name, back to back (one allocation)
   std::size_t skipped_ = 0;
 };
 
