@@ -87,7 +87,7 @@ Result<OuiTable> OuiTable::load(const std::string& path) {
   return t;
 }
 
-OuiTable OuiTable::from_entries(std::vector<std::pair<std::uint32_t, std::string>> entries) {
+OuiTable OuiTable::from_entries(const std::vector<std::pair<std::uint32_t, std::string>>& entries) {
   OuiTable t;
   for (const auto& [oui, name] : entries) t.add(oui, name);
   t.sort();

@@ -27,7 +27,7 @@ class OuiTable {
   // counted. Errors: the file cannot be read, or holds no entry at all.
   static Result<OuiTable> load(const std::string& path);
   // Builds a table from (assignment, organisation) pairs, for tests.
-  static OuiTable from_entries(std::vector<std::pair<std::uint32_t, std::string>> entries);
+  static OuiTable from_entries(const std::vector<std::pair<std::uint32_t, std::string>>& entries);
 
   // The organisation for `mac`, or "" when unknown, multicast or locally administered.
   [[nodiscard]] std::string_view lookup(const MacAddr& mac) const;
