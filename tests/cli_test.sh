@@ -86,6 +86,8 @@ expect_text "rule error names file, line and column" "$tmp/err" "fp.yaml:2:41: b
 check "monitor rejects a bad fingerprint file too" 2 "$ward" monitor --read "$demo" --fingerprints "$tmp/fp.yaml" "${common[@]}"
 check "missing OUI table is only a warning" 0 "$ward" inventory --read "$demo" --oui "$tmp/no-oui.csv"
 expect_text "OUI warning" "$tmp/err" "no-oui.csv: cannot read the OUI table (install Debian's ieee-data)"
+check "inventory limits are keys with an anomaly" 0 "$ward" monitor --read "$demo" --set inventory.max_devices=4 "${common[@]}"
+expect_text "device limit reported" "$tmp/out" "inventory.device_limit 1"
 [ -s "$tmp/logs/device.jsonl" ] || { echo "FAIL: ward monitor wrote no device log"; fails=$((fails + 1)); }
 check "version" 0 "$ward" version
 expect_text "version printed" "$tmp/out" "ward "

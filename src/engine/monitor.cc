@@ -45,6 +45,11 @@ constexpr std::string_view kFlowKeys[] = {
     "decode.max_fragment_bytes",
     "decode.max_fragment_datagrams",
     "decode.fragment_timeout_s",
+    "inventory.max_devices",
+    "inventory.max_values_per_attribute",
+    "inventory.max_evidence_per_value",
+    "inventory.max_ips_per_device",
+    "inventory.router_ip_threshold",
 };
 
 // Counts what the summary shows: flows per service and alerts by severity.
@@ -199,7 +204,19 @@ Result<MonitorReport> run_monitor(const MonitorOptions& o,
     if (!id.ok()) return unexpected(id.error());
     identification = std::move(*id);
     report.warnings = identification->warnings;
-    own_tracker = std::make_unique<inventory::DeviceTracker>(identification->tracker_options());
+    inventory::TrackerOptions to = identification->tracker_options();
+    auto size_limit = [&limits](std::string_view key, std::size_t fallback) {
+      return static_cast<std::size_t>(
+          std::min<std::uint64_t>(limits.get(key, fallback), std::uint64_t{1} << 24));
+    };
+    to.max_devices = size_limit("inventory.max_devices", to.max_devices);
+    to.max_values_per_attribute =
+        size_limit("inventory.max_values_per_attribute", to.max_values_per_attribute);
+    to.max_evidence_per_value =
+        size_limit("inventory.max_evidence_per_value", to.max_evidence_per_value);
+    to.max_ips_per_device = size_limit("inventory.max_ips_per_device", to.max_ips_per_device);
+    to.router_ip_threshold = size_limit("inventory.router_ip_threshold", to.router_ip_threshold);
+    own_tracker = std::make_unique<inventory::DeviceTracker>(to);
   }
   inventory::DeviceTracker& devices = o.tracker != nullptr ? *o.tracker : *own_tracker;
   bus.subscribe(devices);
@@ -296,6 +313,24 @@ Result<MonitorReport> run_monitor(const MonitorOptions& o,
 
   // Drain: end every flow (parsers flush their transactions), then finish the sinks.
   table.flush_all();
+  {
+    // The inventory's limits: one anomaly each with the count (docs/limits.md).
+    const inventory::TrackerStats& st = devices.stats();
+    bus::EventContext ctx;
+    ctx.ts = report.last_ts;
+    if (st.devices_dropped > 0)
+      bus.anomaly(ctx, "inventory.device_limit",
+                  std::to_string(st.devices_dropped) +
+                      " device records not created (inventory.max_devices)");
+    if (st.values_dropped > 0)
+      bus.anomaly(ctx, "inventory.value_limit",
+                  std::to_string(st.values_dropped) +
+                      " attribute values not kept (inventory.max_values_per_attribute)");
+    if (st.evidence_dropped > 0)
+      bus.anomaly(ctx, "inventory.evidence_limit",
+                  std::to_string(st.evidence_dropped) +
+                      " evidence entries not kept (inventory.max_evidence_per_value)");
+  }
   bus.finish();
 
   report.capture = source->stats();
