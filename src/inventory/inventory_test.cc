@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "engine/monitor.h"
 #include "inventory/device_tracker.h"
@@ -418,6 +419,26 @@ TEST(RealCaptures, TheHl7CapturesSendingApplication) {
   const Device* receiver = with_ip(ds, "10.0.0.126");
   ASSERT_NE(receiver, nullptr);
   EXPECT_EQ(receiver->best("hl7_application"), "RECEIVING_APPLICATION");  // its ACK's MSH-3
+}
+
+TEST(RealCaptures, MdnsNamesAndModelsOneDeviceAcrossIpv4AndIpv6) {
+  const auto ds = identify({shared_dir() + "/pcap/zeek/traces/dns/mdns.pcap",
+                            shared_dir() + "/pcap/suricata-verify/mdns/frag-9.pcap"});
+  const Device* vm = with_mac(ds, "8a:3c:d6:e1:4d:c4");
+  ASSERT_NE(vm, nullptr);
+  EXPECT_EQ(vm->best("mdns_name"), "johanna-QEMU-Virtual-Machine.local");
+  EXPECT_EQ(vm->best(attr::kHostName), "johanna-QEMU-Virtual-Machine");
+  std::set<std::string> addrs;
+  for (const auto& a : vm->ips) addrs.insert(a.to_string());
+  EXPECT_TRUE(addrs.contains("10.0.2.7"));
+  EXPECT_TRUE(addrs.contains("fe80::883c:d6ff:fee1:4dc4"));
+  const Device* mac = with_mac(ds, "a8:60:b6:0b:27:cd");
+  ASSERT_NE(mac, nullptr);
+  EXPECT_EQ(mac->best("mdns_service"), "_companion-link._tcp.local");
+  EXPECT_EQ(mac->model(), "iMac17,1");  // TXT model=, rule mdns-model-txt
+  if (have_oui()) {
+    EXPECT_EQ(mac->vendor(), "Apple");
+  }
 }
 
 // ------------------------------------------------------------------------- the demo
