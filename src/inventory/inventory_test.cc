@@ -34,8 +34,10 @@ const Identification& ident() {
 bool have_oui() { return ident().oui.has_value(); }
 
 std::vector<Device> identify(const std::vector<std::string>& captures,
-                             const Identification& id = ident()) {
-  DeviceTracker t(id.tracker_options());
+                             const Identification& id = ident(), std::size_t router_threshold = 8) {
+  TrackerOptions o = id.tracker_options();
+  o.router_ip_threshold = router_threshold;
+  DeviceTracker t(o);
   for (const auto& c : captures) {
     engine::MonitorOptions mo;
     mo.read_path = c;
@@ -439,6 +441,29 @@ TEST(RealCaptures, MdnsNamesAndModelsOneDeviceAcrossIpv4AndIpv6) {
   if (have_oui()) {
     EXPECT_EQ(mac->vendor(), "Apple");
   }
+}
+
+TEST(RealCaptures, WsDiscoveryNamesSdcDevicesAndOnvifCamerasWithoutPatientContext) {
+  // The synthetic capture gives all three hosts one source MAC: treat it as a router so each
+  // address stays its own device.
+  const auto ds =
+      identify({source_dir() + "/src/parsers/wsdiscovery/testdata/wsd_sdc_onvif.pcap"}, ident(), 1);
+  const Device* sdc = with_ip(ds, "10.20.30.40");
+  ASSERT_NE(sdc, nullptr);
+  EXPECT_EQ(sdc->device_class(), DeviceClass::kPatientMonitor);
+  EXPECT_EQ(sdc->best(attr::kLocation), "fac=HOSP1;bldng=B;flr=3;poc=ICU;rm=12;bed=2");
+  for (const auto& v : sdc->attributes.at("wsd_scope").values)
+    EXPECT_EQ(v.value.find("sdc.ctxt.pat"), std::string::npos) << v.value;  // PHI: never kept
+  const std::string line = device_log_line(*sdc);
+  EXPECT_EQ(line.find("PAT-TEST-0042"), std::string::npos) << line;
+  const Device* cam = with_ip(ds, "192.168.1.64");
+  ASSERT_NE(cam, nullptr);
+  EXPECT_EQ(cam->device_class(), DeviceClass::kCamera);
+  EXPECT_EQ(cam->model(), "IPC-122");
+  EXPECT_EQ(cam->best(attr::kLocation), "ward-3");
+  const Device* vms = with_ip(ds, "192.168.1.10");  // it only probes
+  ASSERT_NE(vms, nullptr);
+  EXPECT_EQ(vms->device_class(), DeviceClass::kUnknown);
 }
 
 // ------------------------------------------------------------------------- the demo
