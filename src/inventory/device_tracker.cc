@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <set>
 
 #include "clinical/infusion.h"
 #include "flow/flow_events.h"
@@ -665,9 +666,21 @@ std::vector<Device> DeviceTracker::snapshot() const {
     }
     return it->second;
   };
+  // A MAC is a router's when it carries more IPv4 addresses than the threshold, IPv4 addresses
+  // of more than one /24, or very many addresses in all (a host's IPv6 privacy addresses
+  // accumulate, so IPv6 alone needs more).
   auto is_router = [&](const MacKey& k) {
     auto it = mac_ips_.find(k);
-    return it != mac_ips_.end() && it->second.size() > o_.router_ip_threshold;
+    if (it == mac_ips_.end()) return false;
+    std::size_t v4 = 0;
+    std::set<std::uint32_t> nets;
+    for (const IpAddr& a : it->second) {
+      if (!a.is_v4()) continue;
+      ++v4;
+      nets.insert(a.v4_host_order() >> 8);
+    }
+    return v4 > o_.router_ip_threshold || nets.size() > 1 ||
+           it->second.size() > 4 * o_.router_ip_threshold;
   };
   // An address joins its MAC's device when a DHCP ACK bound them, or when it is a local
   // (private, link-local) address seen with a MAC that is not a router's. A public address
@@ -698,7 +711,7 @@ std::vector<Device> DeviceTracker::snapshot() const {
     out.push_back(d);
   }
   for (const auto& [k, ips] : mac_ips_) {
-    if (ips.size() <= o_.router_ip_threshold) continue;
+    if (!is_router(k)) continue;
     Device& m = mac_device(k);
     m.roles.insert("router");
     const TimeNs ts = m.first_seen;

@@ -7,7 +7,8 @@
 // Records are collected per IP address and per MAC address during the run; snapshot() merges
 // each IP into the MAC it was last seen with: always after a DHCP ACK bound them, and for a
 // local (private, link-local) address also by the Ethernet source of its packets, unless that
-// MAC carried more than `router_ip_threshold` addresses (a router: its IPs stay separate
+// MAC is a router's: more than `router_ip_threshold` IPv4 addresses, IPv4 addresses of more
+// than one /24, or more than 4 x `router_ip_threshold` addresses in all (its IPs stay separate
 // devices and the MAC becomes a network_gear device). Public addresses seen only behind a MAC
 // are the far side of a gateway and stay IP-keyed, as do all devices of raw-IP captures.
 //
@@ -36,7 +37,7 @@ struct TrackerOptions {
   std::size_t max_evidence_per_value = 8;
   std::size_t max_ips_per_device = 16;
   std::size_t max_names = 16;           // per name/role/service set
-  std::size_t router_ip_threshold = 8;  // a MAC seen with more IPs is a router
+  std::size_t router_ip_threshold = 8;  // a MAC seen with more IPv4 addresses is a router
   const OuiTable* oui = nullptr;        // not owned; may be null (no OUI vendor)
   const RuleSet* rules = nullptr;       // not owned; may be null (direct signals only)
 };

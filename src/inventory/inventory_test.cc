@@ -34,10 +34,8 @@ const Identification& ident() {
 bool have_oui() { return ident().oui.has_value(); }
 
 std::vector<Device> identify(const std::vector<std::string>& captures,
-                             const Identification& id = ident(), std::size_t router_threshold = 8) {
-  TrackerOptions o = id.tracker_options();
-  o.router_ip_threshold = router_threshold;
-  DeviceTracker t(o);
+                             const Identification& id = ident()) {
+  DeviceTracker t(id.tracker_options());
   for (const auto& c : captures) {
     engine::MonitorOptions mo;
     mo.read_path = c;
@@ -258,13 +256,19 @@ TEST(Tracker, AMacWithManyAddressesIsARouterNotOneDevice) {
   DeviceTracker t(o);
   const MacAddr gw = mac({0x00, 0x1b, 0x54, 9, 9, 9});
   for (int i = 1; i <= 5; ++i) t.bind(ip("10.9.0." + std::to_string(i)), gw, i, false);
+  const MacAddr nat = mac({0x00, 0x1b, 0x54, 8, 8, 8});  // two networks behind one MAC
+  t.bind(ip("10.7.1.1"), nat, 1, false);
+  t.bind(ip("10.7.2.1"), nat, 1, false);
   for (int i = 1; i <= 5; ++i) t.observe(ip("10.9.0." + std::to_string(i)), i, "x.y", "z");
   const auto ds = t.snapshot();
-  EXPECT_EQ(ds.size(), 6u);  // five hosts and the router
-  const Device* r = with_mac(ds, "00:1b:54:09:09:09");
-  ASSERT_NE(r, nullptr);
-  EXPECT_EQ(r->device_class(), DeviceClass::kNetworkGear);
-  EXPECT_TRUE(r->roles.contains("router"));
+  EXPECT_EQ(ds.size(), 7u);  // five hosts and two routers
+  for (const char* m : {"00:1b:54:09:09:09", "00:1b:54:08:08:08"}) {
+    const Device* r = with_mac(ds, m);
+    ASSERT_NE(r, nullptr) << m;
+    EXPECT_EQ(r->device_class(), DeviceClass::kNetworkGear) << m;
+    EXPECT_TRUE(r->roles.contains("router")) << m;
+    EXPECT_TRUE(r->ips.empty()) << m;
+  }
 }
 
 TEST(Tracker, LimitsAreCountedNotExceeded) {
@@ -444,10 +448,9 @@ TEST(RealCaptures, MdnsNamesAndModelsOneDeviceAcrossIpv4AndIpv6) {
 }
 
 TEST(RealCaptures, WsDiscoveryNamesSdcDevicesAndOnvifCamerasWithoutPatientContext) {
-  // The synthetic capture gives all three hosts one source MAC: treat it as a router so each
-  // address stays its own device.
-  const auto ds =
-      identify({source_dir() + "/src/parsers/wsdiscovery/testdata/wsd_sdc_onvif.pcap"}, ident(), 1);
+  // The synthetic capture gives all three hosts one source MAC, with addresses in two networks:
+  // that MAC is taken for a router's, so each address stays its own device.
+  const auto ds = identify({source_dir() + "/src/parsers/wsdiscovery/testdata/wsd_sdc_onvif.pcap"});
   const Device* sdc = with_ip(ds, "10.20.30.40");
   ASSERT_NE(sdc, nullptr);
   EXPECT_EQ(sdc->device_class(), DeviceClass::kPatientMonitor);
