@@ -200,7 +200,7 @@ def pcd01(sec, ctl, pump, patient, rate, vtbi_left, drug):
         "PV1||I|ICU^BED07^1",
         f"OBR|1|{ctl}^{pump}||69985^MDC_DEV_PUMP_INFUS_MDS^MDC|||{ts(sec)}",
         f"OBX|1||70049^MDC_DEV_PUMP_INFUS_LVP_MDS^MDC|1.0.0.0|||||||X|||||||{eui}^^{eui}^EUI-64",
-        f"PRT|1|UC||SB^Send by^participation||||||(01)00812345000{pump[-2:]}1(21)SN{pump[-2:]}77||||||00812345000{pump[-2:]}1|||||SN{pump[-2:]}77",
+        f"PRT|1|UC||SB^Send by^participation||||||(01)00812345000{pump[-2:]}1(21)SN{pump[-2:]}77||||||00812345000{pump[-2:]}1||||SN{pump[-2:]}77",
         f"OBX|2|ST|184514^MDC_DRUG_NAME_LABEL^MDC|1.1.1.1|{drug}||||||R",
         f"OBX|3|NM|157784^MDC_FLOW_FLUID_PUMP^MDC|1.1.1.2|{rate}|265266^MDC_DIM_MILLI_L_PER_HR^MDC|||||R",
         f"OBX|4|NM|157872^MDC_VOL_FLUID_TBI_REMAIN^MDC|1.1.1.3|{vtbi_left}|263762^MDC_DIM_MILLI_L^MDC|||||R",

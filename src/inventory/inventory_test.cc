@@ -481,7 +481,8 @@ TEST(DemoCapture, PumpsMonitorsAndCamerasAreIdentifiedWithVendorModelAndFirmware
     EXPECT_EQ(d->vendor(), "BD") << p;
     EXPECT_EQ(d->model(), "Alaris PC Unit 8015") << p;
     EXPECT_EQ(d->version(), "9.33.1") << p;
-    EXPECT_FALSE(d->best(attr::kUdiDi).empty()) << p;
+    EXPECT_EQ(d->best(attr::kUdiDi), "00812345000" + std::string(p).substr(8) + "1") << p;
+    EXPECT_EQ(d->best(attr::kSerial), "SN" + std::string(p).substr(8) + "77") << p;
     EXPECT_EQ(d->best(attr::kEui64), "0012AB00000000" + std::string(p).substr(8)) << p;
   }
   const Device* server = with_ip(ds, "10.10.1.5");
