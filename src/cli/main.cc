@@ -2,7 +2,7 @@
 //   ward monitor --read capture.pcap --policy ward.yaml --out logs/ --db ward.db
 //   ward monitor --interface eth0 ...          (live; stops cleanly on SIGINT/SIGTERM)
 //   ward policy check ward.yaml
-//   ward vuln advisories | match --vendor V --model M [--version X] | update --from DIR
+//   ward vuln advisories | match --vendor V --model M [--version X] [--sbom DIR] | update --from DIR
 //   ward inventory --read a.pcap [--read b.pcap] [--intended cmms.csv] [--format table|json|csv]
 //   ward version
 // Exit codes: 0 success; 1 an input or output error during the run (everything before it was
@@ -248,6 +248,8 @@ int main(int argc, char** argv) {
   vuln_match->add_option("--vendor", vuln_device.vendor, "device vendor")->required();
   vuln_match->add_option("--model", vuln_device.model, "device model or product name")->required();
   vuln_match->add_option("--version", vuln_device.version, "firmware/software version");
+  vuln_match->add_option("--sbom", vuln_paths.sbom,
+                         "directory of CycloneDX BOM and VEX files (JSON) for the device model");
   vuln_match->add_option("--aliases", vuln_paths.aliases,
                          "vendor alias table (default: " + vuln_paths.aliases.string() + ")");
   auto* vuln_update =

@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "common/json_writer.h"
+#include "vuln/assess.h"
 
 #ifndef WARD_SOURCE_DATA_DIR
 #define WARD_SOURCE_DATA_DIR ""
@@ -95,6 +96,157 @@ void write_error_json(JsonWriter& w, const LoadError& e) {
 Result<VendorAliases> load_aliases(const VulnPaths& paths) {
   if (paths.aliases.empty()) return VendorAliases{};
   return VendorAliases::load(paths.aliases);
+}
+
+void write_effects_json(JsonWriter& w, const char* key, const std::vector<VexEffect>& effects) {
+  w.key(key).begin_array();
+  for (const VexEffect& e : effects) {
+    w.begin_object()
+        .kv("cve", e.cve)
+        .kv("state", vex_state_name(e.state))
+        .kv("state_raw", e.state_raw)
+        .kv("justification", e.justification)
+        .kv("detail", e.detail);
+    w.key("response").begin_array();
+    for (const std::string& r : e.responses) w.value(r);
+    w.end_array();
+    w.kv("vex_file", e.vex_file).kv("statement", e.statement).kv("target", e.target).end_object();
+  }
+  w.end_array();
+}
+
+std::string effects_text(const std::vector<VexEffect>& effects) {
+  std::string out;
+  for (const VexEffect& e : effects) {
+    if (!out.empty()) out += "; ";
+    out += e.cve + " " + e.state_raw;
+    if (!e.justification.empty()) out += " (" + e.justification + ")";
+    out += " [" + e.vex_file + " " + e.statement + "]";
+  }
+  return out;
+}
+
+// `ward vuln match --sbom`: the findings of assess() with their VEX effects.
+void render_assessment(CommandResult& r, const DeviceIdentity& device, const Assessment& a,
+                       const SbomSet& sboms, OutputFormat format) {
+  if (format == OutputFormat::kJson) {
+    JsonWriter w(r.out);
+    w.begin_object();
+    w.key("device")
+        .begin_object()
+        .kv("vendor", device.vendor)
+        .kv("model", device.model)
+        .kv("version", device.version)
+        .end_object();
+    w.key("sbom_documents").begin_array();
+    for (const BoundDocument& d : a.documents)
+      w.begin_object()
+          .kv("file", d.file)
+          .kv("subject", d.subject)
+          .kv("reason", d.reason)
+          .kv("components", static_cast<std::uint64_t>(d.components))
+          .kv("vex_statements", static_cast<std::uint64_t>(d.statements))
+          .end_object();
+    w.end_array();
+    w.key("findings").begin_array();
+    for (const Finding& f : a.findings) {
+      const Match& x = f.match;
+      w.begin_object()
+          .kv("source", finding_source_name(f.source))
+          .kv("advisory", x.advisory_id)
+          .kv("title", x.advisory_title)
+          .kv("confidence", confidence_name(x.confidence))
+          .kv("reason", x.reason)
+          .kv("vendor", x.vendor)
+          .kv("product", x.product)
+          .kv("product_id", x.product_id);
+      w.kv("sbom_file", f.sbom_file)
+          .kv("component", f.component)
+          .kv("component_ref", f.component_ref)
+          .kv("component_path", f.component_path)
+          .kv("vex_file", f.vex_file)
+          .kv("vex_statement", f.vex_statement);
+      w.key("cves").begin_array();
+      for (const std::string& cve : f.cves) w.value(cve);
+      w.end_array();
+      w.key("advisory_cves").begin_array();
+      for (const std::string& cve : x.cves) w.value(cve);
+      w.end_array();
+      write_effects_json(w, "vex_removed", f.removed);
+      write_effects_json(w, "vex_under_investigation", f.investigating);
+      write_effects_json(w, "vex_affected", f.confirmed);
+      w.kv("suppressed_by_vex", f.suppressed_by_vex)
+          .kv("suppression", f.suppression)
+          .kv("scored", f.scored())
+          .kv("max_cvss", x.max_cvss)
+          .kv("cvss_vector", x.max_cvss_vector)
+          .kv("rating_method", f.rating_method)
+          .kv("affected", x.affected);
+      if (x.fixed_version) {
+        w.kv("fixed_version", *x.fixed_version);
+      } else {
+        w.key("fixed_version").null();
+      }
+      w.kv("remediation", x.remediation).kv("exploit", exploit_signal_name(x.exploit));
+      w.end_object();
+    }
+    w.end_array();
+    w.key("sbom_errors").begin_array();
+    for (const LoadError& e : sboms.errors) write_error_json(w, e);
+    w.end_array().end_object();
+    r.out += "\n";
+  } else if (format == OutputFormat::kCsv) {
+    r.out =
+        "source,advisory,confidence,max_cvss,cves,suppressed_by_vex,vex_removed,"
+        "vex_under_investigation,vex_affected,product,component,sbom_file,reason\n";
+    for (const Finding& f : a.findings)
+      r.out += std::string(finding_source_name(f.source)) + "," + csv_field(f.match.advisory_id) +
+               "," + std::string(confidence_name(f.match.confidence)) + "," +
+               score_text(f.match.max_cvss) + "," + csv_field(join(f.cves, " ")) + "," +
+               (f.suppressed_by_vex ? "true" : "false") + "," +
+               csv_field(effects_text(f.removed)) + "," +
+               csv_field(effects_text(f.investigating)) + "," +
+               csv_field(effects_text(f.confirmed)) + "," + csv_field(f.match.product) + "," +
+               csv_field(f.component) + "," + csv_field(f.sbom_file) + "," +
+               csv_field(f.match.reason) + "\n";
+  } else {
+    r.out = "Device: " + device.vendor + " / " + device.model + " / " +
+            (device.version.empty() ? std::string("version unknown") : device.version) + "\n";
+    for (const BoundDocument& d : a.documents)
+      r.out += "SBOM/VEX: " + d.file + " (" + d.reason + "; " + std::to_string(d.components) +
+               " components, " + std::to_string(d.statements) + " VEX statements applied)\n";
+    if (a.documents.empty()) r.out += "No SBOM or VEX document names this device model\n";
+    if (a.findings.empty()) r.out += "No findings\n";
+    for (const Finding& f : a.findings) {
+      const Match& x = f.match;
+      r.out += "\n" + x.advisory_id + "  [" + std::string(confidence_name(x.confidence)) +
+               "]  CVSS " + score_text(x.max_cvss) + "  (" +
+               std::string(finding_source_name(f.source)) + ")" +
+               (f.suppressed_by_vex ? "  SUPPRESSED BY VEX (not scored)" : "") + "  " +
+               x.advisory_title + "\n";
+      if (!x.product.empty()) r.out += "  product:     " + x.product + "\n";
+      if (!f.component.empty())
+        r.out += "  component:   " + f.component + " (" + f.sbom_file + " " + f.component_path +
+                 ")\n";
+      r.out += "  CVEs:        " + (f.cves.empty() ? std::string("none left") : join(f.cves, ", ")) +
+               "\n";
+      for (const VexEffect& e : f.removed)
+        r.out += "  VEX removed: " + e.cve + " " + e.state_raw +
+                 (e.justification.empty() ? "" : " (" + e.justification + ")") + " [" +
+                 e.vex_file + " " + e.statement + "]" +
+                 (e.detail.empty() ? "" : ": " + e.detail) + "\n";
+      for (const VexEffect& e : f.investigating)
+        r.out += "  VEX triage:  " + e.cve + " under investigation [" + e.vex_file + " " +
+                 e.statement + "]\n";
+      for (const VexEffect& e : f.confirmed)
+        r.out += "  VEX affected: " + e.cve + " " + e.state_raw + " [" + e.vex_file + " " +
+                 e.statement + "]\n";
+      if (!x.affected.empty()) r.out += "  affected:    " + x.affected + "\n";
+      if (x.fixed_version) r.out += "  fixed in:    " + *x.fixed_version + "\n";
+      r.out += "  why:         " + x.reason + "\n";
+      if (!x.remediation.empty()) r.out += "  remediation: " + x.remediation + "\n";
+    }
+  }
 }
 
 bool newer(const Advisory& candidate, const std::string& date, const std::string& revision) {
@@ -246,6 +398,18 @@ CommandResult run_match(const VulnPaths& paths, const DeviceIdentity& device, Ou
     return r;
   }
   const Matcher m(c.advisories, std::move(*aliases));
+  if (!paths.sbom.empty()) {
+    const SbomSet sboms = load_cyclonedx_directory(paths.sbom);
+    render_assessment(r, device, assess(device, m, sboms), sboms, format);
+    for (const LoadError& e : c.errors) r.err += "ward vuln: " + e.to_string() + "\n";
+    for (const LoadError& e : sboms.errors) r.err += "ward vuln: " + e.to_string() + "\n";
+    if (!sboms.errors.empty()) {
+      r.err += "ward vuln: " + std::to_string(sboms.errors.size()) +
+               " SBOM/VEX file(s) could not be loaded\n";
+      r.exit_code = 1;
+    }
+    return r;
+  }
   const std::vector<Match> ms = m.match(device);
   if (format == OutputFormat::kJson) {
     JsonWriter w(r.out);

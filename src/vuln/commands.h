@@ -1,6 +1,7 @@
 // The `ward vuln` subcommands as functions (the CLI in src/cli/main.cc only parses options):
 //   ward vuln advisories [--advisories DIR] [--format table|json|csv]
-//   ward vuln match --vendor V --model M [--version X] [--advisories DIR] [--format ...]
+//   ward vuln match --vendor V --model M [--version X] [--advisories DIR] [--sbom DIR]
+//                   [--format ...]
 //   ward vuln update --from DIR [--advisories DIR]
 // Each returns what to print and the exit code: 0 success; 1 some input could not be loaded
 // (bad advisory files: each is reported with file and JSON pointer); 2 a usage or
@@ -28,6 +29,7 @@ struct CommandResult {
 struct VulnPaths {
   std::filesystem::path advisories;  // corpus directory
   std::filesystem::path aliases;     // vendor alias table (JSON); empty: none
+  std::filesystem::path sbom;        // CycloneDX BOM and VEX files (`match --sbom`); empty: none
 };
 
 // The default corpus: <exe dir>/../share/ward/advisories if installed there, else the
@@ -36,6 +38,9 @@ struct VulnPaths {
 VulnPaths default_paths(const std::filesystem::path& exe);
 
 CommandResult run_advisories(const VulnPaths& paths, OutputFormat format);
+// Without paths.sbom: the advisory matches. With it: the findings of vuln/assess.h (advisory
+// matches, SBOM component matches, VEX effects); SBOM files that cannot be loaded are reported
+// with file and JSON pointer and make the exit code 1.
 CommandResult run_match(const VulnPaths& paths, const DeviceIdentity& device, OutputFormat format);
 // Validates every *.json under `from`; copies each good one into paths.advisories (an
 // advisory already present with the same id is replaced only by a newer current_release_date

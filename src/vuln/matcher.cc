@@ -126,6 +126,13 @@ std::string normalize_name(std::string_view s) {
   return out;
 }
 
+std::vector<std::string> product_tokens(std::string_view product, std::string_view vendor) {
+  std::set<std::string> drop;
+  for (const std::string& w : split_words(normalize_name(vendor))) drop.insert(w);
+  std::vector<std::string> t = tokens_of(product, drop);
+  return t.empty() ? tokens_of(product, {}) : t;
+}
+
 Result<VendorAliases> VendorAliases::parse(std::string_view json_text, std::string_view file) {
   const nlohmann::json j = nlohmann::json::parse(json_text.begin(), json_text.end(), nullptr,
                                                  /*allow_exceptions=*/false);

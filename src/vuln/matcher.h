@@ -57,6 +57,10 @@ struct Match {
 // non-ASCII bytes dropped, punctuation as single spaces, trimmed.
 std::string normalize_name(std::string_view s);
 
+// The tokens a product name is compared by: normalised words without stop words and without the
+// words of `vendor` (unless nothing else is left), sorted and unique.
+std::vector<std::string> product_tokens(std::string_view product, std::string_view vendor);
+
 // Vendor alias table. JSON: {"vendors": [{"name": "BD", "aliases": ["Becton, Dickinson and
 // Company", "CareFusion", ...]}, ...]}.
 class VendorAliases {
@@ -82,6 +86,11 @@ class Matcher {
   // Matches sorted by confidence (high first), then max CVSS, then advisory id. One match per
   // advisory (its best product). A device without vendor or model matches nothing.
   [[nodiscard]] std::vector<Match> match(const DeviceIdentity& d) const;
+
+  // The canonical vendor keys of `vendor` under this matcher's alias table.
+  [[nodiscard]] std::vector<std::string> vendor_keys(std::string_view vendor) const {
+    return aliases_.keys(vendor);
+  }
 
   [[nodiscard]] std::size_t product_count() const { return entries_.size(); }
   [[nodiscard]] std::size_t vendor_count() const { return by_vendor_.size(); }
