@@ -119,10 +119,14 @@ TEST(Assess, SbomComponentMatchingAnAdvisoryIsAFindingViaThatComponent) {
   EXPECT_TRUE(f->removed.empty());
   // The statement about the module does not touch the device's own findings.
   for (const Finding& g : a.findings)
-    if (g.source == FindingSource::kAdvisory) EXPECT_TRUE(g.investigating.empty());
+    if (g.source == FindingSource::kAdvisory) {
+      EXPECT_TRUE(g.investigating.empty());
+    }
   // The OpenSSL component's supplier has no advisory: no finding from the corpus.
   for (const Finding& g : a.findings)
-    if (g.source == FindingSource::kSbomComponent) EXPECT_NE(g.component_ref, "pkg:generic/openssl@1.0.2k");
+    if (g.source == FindingSource::kSbomComponent) {
+      EXPECT_NE(g.component_ref, "pkg:generic/openssl@1.0.2k");
+    }
 }
 
 TEST(Assess, VexAffectedCveNoAdvisoryListsBecomesAFindingWithItsRating) {
@@ -167,7 +171,7 @@ TEST(Assess, VersionedStatementsApplyOnlyToTheNamedVersions) {
                              "supplier":{"name":"BD"}}},
     "vulnerabilities":[
       {"id":"CVE-2016-8375","analysis":{"state":"exploitable"},
-       "affects":[{"ref":"p","versions":[{"version":"2.4"},{"range":"vers:generic/>=9.1|<=9.4"}]}]},
+       "affects":[{"ref":"p","versions":[{"version":"2.4"},{"range":"vers:generic/>=9.30|<=9.39"}]}]},
       {"id":"CVE-2016-8375","analysis":{"state":"not_affected","justification":"code_not_present"},
        "affects":[{"ref":"p","versions":[{"range":"vers:generic/>=9.5|<=9.7","status":"unaffected"}]}]},
       {"id":"CVE-2016-9355",
@@ -179,7 +183,7 @@ TEST(Assess, VersionedStatementsApplyOnlyToTheNamedVersions) {
   const Assessment a33 = assess(kPump, corpus_matcher(), s);
   const Finding* f33 = find(a33, FindingSource::kAdvisory, "ICSMA-17-017-02");
   ASSERT_NE(f33, nullptr);
-  ASSERT_EQ(f33->confirmed.size(), 1U);  // 9.33 is in >=9.1|<=9.4
+  ASSERT_EQ(f33->confirmed.size(), 1U);  // 9.33 is in >=9.30|<=9.39
   EXPECT_EQ(f33->confirmed[0].cve, "CVE-2016-8375");
   EXPECT_EQ(f33->cves.size(), 2U);
   const Assessment a97 = assess({"BD", "Alaris 8015 PC unit", "9.7"}, corpus_matcher(), s);
