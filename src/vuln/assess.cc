@@ -260,6 +260,15 @@ Assessment assess(const DeviceIdentity& device, const Matcher& matcher, const Sb
       for (const std::string& vendor : c.vendor_names()) {
         for (const Match& m : matcher.match({vendor, c.name, c.version})) {
           if (!advisories.insert(m.advisory_id).second) continue;
+          // The device already matches this advisory itself: note the component there.
+          const auto own = std::find_if(
+              out.findings.begin(), out.findings.end(), [&m](const Finding& f) {
+                return f.source == FindingSource::kAdvisory && f.match.advisory_id == m.advisory_id;
+              });
+          if (own != out.findings.end()) {
+            own->match.reason += "; also via SBOM component " + c.describe();
+            continue;
+          }
           Finding f;
           f.source = FindingSource::kSbomComponent;
           f.match = m;

@@ -122,6 +122,15 @@ TEST(Assess, SbomComponentMatchingAnAdvisoryIsAFindingViaThatComponent) {
     if (g.source == FindingSource::kAdvisory) {
       EXPECT_TRUE(g.investigating.empty());
     }
+  // The firmware component matches ICSMA-20-170-06, which the device matches itself: noted
+  // on the device's finding, not repeated.
+  const Finding* own = find(a, FindingSource::kAdvisory, "ICSMA-20-170-06");
+  ASSERT_NE(own, nullptr);
+  EXPECT_NE(own->match.reason.find("; also via SBOM component Becton, Dickinson and Company (BD) "
+                                   "PC unit firmware 9.33"),
+            std::string::npos)
+      << own->match.reason;
+  EXPECT_EQ(find(a, FindingSource::kSbomComponent, "ICSMA-20-170-06"), nullptr);
   // The OpenSSL component's supplier has no advisory: no finding from the corpus.
   for (const Finding& g : a.findings)
     if (g.source == FindingSource::kSbomComponent) {
