@@ -2,7 +2,8 @@
 //   ward monitor --read capture.pcap --policy ward.yaml --out logs/ --db ward.db
 //   ward monitor --interface eth0 ...          (live; stops cleanly on SIGINT/SIGTERM)
 //   ward policy check ward.yaml
-//   ward vuln advisories | match --vendor V --model M [--version X] [--sbom DIR] | update --from DIR
+//   ward vuln advisories | match --vendor V --model M [--version X] [--sbom DIR]
+//   ward vuln update --from DIR
 //   ward inventory --read a.pcap [--read b.pcap] [--intended cmms.csv] [--format table|json|csv]
 //   ward version
 // Exit codes: 0 success; 1 an input or output error during the run (everything before it was

@@ -94,15 +94,14 @@ std::optional<VexState> state_for(const CdxVulnerability& v, const CdxAffects& a
 }
 
 std::string effect_text(const VexEffect& e) {
-  std::string s = e.cve + ": " + (e.state_raw.empty() ? std::string(vex_state_name(e.state))
-                                                      : e.state_raw);
+  std::string s =
+      e.cve + ": " + (e.state_raw.empty() ? std::string(vex_state_name(e.state)) : e.state_raw);
   if (!e.justification.empty()) s += " (" + e.justification + ")";
   return s;
 }
 
 // Applies the statements relevant to `f` (about the subject, or about f's component).
-void apply_vex(Finding& f, const std::vector<Applied>& statements,
-               const CdxComponent* component) {
+void apply_vex(Finding& f, const std::vector<Applied>& statements, const CdxComponent* component) {
   std::vector<std::string> kept;
   for (const std::string& cve : f.cves) {
     const Applied* affected = nullptr;
@@ -261,8 +260,8 @@ Assessment assess(const DeviceIdentity& device, const Matcher& matcher, const Sb
         for (const Match& m : matcher.match({vendor, c.name, c.version})) {
           if (!advisories.insert(m.advisory_id).second) continue;
           // The device already matches this advisory itself: note the component there.
-          const auto own = std::find_if(
-              out.findings.begin(), out.findings.end(), [&m](const Finding& f) {
+          const auto own =
+              std::find_if(out.findings.begin(), out.findings.end(), [&m](const Finding& f) {
                 return f.source == FindingSource::kAdvisory && f.match.advisory_id == m.advisory_id;
               });
           if (own != out.findings.end()) {

@@ -67,12 +67,12 @@ struct Finding {
   std::string rating_method;  // "CVSSv31"
   std::string recommendation;
 
-  std::vector<std::string> cves;           // CVEs still applying after VEX
-  std::vector<VexEffect> removed;          // not_affected / fixed: no longer apply
-  std::vector<VexEffect> investigating;    // in_triage: still apply, the vendor is looking
-  std::vector<VexEffect> confirmed;        // exploitable: the vendor confirms
-  bool suppressed_by_vex = false;          // every CVE removed: shown, not scored
-  std::string suppression;                 // "CVE-...: not_affected (code_not_reachable); ..."
+  std::vector<std::string> cves;         // CVEs still applying after VEX
+  std::vector<VexEffect> removed;        // not_affected / fixed: no longer apply
+  std::vector<VexEffect> investigating;  // in_triage: still apply, the vendor is looking
+  std::vector<VexEffect> confirmed;      // exploitable: the vendor confirms
+  bool suppressed_by_vex = false;        // every CVE removed: shown, not scored
+  std::string suppression;               // "CVE-...: not_affected (code_not_reachable); ..."
 
   // False for suppressed findings: the risk score must not count them.
   [[nodiscard]] bool scored() const { return !suppressed_by_vex; }

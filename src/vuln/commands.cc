@@ -203,9 +203,8 @@ void render_assessment(CommandResult& r, const DeviceIdentity& device, const Ass
       r.out += std::string(finding_source_name(f.source)) + "," + csv_field(f.match.advisory_id) +
                "," + std::string(confidence_name(f.match.confidence)) + "," +
                score_text(f.match.max_cvss) + "," + csv_field(join(f.cves, " ")) + "," +
-               (f.suppressed_by_vex ? "true" : "false") + "," +
-               csv_field(effects_text(f.removed)) + "," +
-               csv_field(effects_text(f.investigating)) + "," +
+               (f.suppressed_by_vex ? "true" : "false") + "," + csv_field(effects_text(f.removed)) +
+               "," + csv_field(effects_text(f.investigating)) + "," +
                csv_field(effects_text(f.confirmed)) + "," + csv_field(f.match.product) + "," +
                csv_field(f.component) + "," + csv_field(f.sbom_file) + "," +
                csv_field(f.match.reason) + "\n";
@@ -226,15 +225,15 @@ void render_assessment(CommandResult& r, const DeviceIdentity& device, const Ass
                x.advisory_title + "\n";
       if (!x.product.empty()) r.out += "  product:     " + x.product + "\n";
       if (!f.component.empty())
-        r.out += "  component:   " + f.component + " (" + f.sbom_file + " " + f.component_path +
-                 ")\n";
-      r.out += "  CVEs:        " + (f.cves.empty() ? std::string("none left") : join(f.cves, ", ")) +
-               "\n";
+        r.out +=
+            "  component:   " + f.component + " (" + f.sbom_file + " " + f.component_path + ")\n";
+      r.out +=
+          "  CVEs:        " + (f.cves.empty() ? std::string("none left") : join(f.cves, ", ")) +
+          "\n";
       for (const VexEffect& e : f.removed)
         r.out += "  VEX removed: " + e.cve + " " + e.state_raw +
-                 (e.justification.empty() ? "" : " (" + e.justification + ")") + " [" +
-                 e.vex_file + " " + e.statement + "]" +
-                 (e.detail.empty() ? "" : ": " + e.detail) + "\n";
+                 (e.justification.empty() ? "" : " (" + e.justification + ")") + " [" + e.vex_file +
+                 " " + e.statement + "]" + (e.detail.empty() ? "" : ": " + e.detail) + "\n";
       for (const VexEffect& e : f.investigating)
         r.out += "  VEX triage:  " + e.cve + " under investigation [" + e.vex_file + " " +
                  e.statement + "]\n";

@@ -121,9 +121,9 @@ bool vex_state_of(std::string_view s, VexState& out) {
 
 bool known_justification(std::string_view s) {
   static constexpr std::array<std::string_view, 9> kJustifications = {
-      "code_not_present",          "code_not_reachable",         "requires_configuration",
-      "requires_dependency",       "requires_environment",       "protected_by_compiler",
-      "protected_at_runtime",      "protected_at_perimeter",     "protected_by_mitigating_control"};
+      "code_not_present",     "code_not_reachable",     "requires_configuration",
+      "requires_dependency",  "requires_environment",   "protected_by_compiler",
+      "protected_at_runtime", "protected_at_perimeter", "protected_by_mitigating_control"};
   return std::find(kJustifications.begin(), kJustifications.end(), s) != kJustifications.end();
 }
 
@@ -266,8 +266,8 @@ Result<CdxDocument, LoadError> read_document(Walker& w, const json& root, std::s
   if (const json* ver = w.typed(root, "", "version", json::value_t::number_unsigned,
                                 "a non-negative integer", false);
       ver != nullptr) {
-    d.version = static_cast<std::uint32_t>(std::min<std::uint64_t>(ver->get<std::uint64_t>(),
-                                                                   0xFFFFFFFFU));
+    d.version =
+        static_cast<std::uint32_t>(std::min<std::uint64_t>(ver->get<std::uint64_t>(), 0xFFFFFFFFU));
   }
   if (w.failed()) return error();
   if (const json* meta = w.object(root, "", "metadata"); meta != nullptr) {

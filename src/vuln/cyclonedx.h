@@ -1,7 +1,7 @@
-// CycloneDX BOM and VEX documents (JSON, specification 1.2 to 1.6, https://cyclonedx.org/specification/)
-// loaded into Ward's data model: the document's subject (metadata.component), its components
-// (nested `components` flattened, each with the JSON pointer it came from) and its
-// vulnerabilities with ratings, CWEs, the VEX analysis and what they affect.
+// CycloneDX BOM and VEX documents (JSON, specification 1.2 to 1.6,
+// https://cyclonedx.org/specification/) loaded into Ward's data model: the document's subject
+// (metadata.component), its components (nested `components` flattened, each with the JSON pointer
+// it came from) and its vulnerabilities with ratings, CWEs, the VEX analysis and what they affect.
 //
 // Loading never throws and never crashes on bad input: a malformed document is a LoadError
 // naming the file and the JSON pointer of the offending value ("pump.cdx.json:
@@ -27,11 +27,11 @@ namespace ward::vuln {
 
 struct CycloneDxLimits {
   std::size_t max_document_bytes = 16U << 20U;
-  int max_json_depth = 64;           // nesting of the whole document
-  int max_component_depth = 16;      // nested components[].components[]
+  int max_json_depth = 64;       // nesting of the whole document
+  int max_component_depth = 16;  // nested components[].components[]
   std::size_t max_components = 50000;
   std::size_t max_vulnerabilities = 20000;
-  std::size_t max_affects = 10000;   // affects[] entries and their versions[] per document
+  std::size_t max_affects = 10000;  // affects[] entries and their versions[] per document
 };
 
 struct CdxComponent {
@@ -98,7 +98,7 @@ struct CdxDocument {
   std::string spec_version;   // "1.4"
   std::string serial_number;  // "urn:uuid:..." or ""
   std::uint32_t version = 1;
-  std::optional<CdxComponent> subject;  // metadata.component
+  std::optional<CdxComponent> subject;   // metadata.component
   std::vector<CdxComponent> components;  // depth-first, nested ones after their parent
   std::vector<CdxVulnerability> vulnerabilities;
 

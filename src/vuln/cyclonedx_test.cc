@@ -49,7 +49,8 @@ TEST(CycloneDx, CisaCase1ReadsEachOfTheFourStates) {
   EXPECT_EQ(na.justification, "code_not_present");
   EXPECT_EQ(na.affects.at(0).ref, "product-ABC");
 
-  const CdxVulnerability ui = load("cisa/Case-1/vex-under_investigation.json").vulnerabilities.at(0);
+  const CdxVulnerability ui =
+      load("cisa/Case-1/vex-under_investigation.json").vulnerabilities.at(0);
   EXPECT_EQ(ui.state, VexState::kUnderInvestigation);
   EXPECT_EQ(ui.state_raw, "in_triage");
   EXPECT_TRUE(ui.justification.empty());
@@ -198,8 +199,7 @@ TEST(CycloneDx, BadInputIsAnErrorWithFileAndJsonPointer) {
             "t.json: /metadata/component: expected an object, found string");
   EXPECT_EQ(error_of(head + R"("vulnerabilities":[{"id":"CVE-1","analysis":{"state":"maybe"}}]})"),
             "t.json: /vulnerabilities/0/analysis/state: unknown state 'maybe'");
-  EXPECT_EQ(error_of(head +
-                     R"("vulnerabilities":[{"analysis":{"justification":"trust_me"}}]})"),
+  EXPECT_EQ(error_of(head + R"("vulnerabilities":[{"analysis":{"justification":"trust_me"}}]})"),
             "t.json: /vulnerabilities/0/analysis/justification: unknown justification 'trust_me'");
   EXPECT_EQ(error_of(head + R"("vulnerabilities":[{"ratings":[{"score":11}]}]})"),
             "t.json: /vulnerabilities/0/ratings/0/score: outside 0..10");
@@ -240,9 +240,9 @@ TEST(CycloneDx, LimitsOnSizeNestingComponentsAndVulnerabilities) {
             "t.json: /components/2: more than 2 components");
   small = {};
   small.max_vulnerabilities = 1;
-  EXPECT_EQ(error_of(R"({"bomFormat":"CycloneDX","specVersion":"1.4","vulnerabilities":[{},{}]})",
-                     small),
-            "t.json: /vulnerabilities: more than 1 vulnerabilities");
+  EXPECT_EQ(
+      error_of(R"({"bomFormat":"CycloneDX","specVersion":"1.4","vulnerabilities":[{},{}]})", small),
+      "t.json: /vulnerabilities: more than 1 vulnerabilities");
   small = {};
   small.max_affects = 2;
   EXPECT_EQ(error_of(R"({"bomFormat":"CycloneDX","specVersion":"1.4","vulnerabilities":[)"
