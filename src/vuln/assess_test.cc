@@ -27,7 +27,7 @@ const Matcher& corpus_matcher() {
   return m;
 }
 
-const DeviceIdentity kPump{"BD", "Alaris 8015 PC unit", "9.33"};
+DeviceIdentity pump() { return {"BD", "Alaris 8015 PC unit", "9.33"}; }
 
 const Finding* find(const Assessment& a, FindingSource s, std::string_view id) {
   for (const Finding& f : a.findings)
@@ -36,8 +36,8 @@ const Finding* find(const Assessment& a, FindingSource s, std::string_view id) {
 }
 
 TEST(Assess, WithoutSbomsTheFindingsAreTheAdvisoryMatches) {
-  const Assessment a = assess(kPump, corpus_matcher(), {});
-  const std::vector<Match> ms = corpus_matcher().match(kPump);
+  const Assessment a = assess(pump(), corpus_matcher(), {});
+  const std::vector<Match> ms = corpus_matcher().match(pump());
   ASSERT_EQ(a.findings.size(), ms.size());
   for (std::size_t i = 0; i < ms.size(); ++i) {
     EXPECT_EQ(a.findings[i].source, FindingSource::kAdvisory);
@@ -52,7 +52,7 @@ TEST(Assess, WithoutSbomsTheFindingsAreTheAdvisoryMatches) {
 TEST(Assess, VexNotAffectedRemovesThatCveAndShowsTheJustification) {
   const SbomSet s = load_cyclonedx_directory(sbom_data() / "alaris-8015");
   ASSERT_TRUE(s.errors.empty());
-  const Assessment a = assess(kPump, corpus_matcher(), s);
+  const Assessment a = assess(pump(), corpus_matcher(), s);
   ASSERT_EQ(a.documents.size(), 2U);
   EXPECT_EQ(a.documents[0].reason, "subject vendor+product+version 9.33");
   EXPECT_EQ(a.documents[0].components, 3U);
@@ -74,7 +74,7 @@ TEST(Assess, VexNotAffectedRemovesThatCveAndShowsTheJustification) {
 TEST(Assess, AllCvesNotAffectedOrFixedSuppressesTheFindingButKeepsIt) {
   const SbomSet s = load_cyclonedx_directory(sbom_data() / "alaris-8015-all-not-affected");
   ASSERT_TRUE(s.errors.empty());
-  const Assessment a = assess(kPump, corpus_matcher(), s);
+  const Assessment a = assess(pump(), corpus_matcher(), s);
   ASSERT_EQ(a.documents.size(), 1U);
   EXPECT_EQ(a.documents[0].reason, "subject vendor+product (the SBOM names no version)");
   const Finding* f = find(a, FindingSource::kAdvisory, "ICSMA-17-017-02");
@@ -101,7 +101,7 @@ TEST(Assess, AllCvesNotAffectedOrFixedSuppressesTheFindingButKeepsIt) {
 
 TEST(Assess, SbomComponentMatchingAnAdvisoryIsAFindingViaThatComponent) {
   const SbomSet s = load_cyclonedx_directory(sbom_data() / "alaris-8015");
-  const Assessment a = assess(kPump, corpus_matcher(), s);
+  const Assessment a = assess(pump(), corpus_matcher(), s);
   const Finding* f = find(a, FindingSource::kSbomComponent, "ICSMA-18-128-01");
   ASSERT_NE(f, nullptr);
   EXPECT_EQ(f->component, "Silex Technology SD-320AN 2.01");
@@ -140,7 +140,7 @@ TEST(Assess, SbomComponentMatchingAnAdvisoryIsAFindingViaThatComponent) {
 
 TEST(Assess, VexAffectedCveNoAdvisoryListsBecomesAFindingWithItsRating) {
   const SbomSet s = load_cyclonedx_directory(sbom_data() / "alaris-8015");
-  const Assessment a = assess(kPump, corpus_matcher(), s);
+  const Assessment a = assess(pump(), corpus_matcher(), s);
   const Finding* f = find(a, FindingSource::kVex, "CVE-2023-0286");
   ASSERT_NE(f, nullptr);
   EXPECT_EQ(f->cves, (std::vector<std::string>{"CVE-2023-0286"}));
@@ -189,7 +189,7 @@ TEST(Assess, VersionedStatementsApplyOnlyToTheNamedVersions) {
   ASSERT_TRUE(doc.ok()) << doc.error().to_string();
   SbomSet s;
   s.documents.push_back(std::move(*doc));
-  const Assessment a33 = assess(kPump, corpus_matcher(), s);
+  const Assessment a33 = assess(pump(), corpus_matcher(), s);
   const Finding* f33 = find(a33, FindingSource::kAdvisory, "ICSMA-17-017-02");
   ASSERT_NE(f33, nullptr);
   ASSERT_EQ(f33->confirmed.size(), 1U);  // 9.33 is in >=9.30|<=9.39
@@ -206,7 +206,7 @@ TEST(Assess, VersionedStatementsApplyOnlyToTheNamedVersions) {
 TEST(Assess, MatchCommandWithSbomShowsTheVexEffect) {
   VulnPaths p{data_dir() / "advisories", data_dir() / "vendor_aliases.json",
               sbom_data() / "alaris-8015-all-not-affected"};
-  const CommandResult r = run_match(p, kPump, OutputFormat::kJson);
+  const CommandResult r = run_match(p, pump(), OutputFormat::kJson);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   ASSERT_EQ(j["sbom_documents"].size(), 1U);
@@ -223,13 +223,13 @@ TEST(Assess, MatchCommandWithSbomShowsTheVexEffect) {
   }
   EXPECT_TRUE(found);
   p.sbom = sbom_data() / "alaris-8015";
-  const CommandResult t = run_match(p, kPump, OutputFormat::kTable);
+  const CommandResult t = run_match(p, pump(), OutputFormat::kTable);
   EXPECT_NE(t.out.find("VEX removed: CVE-2016-9355 not_affected (requires_configuration)"),
             std::string::npos)
       << t.out;
   EXPECT_NE(t.out.find("CVE-2023-0286  [high]  CVSS 7.4  (vex)"), std::string::npos) << t.out;
   EXPECT_NE(t.out.find("component:   Silex Technology SD-320AN 2.01"), std::string::npos);
-  const CommandResult csv = run_match(p, kPump, OutputFormat::kCsv);
+  const CommandResult csv = run_match(p, pump(), OutputFormat::kCsv);
   EXPECT_NE(csv.out.find("sbom_component,ICSMA-18-128-01,"), std::string::npos) << csv.out;
 }
 
@@ -242,7 +242,7 @@ TEST(Assess, MatchCommandReportsBadSbomFilesAndUsesTheRest) {
   std::ofstream(dir / "bad.json")
       << R"({"bomFormat":"CycloneDX","specVersion":"1.5","vulnerabilities":[{"ratings":"x"}]})";
   const VulnPaths p{data_dir() / "advisories", data_dir() / "vendor_aliases.json", dir};
-  const CommandResult r = run_match(p, kPump, OutputFormat::kTable);
+  const CommandResult r = run_match(p, pump(), OutputFormat::kTable);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("bad.json: /vulnerabilities/0/ratings: expected an array, found string"),
             std::string::npos)
