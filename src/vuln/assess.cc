@@ -1,7 +1,7 @@
 #include "vuln/assess.h"
 
 #include <algorithm>
-#include <map>
+#include <cctype>
 #include <set>
 #include <utility>
 
