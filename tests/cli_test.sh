@@ -89,6 +89,31 @@ expect_text "OUI warning" "$tmp/err" "no-oui.csv: cannot read the OUI table (ins
 check "inventory limits are keys with an anomaly" 0 "$ward" monitor --read "$demo" --set inventory.max_devices=4 "${common[@]}"
 expect_text "device limit reported" "$tmp/out" "inventory.device_limit 1"
 [ -s "$tmp/logs/device.jsonl" ] || { echo "FAIL: ward monitor wrote no device log"; fails=$((fails + 1)); }
+# ward vuln assess: the demo's identified devices matched against the shipped ICSMA corpus and
+# scored. The pumps report BD Alaris PC Unit 8015 firmware 9.33.1, inside ICSMA-20-317-01's
+# range (<= 9.33.1); the pump server Alaris Systems Manager 4.33.0 is in ICSMA-23-194-01's.
+check "vuln assess table" 0 "$ward" vuln assess --read "$demo"
+expect_text "pump scored with its advisory" "$tmp/out" "infusion_pump  BD / Alaris PC Unit 8015 / 9.33.1"
+expect_text "pump advisory and CVE" "$tmp/out" "finding  ICSMA-20-317-01 [high] CVSS 6.5  CVE-2020-25165"
+expect_text "criticality factor" "$tmp/out" "criticality    25  infusion_pump"
+expect_text "pump server advisory" "$tmp/out" "finding  ICSMA-23-194-01 [high] CVSS 8.2"
+expect_text "segmentation step" "$tmp/out" "1. segment: restrict who can reach this device"
+check "vuln assess json" 0 "$ward" vuln assess --read "$demo" --format json
+python3 - "$tmp/out" <<'PY' || { echo "FAIL: vuln assess json"; fails=$((fails + 1)); }
+import json, sys
+d = json.load(open(sys.argv[1]))
+pumps = [x for x in d["devices"] if x["class"] == "infusion_pump"]
+assert len(pumps) == 3, pumps
+for p in pumps:
+    assert p["version"] == "9.33.1"
+    assert "ICSMA-20-317-01" in [f["advisory"] for f in p["findings"]]
+    assert p["risk"] == sum(f["points"] for f in p["factors"]), p
+    assert p["level"] in ("high", "critical"), p["level"]
+assert d["devices"] == sorted(d["devices"], key=lambda x: -x["risk"])
+PY
+check "vuln assess csv" 0 "$ward" vuln assess --read "$demo" --format csv
+expect_text "csv header" "$tmp/out" "device,ip,class,vendor,model,version,risk,level,advisories,cves"
+
 check "version" 0 "$ward" version
 expect_text "version printed" "$tmp/out" "ward "
 

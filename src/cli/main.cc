@@ -4,11 +4,13 @@
 //   ward policy check ward.yaml
 //   ward vuln advisories | match --vendor V --model M [--version X] [--sbom DIR]
 //   ward vuln update --from DIR
+//   ward vuln assess --read a.pcap [--sbom DIR] [--format table|json|csv]
 //   ward inventory --read a.pcap [--read b.pcap] [--intended cmms.csv] [--format table|json|csv]
 //   ward version
 // Exit codes: 0 success; 1 an input or output error during the run (everything before it was
 // processed and written); 2 a usage or configuration error; 3 alerts at or above --fail-on.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -87,24 +89,17 @@ struct InventoryArgs {
   std::uint64_t seed = 1;
 };
 
-// Runs the monitor pipeline over every capture into one identification engine, then prints
-// the inventory and, with --intended, the reconciliation.
-int run_inventory_command(const InventoryArgs& a) {
+// Runs the monitor pipeline over every capture into one identification engine. Returns 0, or 1
+// after an input error in a capture (what was read before it counts), or 2 for a usage or
+// configuration error; `who` prefixes the messages.
+int collect_inventory(const InventoryArgs& a, const char* who,
+                      std::vector<ward::inventory::Device>& devices) {
   auto id = ward::inventory::load_identification("", a.fingerprints_path, a.oui_path);
   if (!id.ok()) {
-    std::cerr << "ward inventory: " << id.error().message() << "\n";
+    std::cerr << who << ": " << id.error().message() << "\n";
     return 2;
   }
-  for (const auto& w : (*id)->warnings) std::cerr << "ward inventory: warning: " << w << "\n";
-  std::vector<ward::inventory::IntendedAsset> intended;
-  if (!a.intended_path.empty()) {
-    auto in = ward::inventory::load_intended(a.intended_path);
-    if (!in.ok()) {
-      std::cerr << "ward inventory: " << in.error().message() << "\n";
-      return 2;
-    }
-    intended = std::move(*in);
-  }
+  for (const auto& w : (*id)->warnings) std::cerr << who << ": warning: " << w << "\n";
   ward::inventory::DeviceTracker tracker((*id)->tracker_options());
   install_signal_handlers();
   int rc = 0;
@@ -117,15 +112,38 @@ int run_inventory_command(const InventoryArgs& a) {
     mo.ephemeral_phi_key = true;
     auto r = ward::engine::run_monitor(mo, &g_source);
     if (!r.ok()) {
-      std::cerr << "ward inventory: " << r.error().message() << "\n";
+      std::cerr << who << ": " << r.error().message() << "\n";
       return 2;
     }
     if (!r->input_error.ok()) {
-      std::cerr << "ward inventory: " << r->input_error.message() << "\n";
+      std::cerr << who << ": " << r->input_error.message() << "\n";
       rc = 1;
     }
   }
-  const std::vector<ward::inventory::Device> devices = tracker.snapshot();
+  devices = tracker.snapshot();
+  const auto& st = tracker.stats();
+  if (st.devices_dropped + st.values_dropped + st.evidence_dropped + st.ips_dropped > 0) {
+    std::cerr << who << ": warning: limits reached: " << st.devices_dropped << " devices, "
+              << st.values_dropped << " attribute values, " << st.evidence_dropped
+              << " evidence entries, " << st.ips_dropped << " addresses not kept\n";
+  }
+  return rc;
+}
+
+// Prints the inventory of the captures and, with --intended, the reconciliation.
+int run_inventory_command(const InventoryArgs& a) {
+  std::vector<ward::inventory::IntendedAsset> intended;
+  if (!a.intended_path.empty()) {
+    auto in = ward::inventory::load_intended(a.intended_path);
+    if (!in.ok()) {
+      std::cerr << "ward inventory: " << in.error().message() << "\n";
+      return 2;
+    }
+    intended = std::move(*in);
+  }
+  std::vector<ward::inventory::Device> devices;
+  const int rc = collect_inventory(a, "ward inventory", devices);
+  if (rc == 2) return rc;
   ward::inventory::Reconciliation rec;
   ward::inventory::InventoryView view{&devices, nullptr, nullptr};
   if (!a.intended_path.empty()) {
@@ -140,13 +158,33 @@ int run_inventory_command(const InventoryArgs& a) {
   } else {
     std::cout << ward::inventory::format_inventory_table(view);
   }
-  const auto& st = tracker.stats();
-  if (st.devices_dropped + st.values_dropped + st.evidence_dropped + st.ips_dropped > 0) {
-    std::cerr << "ward inventory: warning: limits reached: " << st.devices_dropped << " devices, "
-              << st.values_dropped << " attribute values, " << st.evidence_dropped
-              << " evidence entries, " << st.ips_dropped << " addresses not kept\n";
-  }
   return rc;
+}
+
+// `ward vuln assess`: the inventory of the captures, each identified device matched against
+// the advisories (and SBOM/VEX) and scored.
+int run_vuln_assess(const InventoryArgs& a, const ward::vuln::VulnPaths& paths,
+                    ward::vuln::OutputFormat format) {
+  std::vector<ward::inventory::Device> devices;
+  const int rc = collect_inventory(a, "ward vuln", devices);
+  if (rc == 2) return rc;
+  std::vector<ward::vuln::ObservedDevice> observed;
+  observed.reserve(devices.size());
+  for (const ward::inventory::Device& d : devices) {
+    ward::vuln::ObservedDevice o;
+    o.id = d.id;
+    if (!d.ips.empty()) o.ip = d.ips.back().to_string();
+    o.device_class =
+        ward::vuln::parse_device_class(ward::inventory::device_class_name(d.device_class()));
+    o.identity = {std::string(d.vendor()), std::string(d.model()), std::string(d.version())};
+    o.exposure.serves_network = !d.services_offered.empty();
+    o.exposure.services.assign(d.services_offered.begin(), d.services_offered.end());
+    observed.push_back(std::move(o));
+  }
+  const ward::vuln::CommandResult r = ward::vuln::run_assess(paths, observed, format);
+  std::cout << r.out;
+  std::cerr << r.err;
+  return std::max(rc, r.exit_code);
 }
 
 int run_policy_check(const std::string& path, const std::string& format) {
@@ -257,6 +295,19 @@ int main(int argc, char** argv) {
       vuln->add_subcommand("update", "Validate CSAF files and add the good ones to the corpus");
   add_vuln_common(vuln_update);
   vuln_update->add_option("--from", vuln_from, "directory of new CSAF 2.0 JSON files")->required();
+  InventoryArgs assess_args;
+  auto* vuln_assess = vuln->add_subcommand(
+      "assess", "Identify the devices in captures, match them and score their risk");
+  add_vuln_common(vuln_assess);
+  vuln_assess->add_option("-r,--read", assess_args.reads, "pcap or pcapng file(s) to read")
+      ->required();
+  vuln_assess->add_option("-p,--policy", assess_args.policy_path, "policy file (ward.yaml)");
+  vuln_assess->add_option("--fingerprints", assess_args.fingerprints_path,
+                          "extra fingerprint rules (YAML)");
+  vuln_assess->add_option("--oui", assess_args.oui_path, "IEEE OUI table");
+  vuln_assess->add_option("--sbom", vuln_paths.sbom,
+                          "directory of CycloneDX BOM and VEX files (JSON)");
+  vuln_assess->add_option("--aliases", vuln_paths.aliases, "vendor alias table");
   InventoryArgs inv_args;
   auto* inv = app.add_subcommand(
       "inventory", "Identify the devices in captures; reconcile with an intended inventory");
@@ -295,6 +346,8 @@ int main(int argc, char** argv) {
     ward::vuln::CommandResult r;
     if (vuln_adv->parsed()) {
       r = ward::vuln::run_advisories(vuln_paths, f);
+    } else if (vuln_assess->parsed()) {
+      return run_vuln_assess(assess_args, vuln_paths, f);
     } else if (vuln_match->parsed()) {
       r = ward::vuln::run_match(vuln_paths, vuln_device, f);
     } else {

@@ -477,6 +477,149 @@ CommandResult run_match(const VulnPaths& paths, const DeviceIdentity& device, Ou
   return r;
 }
 
+CommandResult run_assess(const VulnPaths& paths, const std::vector<ObservedDevice>& devices,
+                         OutputFormat format) {
+  CommandResult r;
+  auto aliases = load_aliases(paths);
+  if (!aliases.ok()) {
+    r.err = "ward vuln: " + aliases.error().message() + "\n";
+    r.exit_code = 2;
+    return r;
+  }
+  const Corpus c = load_csaf_directory(paths.advisories);
+  if (c.advisories.empty()) {
+    for (const LoadError& e : c.errors) r.err += "ward vuln: " + e.to_string() + "\n";
+    r.err += "ward vuln: no advisories loaded from " + paths.advisories.string() + "\n";
+    r.exit_code = 2;
+    return r;
+  }
+  for (const LoadError& e : c.errors) r.err += "ward vuln: " + e.to_string() + "\n";
+  const Matcher m(c.advisories, std::move(*aliases));
+  const SbomSet sboms = paths.sbom.empty() ? SbomSet{} : load_cyclonedx_directory(paths.sbom);
+  for (const LoadError& e : sboms.errors) r.err += "ward vuln: " + e.to_string() + "\n";
+  if (!sboms.errors.empty()) r.exit_code = 1;
+
+  struct Scored {
+    const ObservedDevice* device;
+    std::vector<Finding> findings;  // scored and suppressed
+    RiskScore risk;
+  };
+  std::vector<Scored> scored;
+  std::size_t unidentified = 0;
+  for (const ObservedDevice& d : devices) {
+    if (d.identity.vendor.empty() || d.identity.model.empty()) {
+      ++unidentified;
+      continue;
+    }
+    Scored s{&d, assess(d.identity, m, sboms).findings, {}};
+    std::vector<Match> counted;
+    for (const Finding& f : s.findings)
+      if (f.scored()) counted.push_back(f.match);
+    s.risk = score_device(d.device_class, counted, d.exposure);
+    scored.push_back(std::move(s));
+  }
+  std::stable_sort(scored.begin(), scored.end(),
+                   [](const Scored& a, const Scored& b) { return a.risk.score > b.risk.score; });
+
+  if (format == OutputFormat::kJson) {
+    JsonWriter w(r.out);
+    w.begin_object().key("devices").begin_array();
+    for (const Scored& s : scored) {
+      const ObservedDevice& d = *s.device;
+      w.begin_object()
+          .kv("device", d.id)
+          .kv("ip", d.ip)
+          .kv("class", device_class_name(d.device_class))
+          .kv("vendor", d.identity.vendor)
+          .kv("model", d.identity.model)
+          .kv("version", d.identity.version)
+          .kv("risk", static_cast<std::uint64_t>(s.risk.score))
+          .kv("level", s.risk.level);
+      w.key("factors").begin_array();
+      for (const RiskFactor& f : s.risk.factors)
+        w.begin_object()
+            .kv("name", f.name)
+            .kv("points", static_cast<std::uint64_t>(f.points))
+            .kv("detail", f.detail)
+            .end_object();
+      w.end_array();
+      w.key("findings").begin_array();
+      for (const Finding& f : s.findings) {
+        w.begin_object()
+            .kv("source", finding_source_name(f.source))
+            .kv("advisory", f.match.advisory_id)
+            .kv("confidence", confidence_name(f.match.confidence))
+            .kv("reason", f.match.reason)
+            .kv("max_cvss", f.match.max_cvss)
+            .kv("cvss_vector", f.match.max_cvss_vector)
+            .kv("affected", f.match.affected)
+            .kv("scored", f.scored());
+        w.key("cves").begin_array();
+        for (const std::string& cve : f.cves) w.value(cve);
+        w.end_array();
+        if (f.suppressed_by_vex) w.kv("suppression", f.suppression);
+        w.end_object();
+      }
+      w.end_array();
+      w.key("remediations").begin_array();
+      for (const RemediationStep& step : s.risk.remediations)
+        w.begin_object()
+            .kv("kind", remediation_kind_name(step.kind))
+            .kv("action", step.action)
+            .kv("reason", step.reason)
+            .kv("advisory", step.advisory_id)
+            .end_object();
+      w.end_array();
+      w.end_object();
+    }
+    w.end_array();
+    w.kv("unidentified_devices", static_cast<std::uint64_t>(unidentified));
+    w.end_object();
+    return r;
+  }
+  if (format == OutputFormat::kCsv) {
+    r.out = "device,ip,class,vendor,model,version,risk,level,advisories,cves\n";
+    for (const Scored& s : scored) {
+      const ObservedDevice& d = *s.device;
+      std::vector<std::string> ids;
+      std::vector<std::string> cves;
+      for (const Finding& f : s.findings) {
+        if (!f.scored()) continue;
+        ids.push_back(f.match.advisory_id);
+        cves.insert(cves.end(), f.cves.begin(), f.cves.end());
+      }
+      r.out += csv_field(d.id) + "," + csv_field(d.ip) + "," +
+               csv_field(device_class_name(d.device_class)) + "," + csv_field(d.identity.vendor) +
+               "," + csv_field(d.identity.model) + "," + csv_field(d.identity.version) + "," +
+               std::to_string(s.risk.score) + "," + std::string(s.risk.level) + "," +
+               csv_field(join(ids, " ")) + "," + csv_field(join(cves, " ")) + "\n";
+    }
+    return r;
+  }
+  for (const Scored& s : scored) {
+    const ObservedDevice& d = *s.device;
+    r.out += "risk " + std::to_string(s.risk.score) + " " + std::string(s.risk.level) + "  " +
+             d.ip + "  " + std::string(device_class_name(d.device_class)) + "  " +
+             d.identity.vendor + " / " + d.identity.model + " / " +
+             (d.identity.version.empty() ? std::string("?") : d.identity.version) + "\n";
+    for (const RiskFactor& f : s.risk.factors)
+      r.out += "  " + pad(f.name, 15) + pad(std::to_string(f.points), 4) + f.detail + "\n";
+    for (const Finding& f : s.findings) {
+      r.out += "  " + std::string(f.scored() ? "finding  " : "vex-suppressed  ") +
+               f.match.advisory_id + " [" + std::string(confidence_name(f.match.confidence)) +
+               "] CVSS " + score_text(f.match.max_cvss) + "  " + join(f.cves, ", ") + "\n";
+    }
+    int n = 0;
+    for (const RemediationStep& step : s.risk.remediations)
+      r.out += "  " + std::to_string(++n) + ". " + std::string(remediation_kind_name(step.kind)) +
+               ": " + step.action + "  (" + step.reason + ")\n";
+    r.out += "\n";
+  }
+  r.out += std::to_string(scored.size()) + " devices assessed, " + std::to_string(unidentified) +
+           " without vendor and model not assessed\n";
+  return r;
+}
+
 CommandResult run_update(const VulnPaths& paths, const fs::path& from, OutputFormat format) {
   CommandResult r;
   std::error_code ec;

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "vuln/matcher.h"
+#include "vuln/risk.h"
 
 namespace ward::vuln {
 
@@ -42,6 +43,22 @@ CommandResult run_advisories(const VulnPaths& paths, OutputFormat format);
 // matches, SBOM component matches, VEX effects); SBOM files that cannot be loaded are reported
 // with file and JSON pointer and make the exit code 1.
 CommandResult run_match(const VulnPaths& paths, const DeviceIdentity& device, OutputFormat format);
+// One device the inventory identified, with what the traffic showed about it.
+struct ObservedDevice {
+  std::string id;  // the inventory's device id ("mac:..." or "ip:...")
+  std::string ip;  // its current address
+  DeviceClass device_class = DeviceClass::kUnknown;
+  DeviceIdentity identity;  // best vendor, model, version
+  Exposure exposure;
+};
+
+// `ward vuln assess`: every observed device with a vendor and a model is matched (with
+// paths.sbom, through vuln/assess.h so VEX applies) and scored (vuln/risk.h); devices are
+// listed by score, highest first, each with its findings, factors and remediations. Devices
+// without vendor or model are counted, not scored.
+CommandResult run_assess(const VulnPaths& paths, const std::vector<ObservedDevice>& devices,
+                         OutputFormat format);
+
 // Validates every *.json under `from`; copies each good one into paths.advisories (an
 // advisory already present with the same id is replaced only by a newer current_release_date
 // or revision). Files are written to a temporary name and renamed, so a reader never sees a
