@@ -111,6 +111,9 @@ for p in pumps:
     assert p["level"] in ("high", "critical"), p["level"]
 assert d["devices"] == sorted(d["devices"], key=lambda x: -x["risk"])
 PY
+check "vuln assess with the policy counts alerts per device" 0 "$ward" vuln assess --read "$demo" --policy "$policy"
+expect_text "alerts on the programmed pump" "$tmp/out" "alerts         15  5 alerts, the worst critical"
+expect_text "multicast is not internet exposure" "$tmp/out" "exploitability 5   network attack vector (ICSMA-20-317-01)"
 check "vuln assess csv" 0 "$ward" vuln assess --read "$demo" --format csv
 expect_text "csv header" "$tmp/out" "device,ip,class,vendor,model,version,risk,level,advisories,cves"
 

@@ -179,6 +179,12 @@ int run_vuln_assess(const InventoryArgs& a, const ward::vuln::VulnPaths& paths,
     o.identity = {std::string(d.vendor()), std::string(d.model()), std::string(d.version())};
     o.exposure.serves_network = !d.services_offered.empty();
     o.exposure.services.assign(d.services_offered.begin(), d.services_offered.end());
+    o.exposure.internet_exposed = !d.internet_peer.empty();
+    o.exposure.internet_peer = d.internet_peer;
+    o.exposure.alerts_low = d.alerts[1];
+    o.exposure.alerts_medium = d.alerts[2];
+    o.exposure.alerts_high = d.alerts[3];
+    o.exposure.alerts_critical = d.alerts[4];
     observed.push_back(std::move(o));
   }
   const ward::vuln::CommandResult r = ward::vuln::run_assess(paths, observed, format);

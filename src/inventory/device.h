@@ -5,6 +5,7 @@
 // later the vulnerability matcher (vendor(), model(), version()). Not thread-safe.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <set>
@@ -95,6 +96,10 @@ struct Device {
   std::set<std::string> names;             // "hl7:PUMPSRV@ICU", "mqtt-client:cogmon-7" ...
   std::set<std::string> device_ids;        // pump ids and OBX-18 equipment ids it talks about
   std::map<std::string, Attribute, std::less<>> attributes;
+  // Alerts with this device at either end, by severity (detect::Severity: info .. critical).
+  std::array<std::uint32_t, 5> alerts{};
+  // A public address it exchanged traffic with (the first seen), or empty: internet exposure.
+  std::string internet_peer;
 
   [[nodiscard]] bool has_mac() const noexcept { return !mac.is_zero(); }
   // The best value of an attribute, or "" when unknown.

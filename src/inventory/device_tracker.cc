@@ -5,6 +5,7 @@
 #include <set>
 
 #include "clinical/infusion.h"
+#include "detect/alert.h"
 #include "flow/flow_events.h"
 #include "inventory/intended.h"
 #include "parsers/dhcp/dhcp_events.h"
@@ -377,6 +378,16 @@ void DeviceTracker::on_event(const bus::EventContext& ctx, const bus::Event& e) 
           signal(*o, ctx.ts, "service.used", ctx.service);
         }
       }
+      // Traffic between a local address and a public one: the local device is internet-exposed.
+      const bool orig_local = is_local_address(ctx.orig_h);
+      const bool resp_local = is_local_address(ctx.resp_h);
+      if (orig_local != resp_local) {
+        const IpAddr& local = orig_local ? ctx.orig_h : ctx.resp_h;
+        const IpAddr& remote = orig_local ? ctx.resp_h : ctx.orig_h;
+        // Multicast and broadcast destinations are not the internet.
+        Device* l = is_host(remote) ? get_ip(local, ctx.ts) : nullptr;
+        if (l != nullptr && l->internet_peer.empty()) l->internet_peer = remote.to_string();
+      }
       if (Device* r = get_ip(ctx.resp_h, ctx.ts)) {
         r->last_seen = std::max(r->last_seen, end);
         ++r->flows;
@@ -385,6 +396,15 @@ void DeviceTracker::on_event(const bus::EventContext& ctx, const bus::Event& e) 
           add_name(r->services_offered, std::string(ctx.service));
           signal(*r, ctx.ts, "service.offered", ctx.service);
         }
+      }
+      return;
+    }
+    case bus::EventKind::kAlert: {
+      const auto sev = static_cast<std::size_t>(bus::event_cast<detect::AlertEvent>(e)->severity);
+      if (sev >= 5) return;
+      for (const IpAddr* ip : {&ctx.orig_h, &ctx.resp_h}) {
+        if (*ip == IpAddr{}) continue;  // an alert that belongs to no flow
+        if (Device* d = get_ip(*ip, ctx.ts)) ++d->alerts[sev];
       }
       return;
     }
@@ -626,6 +646,8 @@ void DeviceTracker::merge_into(Device& to, const Device& from) const {
   to.last_seen = std::max(to.last_seen, from.last_seen);
   to.flows += from.flows;
   to.bytes += from.bytes;
+  for (std::size_t i = 0; i < to.alerts.size(); ++i) to.alerts[i] += from.alerts[i];
+  if (to.internet_peer.empty()) to.internet_peer = from.internet_peer;
   auto uni = [&](std::set<std::string>& a, const std::set<std::string>& b) {
     for (const auto& x : b)
       if (a.size() < o_.max_names) a.insert(x);

@@ -407,6 +407,9 @@ TEST(RealCaptures, TlsCertificateSubjectsBelongToTheServers) {
   EXPECT_EQ(client->best("tls_client_subject"), "CN=johanna@corelight.com");
   EXPECT_EQ(client->best("ja4"), "t13d1715h2_5b57614c22b0_3d5424432f57");
   EXPECT_TRUE(client->has_mac());
+  // The private client talked to public servers: internet exposure, with the peer as evidence.
+  EXPECT_TRUE(client->internet_peer == "54.36.191.227" || client->internet_peer == "68.233.76.12")
+      << client->internet_peer;
 }
 
 TEST(RealCaptures, TheHl7CapturesSendingApplication) {
@@ -484,6 +487,7 @@ TEST(DemoCapture, PumpsMonitorsAndCamerasAreIdentifiedWithVendorModelAndFirmware
     EXPECT_EQ(d->best(attr::kUdiDi), "00812345000" + std::string(p).substr(8) + "1") << p;
     EXPECT_EQ(d->best(attr::kSerial), "SN" + std::string(p).substr(8) + "77") << p;
     EXPECT_EQ(d->best(attr::kEui64), "0012AB00000000" + std::string(p).substr(8)) << p;
+    EXPECT_EQ(d->internet_peer, "") << p;  // the demo hospital has no internet traffic
   }
   const Device* server = with_ip(ds, "10.10.1.5");
   ASSERT_NE(server, nullptr);
