@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <system_error>
 
 #include "common/json_writer.h"
@@ -381,26 +382,36 @@ CommandResult run_advisories(const VulnPaths& paths, OutputFormat format) {
   return r;
 }
 
-CommandResult run_match(const VulnPaths& paths, const DeviceIdentity& device, OutputFormat format) {
-  CommandResult r;
+namespace {
+
+// The matcher over the corpus and alias table of `paths`. Load errors of single advisory files
+// go to r.err; nullopt (with r.exit_code 2) when the alias table is bad or no advisory loads.
+std::optional<Matcher> load_matcher(const VulnPaths& paths, CommandResult& r) {
   auto aliases = load_aliases(paths);
   if (!aliases.ok()) {
     r.err = "ward vuln: " + aliases.error().message() + "\n";
     r.exit_code = 2;
-    return r;
+    return std::nullopt;
   }
   const Corpus c = load_csaf_directory(paths.advisories);
+  for (const LoadError& e : c.errors) r.err += "ward vuln: " + e.to_string() + "\n";
   if (c.advisories.empty()) {
-    for (const LoadError& e : c.errors) r.err += "ward vuln: " + e.to_string() + "\n";
     r.err += "ward vuln: no advisories loaded from " + paths.advisories.string() + "\n";
     r.exit_code = 2;
-    return r;
+    return std::nullopt;
   }
-  const Matcher m(c.advisories, std::move(*aliases));
+  return std::optional<Matcher>(std::in_place, c.advisories, std::move(*aliases));
+}
+
+}  // namespace
+
+CommandResult run_match(const VulnPaths& paths, const DeviceIdentity& device, OutputFormat format) {
+  CommandResult r;
+  const std::optional<Matcher> m = load_matcher(paths, r);
+  if (!m) return r;
   if (!paths.sbom.empty()) {
     const SbomSet sboms = load_cyclonedx_directory(paths.sbom);
-    render_assessment(r, device, assess(device, m, sboms), sboms, format);
-    for (const LoadError& e : c.errors) r.err += "ward vuln: " + e.to_string() + "\n";
+    render_assessment(r, device, assess(device, *m, sboms), sboms, format);
     for (const LoadError& e : sboms.errors) r.err += "ward vuln: " + e.to_string() + "\n";
     if (!sboms.errors.empty()) {
       r.err += "ward vuln: " + std::to_string(sboms.errors.size()) +
@@ -409,7 +420,7 @@ CommandResult run_match(const VulnPaths& paths, const DeviceIdentity& device, Ou
     }
     return r;
   }
-  const std::vector<Match> ms = m.match(device);
+  const std::vector<Match> ms = m->match(device);
   if (format == OutputFormat::kJson) {
     JsonWriter w(r.out);
     w.begin_object();
@@ -473,28 +484,14 @@ CommandResult run_match(const VulnPaths& paths, const DeviceIdentity& device, Ou
       if (!x.remediation.empty()) r.out += "  remediation: " + x.remediation + "\n";
     }
   }
-  for (const LoadError& e : c.errors) r.err += "ward vuln: " + e.to_string() + "\n";
   return r;
 }
 
 CommandResult run_assess(const VulnPaths& paths, const std::vector<ObservedDevice>& devices,
                          OutputFormat format) {
   CommandResult r;
-  auto aliases = load_aliases(paths);
-  if (!aliases.ok()) {
-    r.err = "ward vuln: " + aliases.error().message() + "\n";
-    r.exit_code = 2;
-    return r;
-  }
-  const Corpus c = load_csaf_directory(paths.advisories);
-  if (c.advisories.empty()) {
-    for (const LoadError& e : c.errors) r.err += "ward vuln: " + e.to_string() + "\n";
-    r.err += "ward vuln: no advisories loaded from " + paths.advisories.string() + "\n";
-    r.exit_code = 2;
-    return r;
-  }
-  for (const LoadError& e : c.errors) r.err += "ward vuln: " + e.to_string() + "\n";
-  const Matcher m(c.advisories, std::move(*aliases));
+  const std::optional<Matcher> m = load_matcher(paths, r);
+  if (!m) return r;
   const SbomSet sboms = paths.sbom.empty() ? SbomSet{} : load_cyclonedx_directory(paths.sbom);
   for (const LoadError& e : sboms.errors) r.err += "ward vuln: " + e.to_string() + "\n";
   if (!sboms.errors.empty()) r.exit_code = 1;
@@ -511,7 +508,7 @@ CommandResult run_assess(const VulnPaths& paths, const std::vector<ObservedDevic
       ++unidentified;
       continue;
     }
-    Scored s{&d, assess(d.identity, m, sboms).findings, {}};
+    Scored s{&d, assess(d.identity, *m, sboms).findings, {}};
     std::vector<Match> counted;
     for (const Finding& f : s.findings)
       if (f.scored()) counted.push_back(f.match);

@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <system_error>
 
+#include "vuln/json_input.h"
+
 namespace ward::vuln {
 namespace {
 
@@ -362,76 +364,22 @@ std::string CdxDocument::serial_uuid() const {
 
 Result<CdxDocument, LoadError> parse_cyclonedx(std::string_view json_text, std::string_view file,
                                                const CycloneDxLimits& limits) {
-  if (json_text.size() > limits.max_document_bytes)
-    return unexpected(LoadError{std::string(file), "",
-                                "document is " + std::to_string(json_text.size()) +
-                                    " bytes, more than the limit of " +
-                                    std::to_string(limits.max_document_bytes)});
-  bool too_deep = false;
-  const int max_depth = limits.max_json_depth;
-  const json::parser_callback_t depth_guard =
-      [&too_deep, max_depth](int depth, json::parse_event_t /*event*/, json& /*parsed*/) {
-        if (depth > max_depth) {
-          too_deep = true;
-          return false;  // discard: nothing deeper is kept
-        }
-        return true;
-      };
-  json root;
-  // nlohmann::json reports syntax errors by exception; converted to a LoadError here, at the
-  // boundary (STYLE.md section 3).
-  try {
-    root = json::parse(json_text.begin(), json_text.end(), depth_guard, true, false);
-  } catch (const json::parse_error& e) {
-    return unexpected(
-        LoadError{std::string(file), "",
-                  "invalid JSON at byte " + std::to_string(e.byte) + ": " + std::string(e.what())});
-  } catch (const json::exception& e) {
-    return unexpected(LoadError{std::string(file), "", std::string("invalid JSON: ") + e.what()});
-  }
-  if (too_deep)
-    return unexpected(LoadError{
-        std::string(file), "", "JSON nested deeper than " + std::to_string(max_depth) + " levels"});
+  auto root = parse_bounded_json(json_text, file, limits.max_document_bytes, limits.max_json_depth);
+  if (!root.ok()) return unexpected(std::move(root).error());
   Walker w{std::string(file), limits};
-  return read_document(w, root, file);
+  return read_document(w, *root, file);
 }
 
 Result<CdxDocument, LoadError> load_cyclonedx_file(const std::filesystem::path& path,
                                                    const CycloneDxLimits& limits) {
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(path, ec);
-  if (ec) return unexpected(LoadError{path.string(), "", "cannot read: " + ec.message()});
-  if (size > limits.max_document_bytes)
-    return unexpected(LoadError{path.string(), "",
-                                "file is " + std::to_string(size) +
-                                    " bytes, more than the limit of " +
-                                    std::to_string(limits.max_document_bytes)});
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return unexpected(LoadError{path.string(), "", "cannot open"});
-  std::string text(static_cast<std::size_t>(size), '\0');
-  f.read(text.data(), static_cast<std::streamsize>(size));
-  if (static_cast<std::size_t>(f.gcount()) != size)
-    return unexpected(LoadError{path.string(), "", "short read"});
-  return parse_cyclonedx(text, path.string(), limits);
+  auto text = read_bounded_file(path, limits.max_document_bytes);
+  if (!text.ok()) return unexpected(std::move(text).error());
+  return parse_cyclonedx(*text, path.string(), limits);
 }
 
 SbomSet load_cyclonedx_directory(const std::filesystem::path& dir, const CycloneDxLimits& limits) {
   SbomSet s;
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) {
-    s.errors.push_back({dir.string(), "", "not a directory"});
-    return s;
-  }
-  std::vector<std::filesystem::path> files;
-  constexpr std::size_t kMaxFiles = 100000;
-  auto it = std::filesystem::recursive_directory_iterator(
-      dir, std::filesystem::directory_options::skip_permission_denied, ec);
-  for (; !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->is_regular_file(ec) && it->path().extension() == ".json") files.push_back(it->path());
-    if (files.size() >= kMaxFiles) break;
-  }
-  if (ec) s.errors.push_back({dir.string(), "", "cannot list: " + ec.message()});
-  std::sort(files.begin(), files.end());
+  const std::vector<std::filesystem::path> files = list_json_files(dir, s.errors);
   for (const auto& f : files) {
     auto r = load_cyclonedx_file(f, limits);
     if (r.ok()) {
