@@ -117,6 +117,59 @@ expect_text "multicast is not internet exposure" "$tmp/out" "exploitability 5   
 check "vuln assess csv" 0 "$ward" vuln assess --read "$demo" --format csv
 expect_text "csv header" "$tmp/out" "device,ip,class,vendor,model,version,risk,level,advisories,cves"
 
+# The monitor's own assessment: the vuln log, the SQLite tables, the summary; EVE alerts.
+check "monitor writes the vuln log and tables" 0 "$ward" monitor --read "$demo" --policy "$policy" --out "$tmp/vlogs" --db "$tmp/v.db" "${common[@]}"
+expect_text "summary counts vulnerable devices" "$tmp/out" "vulnerable: 6 of 8 identified devices match advisories"
+expect_text "summary names the riskiest device" "$tmp/out" "risk  74 critical 10.10.1.5 pump_server (BD Alaris Systems Manager 4.33.0): ICSMA-23-194-01, ICSMA-20-317-01"
+python3 - "$tmp/vlogs" "$tmp/v.db" <<'PY' || { echo "FAIL: vuln log, tables and EVE"; fails=$((fails + 1)); }
+import json, sqlite3, sys
+logs, db = sys.argv[1], sys.argv[2]
+vuln = [json.loads(l) for l in open(logs + "/vuln.jsonl")]
+pump = next(v for v in vuln if v["ip"] == "10.10.2.22")
+assert pump["class"] == "infusion_pump" and pump["risk"] == 72, pump
+assert "ICSMA-20-317-01" in [f["advisory"] for f in pump["findings"]]
+assert pump["risk"] == sum(f["points"] for f in pump["factors"])
+c = sqlite3.connect(db)
+rows = dict(c.execute("SELECT ip, score FROM device_risk"))
+assert rows["10.10.2.22"] == 72 and rows["10.10.1.5"] == 74, rows
+cves = [r[0] for r in c.execute(
+    "SELECT cves FROM vulnerabilities v JOIN device_risk d USING (run_id, device_id) "
+    "WHERE d.ip = '10.10.2.22' AND advisory_id = 'ICSMA-20-317-01'")]
+assert cves == ["CVE-2020-25165"], cves
+# Suricata EVE: one alert record per alert in Ward's own log, with Suricata's keys.
+alerts = [json.loads(l) for l in open(logs + "/alert.jsonl")]
+eve = [json.loads(l) for l in open(logs + "/eve.jsonl")]
+assert len(eve) == len(alerts) == 17, (len(eve), len(alerts))
+for e, a in zip(eve, alerts):
+    assert e["event_type"] == "alert" and e["alert"]["action"] == "allowed"
+    assert e["src_ip"] == a["src"]["ip"] and e["dest_ip"] == a["dst"]["ip"]
+    assert e["alert"]["metadata"]["ward_rule"] == [a["rule"]]
+    assert e["alert"]["severity"] == {"critical": 1, "high": 1, "medium": 2, "low": 3}[a["severity"]]
+    assert e["timestamp"].endswith("+0000") and "T" in e["timestamp"]
+rogue = next(e for e in eve if e["alert"]["metadata"]["ward_rule"] == ["ward.infusion.unauthorized_programmer"])
+assert rogue["src_ip"] == "10.10.9.66" and rogue["dest_port"] == 3000 and rogue["proto"] == "TCP", rogue
+PY
+check "monitor without the assessment" 0 "$ward" monitor --read "$demo" --no-vuln --out "$tmp/nologs" "${common[@]}"
+[ -e "$tmp/nologs/vuln.jsonl" ] && { echo "FAIL: --no-vuln wrote a vuln log"; fails=$((fails + 1)); }
+check "a named corpus that does not exist is an error" 2 "$ward" monitor --read "$demo" --advisories "$tmp/none" "${common[@]}"
+expect_text "missing corpus named" "$tmp/err" "$tmp/none"
+
+# The scorecard over the demo and its labels (demo/labels.json).
+check "eval scorecard" 0 "$ward" eval --policy "$policy" --labels "$repo/demo/labels.json" "$demo" --format json
+python3 - "$tmp/out" <<'PY' || { echo "FAIL: eval scorecard"; fails=$((fails + 1)); }
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["labels"] == 9 and s["detected"] == 9 and s["alerts"] == 17 and s["true_alerts"] == 17, s
+assert s["precision"] == 1 and s["recall"] == 1
+assert 0 <= s["time_to_detect_s"] < 1
+assert s["classes"]["dose_limit"]["labels"] == 3 and s["classes"]["dose_limit"]["alerts"] == 5
+PY
+check "eval without the policy misses the clinical labels" 3 "$ward" eval --labels "$repo/demo/labels.json" "$demo" --min-recall 0.95
+expect_text "missed labels listed" "$tmp/out" "missed: unauthorized_programming from 10.10.9.66"
+printf '[{"class": "recon_scan", "attacker_ip": "10.0.0.1", "start_ts": "soon", "end_ts": 2}]' > "$tmp/bad-labels.json"
+check "bad labels are a usage error" 2 "$ward" eval --labels "$tmp/bad-labels.json" "$demo"
+expect_text "labels error names file and pointer" "$tmp/err" "bad-labels.json: /0/start_ts: must be a number (epoch seconds)"
+
 check "version" 0 "$ward" version
 expect_text "version printed" "$tmp/out" "ward "
 

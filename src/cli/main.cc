@@ -6,12 +6,14 @@
 //   ward vuln update --from DIR
 //   ward vuln assess --read a.pcap [--sbom DIR] [--format table|json|csv]
 //   ward inventory --read a.pcap [--read b.pcap] [--intended cmms.csv] [--format table|json|csv]
+//   ward eval --policy ward.yaml --labels labels.json capture.pcap [--format json]
 //   ward version
 // Exit codes: 0 success; 1 an input or output error during the run (everything before it was
 // processed and written); 2 a usage or configuration error; 3 alerts at or above --fail-on.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <csignal>
+#include <filesystem>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -19,6 +21,9 @@
 #include "common/json_writer.h"
 #include "detect/alert.h"
 #include "engine/monitor.h"
+#include "engine/observed_device.h"
+#include "eval/labels.h"
+#include "eval/scorecard.h"
 #include "engine/report.h"
 #include "inventory/identify.h"
 #include "inventory/intended.h"
@@ -168,29 +173,65 @@ int run_vuln_assess(const InventoryArgs& a, const ward::vuln::VulnPaths& paths,
   std::vector<ward::inventory::Device> devices;
   const int rc = collect_inventory(a, "ward vuln", devices);
   if (rc == 2) return rc;
-  std::vector<ward::vuln::ObservedDevice> observed;
-  observed.reserve(devices.size());
-  for (const ward::inventory::Device& d : devices) {
-    ward::vuln::ObservedDevice o;
-    o.id = d.id;
-    if (!d.ips.empty()) o.ip = d.ips.back().to_string();
-    o.device_class =
-        ward::vuln::parse_device_class(ward::inventory::device_class_name(d.device_class()));
-    o.identity = {std::string(d.vendor()), std::string(d.model()), std::string(d.version())};
-    o.exposure.serves_network = !d.services_offered.empty();
-    o.exposure.services.assign(d.services_offered.begin(), d.services_offered.end());
-    o.exposure.internet_exposed = !d.internet_peer.empty();
-    o.exposure.internet_peer = d.internet_peer;
-    o.exposure.alerts_low = d.alerts[1];
-    o.exposure.alerts_medium = d.alerts[2];
-    o.exposure.alerts_high = d.alerts[3];
-    o.exposure.alerts_critical = d.alerts[4];
-    observed.push_back(std::move(o));
-  }
+  const std::vector<ward::vuln::ObservedDevice> observed = ward::engine::observe_devices(devices);
   const ward::vuln::CommandResult r = ward::vuln::run_assess(paths, observed, format);
   std::cout << r.out;
   std::cerr << r.err;
   return std::max(rc, r.exit_code);
+}
+
+struct EvalArgs {
+  std::vector<std::string> captures;
+  std::string policy_path;
+  std::string labels_path;
+  std::string format = "text";
+  double grace_s = 60;
+  double min_precision = -1;
+  double min_recall = -1;
+};
+
+// `ward eval`: runs the monitor over the captures and scores its alerts against the labels.
+// Exit 0, or 3 when --min-precision / --min-recall is not met.
+int run_eval_command(const EvalArgs& a) {
+  auto labels = ward::eval::load_labels(a.labels_path);
+  if (!labels.ok()) {
+    std::cerr << "ward eval: " << labels.error().message() << "\n";
+    return 2;
+  }
+  std::vector<ward::eval::ObservedAlert> alerts;
+  install_signal_handlers();
+  int rc = 0;
+  for (const std::string& path : a.captures) {
+    ward::engine::MonitorOptions mo;
+    mo.read_path = path;
+    mo.policy_path = a.policy_path;
+    mo.ephemeral_phi_key = true;
+    mo.on_alert = [&alerts](const ward::bus::EventContext& ctx,
+                            const ward::detect::AlertEvent& e, ward::TimeNs raised_at) {
+      alerts.push_back({std::string(e.rule), static_cast<double>(raised_at) / 1e9, ctx.src_h(),
+                        ctx.dst_h()});
+    };
+    auto r = ward::engine::run_monitor(mo, &g_source);
+    if (!r.ok()) {
+      std::cerr << "ward eval: " << r.error().message() << "\n";
+      return 2;
+    }
+    if (!r->input_error.ok()) {
+      std::cerr << "ward eval: " << r->input_error.message() << "\n";
+      rc = 1;
+    }
+  }
+  ward::eval::MatchOptions opts;
+  opts.grace_s = a.grace_s;
+  const ward::eval::Scorecard s = ward::eval::score(*labels, alerts, opts);
+  std::cout << (a.format == "json" ? ward::eval::format_scorecard_json(s) + "\n"
+                                   : ward::eval::format_scorecard_text(s));
+  const bool precision_short =
+      a.min_precision >= 0 && s.overall.precision && *s.overall.precision < a.min_precision;
+  const bool recall_short =
+      a.min_recall >= 0 && s.overall.recall && *s.overall.recall < a.min_recall;
+  if (precision_short || recall_short) return 3;
+  return rc;
 }
 
 int run_policy_check(const std::string& path, const std::string& format) {
@@ -266,6 +307,15 @@ int main(int argc, char** argv) {
   mon->add_flag("-q,--quiet", quiet, "print nothing but errors");
   mon->add_option("--fail-on", fail_on,
                   "exit with 3 if an alert at or above this severity was raised");
+  // Vulnerability assessment at the end of the run: on by default with the shipped corpus.
+  ward::vuln::VulnPaths monitor_vuln = ward::vuln::default_paths(argc > 0 ? argv[0] : "");
+  bool no_vuln = false;
+  auto* mon_adv = mon->add_option("--advisories", monitor_vuln.advisories,
+                                  "CSAF corpus for the vuln log (default: " +
+                                      monitor_vuln.advisories.string() + ")");
+  mon->add_option("--sbom", monitor_vuln.sbom, "directory of CycloneDX BOM and VEX files (JSON)");
+  mon->add_flag("--no-vuln", no_vuln, "do not assess the identified devices against advisories")
+      ->excludes(mon_adv);
 
   std::string policy_file;
   auto* pol = app.add_subcommand("policy", "Work with the policy file");
@@ -314,6 +364,22 @@ int main(int argc, char** argv) {
   vuln_assess->add_option("--sbom", vuln_paths.sbom,
                           "directory of CycloneDX BOM and VEX files (JSON)");
   vuln_assess->add_option("--aliases", vuln_paths.aliases, "vendor alias table");
+  EvalArgs eval_args;
+  auto* eval = app.add_subcommand(
+      "eval", "Score the detections on captures against labels (precision, recall, time to detect)");
+  eval->add_option("captures", eval_args.captures, "pcap or pcapng file(s)")->required();
+  eval->add_option("-p,--policy", eval_args.policy_path, "policy file (ward.yaml)");
+  eval->add_option("-l,--labels", eval_args.labels_path, "labels JSON (docs/eval.md)")->required();
+  eval->add_option("--format", eval_args.format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  eval->add_option("--grace", eval_args.grace_s,
+                   "seconds after a label's end_ts in which an alert still counts (default 60)")
+      ->check(CLI::NonNegativeNumber);
+  eval->add_option("--min-precision", eval_args.min_precision,
+                   "exit 3 if overall precision is below this")
+      ->check(CLI::Range(0.0, 1.0));
+  eval->add_option("--min-recall", eval_args.min_recall, "exit 3 if overall recall is below this")
+      ->check(CLI::Range(0.0, 1.0));
   InventoryArgs inv_args;
   auto* inv = app.add_subcommand(
       "inventory", "Identify the devices in captures; reconcile with an intended inventory");
@@ -364,8 +430,19 @@ int main(int argc, char** argv) {
     return r.exit_code;
   }
   if (inv->parsed()) return run_inventory_command(inv_args);
+  if (eval->parsed()) return run_eval_command(eval_args);
 
   if (*seed_opt) mo.uid_seed = seed;
+  // The shipped corpus may be missing from a partial install: then the assessment is off
+  // (said on stderr). A corpus named with --advisories must load.
+  if (!no_vuln) {
+    if (mon_adv->count() > 0 || std::filesystem::is_directory(monitor_vuln.advisories)) {
+      mo.vuln = monitor_vuln;
+    } else {
+      std::cerr << "ward monitor: warning: no advisory corpus at "
+                << monitor_vuln.advisories.string() << ": vulnerability assessment off\n";
+    }
+  }
   for (const std::string& s : sets) {
     const auto eq = s.find('=');
     std::uint64_t v = 0;

@@ -15,6 +15,8 @@
 #include "detect/alert.h"
 #include "detect/alert_log.h"
 #include "detect/detector.h"
+#include "detect/eve_log.h"
+#include "engine/observed_device.h"
 #include "flow/conn_log.h"
 #include "flow/flow_events.h"
 #include "inventory/device_tracker.h"
@@ -96,6 +98,20 @@ class SummaryCollector final : public bus::Subscriber {
   std::map<std::string, AlertLine> by_rule;
 };
 
+// Hands every alert to MonitorOptions::on_alert with the capture clock.
+class AlertTap final : public bus::Subscriber {
+ public:
+  AlertTap(const MonitorOptions& o, const TimeNs& clock) : o_(o), clock_(clock) {}
+  void on_event(const bus::EventContext& ctx, const bus::Event& e) override {
+    if (const auto* a = bus::event_cast<detect::AlertEvent>(e); a != nullptr)
+      o_.on_alert(ctx, *a, std::max(clock_, ctx.ts));
+  }
+
+ private:
+  const MonitorOptions& o_;
+  const TimeNs& clock_;
+};
+
 TimeNs seconds_limit(const parsers::LimitOverrides& l, std::string_view key, TimeNs fallback) {
   return static_cast<TimeNs>(l.get(key, static_cast<std::uint64_t>(fallback / kNsPerSec))) *
          kNsPerSec;
@@ -139,6 +155,15 @@ Result<MonitorReport> run_monitor(const MonitorOptions& o,
   for (const auto& [k, v] : limits.all()) {
     if (!is_known_limit_key(k))
       return unexpected(invalid_argument("unknown limit '" + k + "' (see docs/limits.md)"));
+  }
+
+  // The advisory corpus, loaded before the first packet so a bad one fails early.
+  std::optional<vuln::LoadedCorpus> corpus;
+  if (o.vuln) {
+    auto c = vuln::load_corpus(*o.vuln);
+    if (!c.ok()) return unexpected(c.error());
+    corpus = std::move(*c);
+    for (const std::string& w : corpus->warnings) report.warnings.push_back("advisories: " + w);
   }
 
   // Input.
@@ -222,10 +247,14 @@ Result<MonitorReport> run_monitor(const MonitorOptions& o,
   bus.subscribe(devices);
   SummaryCollector summary;
   bus.subscribe(summary);
+  TimeNs packet_clock = 0;  // the capture time of the packet being processed
+  std::optional<AlertTap> alert_tap;
+  if (o.on_alert) bus.subscribe(alert_tap.emplace(o, packet_clock));
   std::vector<std::unique_ptr<bus::Subscriber>> writers;
   if (logs) {
     writers.push_back(std::make_unique<flow::ConnLog>(*logs));
     writers.push_back(std::make_unique<detect::AlertLog>(*logs));
+    writers.push_back(std::make_unique<detect::EveAlertLog>(*logs));
     for (const parsers::ParserSpec* p : parsers::all_parsers())
       if (p->make_log != nullptr) writers.push_back(p->make_log(*logs, log_options));
   }
@@ -304,6 +333,7 @@ Result<MonitorReport> run_monitor(const MonitorOptions& o,
     report.bytes += raw.caplen;
     if (report.first_ts == 0 || raw.ts < report.first_ts) report.first_ts = raw.ts;
     report.last_ts = std::max(report.last_ts, raw.ts);
+    packet_clock = report.last_ts;
     const auto res = decoder.decode(link, raw.ts, raw.wirelen, raw.data, pkt);
     if (res != decode::DecodeResult::kOk) continue;
     pkt.number = raw.number;
@@ -347,6 +377,38 @@ Result<MonitorReport> run_monitor(const MonitorOptions& o,
   if (logs) {
     // The device log: one record per device at the end of the run.
     for (const auto& d : report.inventory) logs->write("device", inventory::device_log_line(d));
+  }
+  if (corpus && own_tracker) {
+    const std::vector<vuln::ObservedDevice> observed = observe_devices(report.inventory);
+    const vuln::FleetAssessment fleet =
+        vuln::assess_devices(observed, *corpus->matcher, corpus->sboms);
+    report.vuln_assessed = true;
+    report.vuln_unidentified = fleet.unidentified;
+    std::string line;
+    for (const vuln::DeviceAssessment& a : fleet.devices) {
+      RiskLine r{a.device->id,
+                 a.device->ip,
+                 std::string(vuln::device_class_name(a.device->device_class)),
+                 a.device->identity.vendor,
+                 a.device->identity.model,
+                 a.device->identity.version,
+                 a.risk.score,
+                 std::string(a.risk.level),
+                 {}};
+      for (const vuln::Finding& f : a.findings)
+        if (f.scored()) r.advisories.push_back(f.match.advisory_id);
+      report.risks.push_back(std::move(r));
+      if (logs) {
+        line.clear();
+        JsonWriter w(line);
+        vuln::write_assessment_json(w, a);
+        logs->write("vuln", line);
+      }
+    }
+    if (store) {
+      if (Status s = store->write_assessment(fleet); !s.ok() && report.output_error.ok())
+        report.output_error = s;
+    }
   }
 
   if (store) {

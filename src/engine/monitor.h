@@ -11,6 +11,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -23,6 +24,11 @@
 #include "flow/flow_table.h"
 #include "inventory/device.h"
 #include "inventory/device_tracker.h"
+#include "vuln/commands.h"
+
+namespace ward::detect {
+struct AlertEvent;
+}  // namespace ward::detect
 
 namespace ward::engine {
 
@@ -48,6 +54,25 @@ struct MonitorOptions {
   // No logs or database will be written (`ward inventory`): hash PHI with a throwaway key
   // instead of creating a key file.
   bool ephemeral_phi_key = false;
+  // Vulnerability assessment of the identified devices at the end of the run (docs/vuln.md):
+  // the `vuln` log, the device_risk and vulnerabilities tables, and the summary. nullopt: off.
+  // A corpus that cannot be loaded at all is a configuration error.
+  std::optional<vuln::VulnPaths> vuln;
+  // Called for every alert published, with the capture time at which it was raised (the
+  // current packet's, or the last packet's while flows are drained at the end). `ward eval`.
+  std::function<void(const bus::EventContext&, const detect::AlertEvent&, TimeNs raised_at)>
+      on_alert;
+};
+
+// One assessed device, for the summary.
+struct RiskLine {
+  std::string device;  // inventory device id
+  std::string ip;
+  std::string device_class;
+  std::string vendor, model, version;
+  int score = 0;
+  std::string level;
+  std::vector<std::string> advisories;  // scored findings' advisory ids
 };
 
 struct AlertLine {
@@ -82,6 +107,9 @@ struct MonitorReport {
   std::size_t devices = 0;
   std::vector<inventory::Device> inventory;  // identified devices (empty with an external tracker)
   inventory::TrackerStats inventory_stats;
+  bool vuln_assessed = false;       // the assessment ran (MonitorOptions::vuln)
+  std::vector<RiskLine> risks;       // assessed devices, highest risk first
+  std::size_t vuln_unidentified = 0;  // devices without vendor or model: not assessed
   std::vector<std::string> warnings;  // degraded modes (no OUI table, no default rules)
   std::map<std::string, std::pair<std::string, std::uint64_t>> logs;  // name -> (path, lines)
   std::string db_path;

@@ -99,6 +99,27 @@ std::string format_report_text(const MonitorReport& r) {
     shown += a.count;
   }
   if (total > shown) out += "    ... " + std::to_string(total - shown) + " more in the alert log\n";
+  if (r.vuln_assessed) {
+    // The devices that match advisories, riskiest first (`ward vuln assess` has the details).
+    std::size_t vulnerable = 0;
+    for (const RiskLine& d : r.risks) vulnerable += d.advisories.empty() ? 0 : 1;
+    out += "  vulnerable: " + std::to_string(vulnerable) + " of " +
+           std::to_string(r.risks.size()) + " identified devices match advisories\n";
+    std::size_t listed = 0;
+    for (const RiskLine& d : r.risks) {
+      if (d.advisories.empty()) continue;
+      if (listed++ == 3) {
+        out += "    ... " + std::to_string(vulnerable - 3) + " more in the vuln log\n";
+        break;
+      }
+      std::string ids;
+      for (const std::string& a : d.advisories) ids += (ids.empty() ? "" : ", ") + a;
+      std::snprintf(buf.data(), buf.size(), "    risk %3d %-8s %s %s (%s %s %s): %s\n", d.score,
+                    d.level.c_str(), d.ip.c_str(), d.device_class.c_str(), d.vendor.c_str(),
+                    d.model.c_str(), d.version.empty() ? "?" : d.version.c_str(), ids.c_str());
+      out += buf.data();
+    }
+  }
   std::uint64_t anomalies = 0;
   for (const auto& [id, n] : r.anomalies) anomalies += n;
   if (anomalies > 0) {
@@ -189,6 +210,28 @@ std::string format_report_json(const MonitorReport& r) {
         .end_object();
   }
   w.end_array();
+  if (r.vuln_assessed) {
+    w.key("vulnerabilities").begin_object();
+    w.kv("assessed", static_cast<std::uint64_t>(r.risks.size()))
+        .kv("unidentified", static_cast<std::uint64_t>(r.vuln_unidentified));
+    w.key("devices").begin_array();
+    for (const RiskLine& d : r.risks) {
+      if (d.advisories.empty()) continue;
+      w.begin_object()
+          .kv("device", d.device)
+          .kv("ip", d.ip)
+          .kv("class", d.device_class)
+          .kv("vendor", d.vendor)
+          .kv("model", d.model)
+          .kv("version", d.version)
+          .kv("risk", static_cast<std::uint64_t>(d.score))
+          .kv("level", d.level);
+      w.key("advisories").begin_array();
+      for (const std::string& a : d.advisories) w.value(a);
+      w.end_array().end_object();
+    }
+    w.end_array().end_object();
+  }
   w.key("anomalies").begin_object();
   for (const auto& [k, v] : r.anomalies) w.kv(k, v);
   w.end_object();

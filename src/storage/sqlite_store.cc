@@ -8,6 +8,7 @@
 #include "common/json_writer.h"
 #include "detect/alert.h"
 #include "flow/flow_events.h"
+#include "vuln/risk.h"
 
 namespace ward::storage {
 namespace {
@@ -38,6 +39,16 @@ CREATE TABLE IF NOT EXISTS flows (
   first_ts REAL NOT NULL, last_ts REAL NOT NULL, orig_bytes INTEGER NOT NULL, resp_bytes INTEGER NOT NULL,
   orig_pkts INTEGER NOT NULL, resp_pkts INTEGER NOT NULL,
   PRIMARY KEY (run_id, orig_h, resp_h, resp_p, proto, service));
+CREATE TABLE IF NOT EXISTS device_risk (
+  run_id INTEGER NOT NULL REFERENCES runs(run_id), device_id TEXT NOT NULL, ip TEXT, class TEXT,
+  vendor TEXT, model TEXT, version TEXT, score INTEGER NOT NULL, level TEXT NOT NULL,
+  factors TEXT NOT NULL, remediations TEXT NOT NULL, PRIMARY KEY (run_id, device_id));
+CREATE TABLE IF NOT EXISTS vulnerabilities (
+  run_id INTEGER NOT NULL REFERENCES runs(run_id), device_id TEXT NOT NULL,
+  advisory_id TEXT NOT NULL, source TEXT NOT NULL, component TEXT NOT NULL, confidence TEXT NOT NULL,
+  cves TEXT NOT NULL, max_cvss REAL, cvss_vector TEXT, affected TEXT, fixed_version TEXT,
+  scored INTEGER NOT NULL, suppression TEXT, reason TEXT);
+CREATE INDEX IF NOT EXISTS vulnerabilities_by_device ON vulnerabilities(device_id, run_id);
 )sql";
 
 double secs(TimeNs t) { return static_cast<double>(t) / 1e9; }
@@ -242,6 +253,86 @@ Status SqliteStore::flush_flows() {
     return err;
   }
   flows_.clear();
+  return exec("COMMIT");
+}
+
+Status SqliteStore::write_assessment(const vuln::FleetAssessment& fleet) {
+  if (Status s = exec("BEGIN"); !s.ok()) return s;
+  Stmt risk(db_,
+            "INSERT OR REPLACE INTO device_risk(run_id, device_id, ip, class, vendor, model, "
+            "version, score, level, factors, remediations) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+  Stmt vul(db_,
+           "INSERT INTO vulnerabilities(run_id, device_id, advisory_id, source, component, "
+           "confidence, cves, max_cvss, cvss_vector, affected, fixed_version, scored, "
+           "suppression, reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  bool ok = risk.ok() && vul.ok();
+  for (const vuln::DeviceAssessment& a : fleet.devices) {
+    if (!ok) break;
+    const vuln::ObservedDevice& d = *a.device;
+    std::string factors;
+    {
+      JsonWriter w(factors);
+      w.begin_array();
+      for (const vuln::RiskFactor& f : a.risk.factors)
+        w.begin_object()
+            .kv("name", f.name)
+            .kv("points", static_cast<std::int64_t>(f.points))
+            .kv("detail", f.detail)
+            .end_object();
+      w.end_array();
+    }
+    std::string remediations;
+    {
+      JsonWriter w(remediations);
+      w.begin_array();
+      for (const vuln::RemediationStep& step : a.risk.remediations)
+        w.begin_object()
+            .kv("kind", vuln::remediation_kind_name(step.kind))
+            .kv("action", step.action)
+            .kv("reason", step.reason)
+            .kv("advisory", step.advisory_id)
+            .end_object();
+      w.end_array();
+    }
+    risk.i64(1, run_id_);
+    risk.text(2, d.id);
+    risk.text(3, d.ip);
+    risk.text(4, vuln::device_class_name(d.device_class));
+    risk.text(5, d.identity.vendor);
+    risk.text(6, d.identity.model);
+    risk.text(7, d.identity.version);
+    risk.i64(8, a.risk.score);
+    risk.text(9, a.risk.level);
+    risk.text(10, factors);
+    risk.text(11, remediations);
+    ok = risk.step();
+    for (const vuln::Finding& f : a.findings) {
+      if (!ok) break;
+      std::string cves;
+      for (const std::string& c : f.cves) cves += (cves.empty() ? "" : ",") + c;
+      vul.i64(1, run_id_);
+      vul.text(2, d.id);
+      vul.text(3, f.match.advisory_id);
+      vul.text(4, vuln::finding_source_name(f.source));
+      vul.text(5, f.component);
+      vul.text(6, vuln::confidence_name(f.match.confidence));
+      vul.text(7, cves);
+      vul.real(8, f.match.max_cvss);
+      vul.text(9, f.match.max_cvss_vector);
+      vul.text(10, f.match.affected);
+      vul.text(11, f.match.fixed_version.value_or(""));
+      vul.i64(12, f.scored() ? 1 : 0);
+      vul.text(13, f.suppression);
+      vul.text(14, f.match.reason);
+      ok = vul.step();
+    }
+  }
+  if (!ok) {
+    Status err = io_error(std::string("writing the assessment: ") + sqlite3_errmsg(db_));
+    (void)exec("ROLLBACK");
+    note(err);
+    return err;
+  }
   return exec("COMMIT");
 }
 

@@ -12,6 +12,10 @@
 //          dst_ip, device_id, summary, evidence JSON)
 //   flows(run_id, orig_h, resp_h, resp_p, proto, service, conns, first_ts, last_ts,
 //         orig_bytes, resp_bytes, orig_pkts, resp_pkts; PK run_id..service)
+//   device_risk(run_id, device_id, ip, class, vendor, model, version, score, level,
+//         factors JSON, remediations JSON; PK run_id, device_id)
+//   vulnerabilities(run_id, device_id, advisory_id, source, component, confidence, cves,
+//         max_cvss, cvss_vector, affected, fixed_version, scored, suppression, reason)
 // Not thread-safe.
 #pragma once
 
@@ -25,6 +29,7 @@
 #include "bus/bus.h"
 #include "common/result.h"
 #include "inventory/device.h"
+#include "vuln/commands.h"
 
 struct sqlite3;
 
@@ -53,6 +58,9 @@ class SqliteStore final : public bus::Subscriber {
   SqliteStore& operator=(SqliteStore&&) = delete;
 
   void on_event(const bus::EventContext& ctx, const bus::Event& e) override;
+  // Writes the run's vulnerability assessment (device_risk and vulnerabilities), in one
+  // transaction. Call before finish().
+  Status write_assessment(const vuln::FleetAssessment& fleet);
   // Writes what is pending, the devices and the run summary. Returns the first error met.
   Status finish(const std::vector<inventory::Device>& devices, const RunInfo& run);
   [[nodiscard]] std::int64_t run_id() const { return run_id_; }

@@ -405,6 +405,28 @@ std::optional<Matcher> load_matcher(const VulnPaths& paths, CommandResult& r) {
 
 }  // namespace
 
+Result<LoadedCorpus> load_corpus(const VulnPaths& paths) {
+  LoadedCorpus out;
+  CommandResult r;
+  out.matcher = load_matcher(paths, r);
+  // r.err holds one "ward vuln: ..." line per problem.
+  std::vector<std::string> lines;
+  for (std::size_t pos = 0; pos < r.err.size();) {
+    const std::size_t nl = std::min(r.err.find('\n', pos), r.err.size());
+    std::string line = r.err.substr(pos, nl - pos);
+    if (line.rfind("ward vuln: ", 0) == 0) line.erase(0, 11);
+    if (!line.empty()) lines.push_back(std::move(line));
+    pos = nl + 1;
+  }
+  if (!out.matcher) return unexpected(invalid_argument(lines.empty() ? "no advisories" : lines.back()));
+  out.warnings = std::move(lines);
+  if (!paths.sbom.empty()) {
+    out.sboms = load_cyclonedx_directory(paths.sbom);
+    for (const LoadError& e : out.sboms.errors) out.warnings.push_back(e.to_string());
+  }
+  return out;
+}
+
 CommandResult run_match(const VulnPaths& paths, const DeviceIdentity& device, OutputFormat format) {
   CommandResult r;
   const std::optional<Matcher> m = load_matcher(paths, r);
@@ -487,6 +509,77 @@ CommandResult run_match(const VulnPaths& paths, const DeviceIdentity& device, Ou
   return r;
 }
 
+FleetAssessment assess_devices(const std::vector<ObservedDevice>& devices, const Matcher& matcher,
+                               const SbomSet& sboms) {
+  FleetAssessment out;
+  for (const ObservedDevice& d : devices) {
+    if (d.identity.vendor.empty() || d.identity.model.empty()) {
+      ++out.unidentified;
+      continue;
+    }
+    DeviceAssessment a{&d, assess(d.identity, matcher, sboms).findings, {}};
+    std::vector<Match> counted;
+    for (const Finding& f : a.findings)
+      if (f.scored()) counted.push_back(f.match);
+    a.risk = score_device(d.device_class, counted, d.exposure);
+    out.devices.push_back(std::move(a));
+  }
+  std::stable_sort(out.devices.begin(), out.devices.end(),
+                   [](const DeviceAssessment& a, const DeviceAssessment& b) {
+                     return a.risk.score > b.risk.score;
+                   });
+  return out;
+}
+
+void write_assessment_json(JsonWriter& w, const DeviceAssessment& s) {
+  const ObservedDevice& d = *s.device;
+  w.begin_object()
+      .kv("device", d.id)
+      .kv("ip", d.ip)
+      .kv("class", device_class_name(d.device_class))
+      .kv("vendor", d.identity.vendor)
+      .kv("model", d.identity.model)
+      .kv("version", d.identity.version)
+      .kv("risk", static_cast<std::uint64_t>(s.risk.score))
+      .kv("level", s.risk.level);
+  w.key("factors").begin_array();
+  for (const RiskFactor& f : s.risk.factors)
+    w.begin_object()
+        .kv("name", f.name)
+        .kv("points", static_cast<std::uint64_t>(f.points))
+        .kv("detail", f.detail)
+        .end_object();
+  w.end_array();
+  w.key("findings").begin_array();
+  for (const Finding& f : s.findings) {
+    w.begin_object()
+        .kv("source", finding_source_name(f.source))
+        .kv("advisory", f.match.advisory_id)
+        .kv("confidence", confidence_name(f.match.confidence))
+        .kv("reason", f.match.reason)
+        .kv("max_cvss", f.match.max_cvss)
+        .kv("cvss_vector", f.match.max_cvss_vector)
+        .kv("affected", f.match.affected)
+        .kv("scored", f.scored());
+    w.key("cves").begin_array();
+    for (const std::string& cve : f.cves) w.value(cve);
+    w.end_array();
+    if (f.suppressed_by_vex) w.kv("suppression", f.suppression);
+    w.end_object();
+  }
+  w.end_array();
+  w.key("remediations").begin_array();
+  for (const RemediationStep& step : s.risk.remediations)
+    w.begin_object()
+        .kv("kind", remediation_kind_name(step.kind))
+        .kv("action", step.action)
+        .kv("reason", step.reason)
+        .kv("advisory", step.advisory_id)
+        .end_object();
+  w.end_array();
+  w.end_object();
+}
+
 CommandResult run_assess(const VulnPaths& paths, const std::vector<ObservedDevice>& devices,
                          OutputFormat format) {
   CommandResult r;
@@ -496,79 +589,14 @@ CommandResult run_assess(const VulnPaths& paths, const std::vector<ObservedDevic
   for (const LoadError& e : sboms.errors) r.err += "ward vuln: " + e.to_string() + "\n";
   if (!sboms.errors.empty()) r.exit_code = 1;
 
-  struct Scored {
-    const ObservedDevice* device;
-    std::vector<Finding> findings;  // scored and suppressed
-    RiskScore risk;
-  };
-  std::vector<Scored> scored;
-  std::size_t unidentified = 0;
-  for (const ObservedDevice& d : devices) {
-    if (d.identity.vendor.empty() || d.identity.model.empty()) {
-      ++unidentified;
-      continue;
-    }
-    Scored s{&d, assess(d.identity, *m, sboms).findings, {}};
-    std::vector<Match> counted;
-    for (const Finding& f : s.findings)
-      if (f.scored()) counted.push_back(f.match);
-    s.risk = score_device(d.device_class, counted, d.exposure);
-    scored.push_back(std::move(s));
-  }
-  std::stable_sort(scored.begin(), scored.end(),
-                   [](const Scored& a, const Scored& b) { return a.risk.score > b.risk.score; });
+  const FleetAssessment fleet = assess_devices(devices, *m, sboms);
+  const std::vector<DeviceAssessment>& scored = fleet.devices;
+  const std::size_t unidentified = fleet.unidentified;
 
   if (format == OutputFormat::kJson) {
     JsonWriter w(r.out);
     w.begin_object().key("devices").begin_array();
-    for (const Scored& s : scored) {
-      const ObservedDevice& d = *s.device;
-      w.begin_object()
-          .kv("device", d.id)
-          .kv("ip", d.ip)
-          .kv("class", device_class_name(d.device_class))
-          .kv("vendor", d.identity.vendor)
-          .kv("model", d.identity.model)
-          .kv("version", d.identity.version)
-          .kv("risk", static_cast<std::uint64_t>(s.risk.score))
-          .kv("level", s.risk.level);
-      w.key("factors").begin_array();
-      for (const RiskFactor& f : s.risk.factors)
-        w.begin_object()
-            .kv("name", f.name)
-            .kv("points", static_cast<std::uint64_t>(f.points))
-            .kv("detail", f.detail)
-            .end_object();
-      w.end_array();
-      w.key("findings").begin_array();
-      for (const Finding& f : s.findings) {
-        w.begin_object()
-            .kv("source", finding_source_name(f.source))
-            .kv("advisory", f.match.advisory_id)
-            .kv("confidence", confidence_name(f.match.confidence))
-            .kv("reason", f.match.reason)
-            .kv("max_cvss", f.match.max_cvss)
-            .kv("cvss_vector", f.match.max_cvss_vector)
-            .kv("affected", f.match.affected)
-            .kv("scored", f.scored());
-        w.key("cves").begin_array();
-        for (const std::string& cve : f.cves) w.value(cve);
-        w.end_array();
-        if (f.suppressed_by_vex) w.kv("suppression", f.suppression);
-        w.end_object();
-      }
-      w.end_array();
-      w.key("remediations").begin_array();
-      for (const RemediationStep& step : s.risk.remediations)
-        w.begin_object()
-            .kv("kind", remediation_kind_name(step.kind))
-            .kv("action", step.action)
-            .kv("reason", step.reason)
-            .kv("advisory", step.advisory_id)
-            .end_object();
-      w.end_array();
-      w.end_object();
-    }
+    for (const DeviceAssessment& s : scored) write_assessment_json(w, s);
     w.end_array();
     w.kv("unidentified_devices", static_cast<std::uint64_t>(unidentified));
     w.end_object();
@@ -576,7 +604,7 @@ CommandResult run_assess(const VulnPaths& paths, const std::vector<ObservedDevic
   }
   if (format == OutputFormat::kCsv) {
     r.out = "device,ip,class,vendor,model,version,risk,level,advisories,cves\n";
-    for (const Scored& s : scored) {
+    for (const DeviceAssessment& s : scored) {
       const ObservedDevice& d = *s.device;
       std::vector<std::string> ids;
       std::vector<std::string> cves;
@@ -593,7 +621,7 @@ CommandResult run_assess(const VulnPaths& paths, const std::vector<ObservedDevic
     }
     return r;
   }
-  for (const Scored& s : scored) {
+  for (const DeviceAssessment& s : scored) {
     const ObservedDevice& d = *s.device;
     r.out += "risk " + std::to_string(s.risk.score) + " " + std::string(s.risk.level) + "  " +
              d.ip + "  " + std::string(device_class_name(d.device_class)) + "  " +

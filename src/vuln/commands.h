@@ -10,7 +10,14 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <vector>
+
+#include "common/json_writer.h"
+#include "common/result.h"
+#include "vuln/assess.h"
+#include "vuln/cyclonedx.h"
 
 #include "vuln/matcher.h"
 #include "vuln/risk.h"
@@ -51,6 +58,38 @@ struct ObservedDevice {
   DeviceIdentity identity;  // best vendor, model, version
   Exposure exposure;
 };
+
+// The assessment of one observed device: its findings (scored and VEX-suppressed) and risk.
+struct DeviceAssessment {
+  const ObservedDevice* device = nullptr;
+  std::vector<Finding> findings;
+  RiskScore risk;
+};
+
+struct FleetAssessment {
+  std::vector<DeviceAssessment> devices;  // highest risk first
+  std::size_t unidentified = 0;           // devices without vendor or model: not assessed
+};
+
+// Matches and scores every device with a vendor and a model (vuln/assess.h, vuln/risk.h).
+// The result points into `devices`, which must outlive it.
+FleetAssessment assess_devices(const std::vector<ObservedDevice>& devices, const Matcher& matcher,
+                               const SbomSet& sboms);
+
+// One device's assessment as a JSON object (the `vuln` log line, and an element of
+// `ward vuln assess --format json`): device, ip, class, vendor, model, version, risk, level,
+// factors, findings, remediations.
+void write_assessment_json(JsonWriter& w, const DeviceAssessment& a);
+
+// The corpus and alias table of `paths`, ready to match. Advisory files that cannot be loaded
+// are listed in `warnings` (file and JSON pointer) and skipped; an error when the alias table
+// is bad or no advisory loads at all.
+struct LoadedCorpus {
+  std::optional<Matcher> matcher;
+  SbomSet sboms;                      // from paths.sbom; empty without it
+  std::vector<std::string> warnings;  // one per file that could not be loaded
+};
+Result<LoadedCorpus> load_corpus(const VulnPaths& paths);
 
 // `ward vuln assess`: every observed device with a vendor and a model is matched (with
 // paths.sbom, through vuln/assess.h so VEX applies) and scored (vuln/risk.h); devices are

@@ -1,0 +1,77 @@
+#include "eval/attack_classes.h"
+
+#include <array>
+
+namespace ward::eval {
+namespace {
+
+constexpr std::array<std::string_view, 21> kClasses = {
+    "recon_scan",         "ping_sweep",          "syn_flood",
+    "udp_flood",          "icmp_flood",          "mqtt_connect_flood",
+    "mqtt_publish_flood", "mqtt_malformed",      "arp_spoofing",
+    "brute_force",        "segmentation_violation", "unauthorized_programming",
+    "dose_limit",         "drug_library_tampering", "alarm_suppression",
+    "spoofed_vitals",     "exfiltration",        "phi_cleartext",
+    "camera_unauthorized", "weak_crypto",        "malformed_protocol",
+};
+
+struct RuleClass {
+  std::string_view rule;  // exact rule id, or a prefix ending in '.'
+  std::string_view cls;
+};
+
+// First match wins: exact ids before the prefixes that contain them. An entry without the
+// trailing '.' also covers its sub-rules ("ward.flood.syn" covers "ward.flood.syn.x"). One line
+// per rule family; a rule listed nowhere is "other" and counts against precision.
+constexpr RuleClass kRuleClasses[] = {
+    {"ward.scan.ping_sweep", "ping_sweep"},
+    {"ward.scan.", "recon_scan"},
+    {"ward.flood.syn", "syn_flood"},
+    {"ward.flood.udp", "udp_flood"},
+    {"ward.flood.icmp", "icmp_flood"},
+    {"ward.flood.mqtt_connect", "mqtt_connect_flood"},
+    {"ward.flood.mqtt_publish", "mqtt_publish_flood"},
+    {"ward.flood.mqtt_malformed", "mqtt_malformed"},
+    {"ward.arp.", "arp_spoofing"},
+    {"ward.bruteforce.", "brute_force"},
+    {"ward.segmentation.", "segmentation_violation"},
+    {"ward.infusion.unauthorized_programmer", "unauthorized_programming"},
+    {"ward.infusion.hard_limit", "dose_limit"},
+    {"ward.infusion.soft_limit", "dose_limit"},
+    {"ward.infusion.unknown_drug", "dose_limit"},
+    {"ward.infusion.units_mismatch", "dose_limit"},
+    {"ward.infusion.no_care_area_limits", "dose_limit"},
+    {"ward.infusion.drug_library", "drug_library_tampering"},
+    {"ward.infusion.alarm", "alarm_suppression"},
+    {"ward.clinical.spoofed_observation", "spoofed_vitals"},
+    {"ward.privacy.exfiltration", "exfiltration"},
+    {"ward.privacy.phi_cleartext", "phi_cleartext"},
+    {"ward.camera.", "camera_unauthorized"},
+    {"ward.crypto.", "weak_crypto"},
+    {"ward.protocol.malformed", "malformed_protocol"},
+    {"ward.protocol.evasion", "malformed_protocol"},
+    {"ward.protocol.resource_limit", "malformed_protocol"},
+    {"ward.protocol.cleartext_credentials", "weak_crypto"},
+};
+
+}  // namespace
+
+std::span<const std::string_view> attack_classes() { return kClasses; }
+
+bool is_attack_class(std::string_view name) {
+  for (std::string_view c : kClasses)
+    if (c == name) return true;
+  return false;
+}
+
+std::string_view class_of_rule(std::string_view rule) {
+  for (const RuleClass& rc : kRuleClasses) {
+    const bool prefix = !rc.rule.empty() && rc.rule.back() == '.';
+    const bool sub_rule = rule.size() > rc.rule.size() && rule.starts_with(rc.rule) &&
+                          rule[rc.rule.size()] == '.';
+    if (prefix ? rule.starts_with(rc.rule) : (rule == rc.rule || sub_rule)) return rc.cls;
+  }
+  return {};
+}
+
+}  // namespace ward::eval
