@@ -13,8 +13,8 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <csignal>
-#include <filesystem>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <string>
 
@@ -22,9 +22,9 @@
 #include "detect/alert.h"
 #include "engine/monitor.h"
 #include "engine/observed_device.h"
+#include "engine/report.h"
 #include "eval/labels.h"
 #include "eval/scorecard.h"
-#include "engine/report.h"
 #include "inventory/identify.h"
 #include "inventory/intended.h"
 #include "inventory/inventory_report.h"
@@ -206,10 +206,10 @@ int run_eval_command(const EvalArgs& a) {
     mo.read_path = path;
     mo.policy_path = a.policy_path;
     mo.ephemeral_phi_key = true;
-    mo.on_alert = [&alerts](const ward::bus::EventContext& ctx,
-                            const ward::detect::AlertEvent& e, ward::TimeNs raised_at) {
-      alerts.push_back({std::string(e.rule), static_cast<double>(raised_at) / 1e9, ctx.src_h(),
-                        ctx.dst_h()});
+    mo.on_alert = [&alerts](const ward::bus::EventContext& ctx, const ward::detect::AlertEvent& e,
+                            ward::TimeNs raised_at) {
+      alerts.push_back(
+          {std::string(e.rule), static_cast<double>(raised_at) / 1e9, ctx.src_h(), ctx.dst_h()});
     };
     auto r = ward::engine::run_monitor(mo, &g_source);
     if (!r.ok()) {
@@ -310,9 +310,9 @@ int main(int argc, char** argv) {
   // Vulnerability assessment at the end of the run: on by default with the shipped corpus.
   ward::vuln::VulnPaths monitor_vuln = ward::vuln::default_paths(argc > 0 ? argv[0] : "");
   bool no_vuln = false;
-  auto* mon_adv = mon->add_option("--advisories", monitor_vuln.advisories,
-                                  "CSAF corpus for the vuln log (default: " +
-                                      monitor_vuln.advisories.string() + ")");
+  auto* mon_adv = mon->add_option(
+      "--advisories", monitor_vuln.advisories,
+      "CSAF corpus for the vuln log (default: " + monitor_vuln.advisories.string() + ")");
   mon->add_option("--sbom", monitor_vuln.sbom, "directory of CycloneDX BOM and VEX files (JSON)");
   mon->add_flag("--no-vuln", no_vuln, "do not assess the identified devices against advisories")
       ->excludes(mon_adv);
@@ -366,7 +366,8 @@ int main(int argc, char** argv) {
   vuln_assess->add_option("--aliases", vuln_paths.aliases, "vendor alias table");
   EvalArgs eval_args;
   auto* eval = app.add_subcommand(
-      "eval", "Score the detections on captures against labels (precision, recall, time to detect)");
+      "eval",
+      "Score the detections on captures against labels (precision, recall, time to detect)");
   eval->add_option("captures", eval_args.captures, "pcap or pcapng file(s)")->required();
   eval->add_option("-p,--policy", eval_args.policy_path, "policy file (ward.yaml)");
   eval->add_option("-l,--labels", eval_args.labels_path, "labels JSON (docs/eval.md)")->required();

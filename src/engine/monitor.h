@@ -107,8 +107,8 @@ struct MonitorReport {
   std::size_t devices = 0;
   std::vector<inventory::Device> inventory;  // identified devices (empty with an external tracker)
   inventory::TrackerStats inventory_stats;
-  bool vuln_assessed = false;       // the assessment ran (MonitorOptions::vuln)
-  std::vector<RiskLine> risks;       // assessed devices, highest risk first
+  bool vuln_assessed = false;         // the assessment ran (MonitorOptions::vuln)
+  std::vector<RiskLine> risks;        // assessed devices, highest risk first
   std::size_t vuln_unidentified = 0;  // devices without vendor or model: not assessed
   std::vector<std::string> warnings;  // degraded modes (no OUI table, no default rules)
   std::map<std::string, std::pair<std::string, std::uint64_t>> logs;  // name -> (path, lines)

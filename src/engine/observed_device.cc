@@ -14,6 +14,7 @@ vuln::ObservedDevice observe_device(const inventory::Device& d) {
   o.exposure.services.assign(d.services_offered.begin(), d.services_offered.end());
   o.exposure.internet_exposed = !d.internet_peer.empty();
   o.exposure.internet_peer = d.internet_peer;
+  o.exposure.cleartext_credentials = d.cleartext_credentials;
   o.exposure.alerts_low = d.alerts[1];
   o.exposure.alerts_medium = d.alerts[2];
   o.exposure.alerts_high = d.alerts[3];

@@ -103,8 +103,8 @@ std::string format_report_text(const MonitorReport& r) {
     // The devices that match advisories, riskiest first (`ward vuln assess` has the details).
     std::size_t vulnerable = 0;
     for (const RiskLine& d : r.risks) vulnerable += d.advisories.empty() ? 0 : 1;
-    out += "  vulnerable: " + std::to_string(vulnerable) + " of " +
-           std::to_string(r.risks.size()) + " identified devices match advisories\n";
+    out += "  vulnerable: " + std::to_string(vulnerable) + " of " + std::to_string(r.risks.size()) +
+           " identified devices match advisories\n";
     std::size_t listed = 0;
     for (const RiskLine& d : r.risks) {
       if (d.advisories.empty()) continue;

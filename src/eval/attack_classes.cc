@@ -6,13 +6,27 @@ namespace ward::eval {
 namespace {
 
 constexpr std::array<std::string_view, 21> kClasses = {
-    "recon_scan",         "ping_sweep",          "syn_flood",
-    "udp_flood",          "icmp_flood",          "mqtt_connect_flood",
-    "mqtt_publish_flood", "mqtt_malformed",      "arp_spoofing",
-    "brute_force",        "segmentation_violation", "unauthorized_programming",
-    "dose_limit",         "drug_library_tampering", "alarm_suppression",
-    "spoofed_vitals",     "exfiltration",        "phi_cleartext",
-    "camera_unauthorized", "weak_crypto",        "malformed_protocol",
+    "recon_scan",
+    "ping_sweep",
+    "syn_flood",
+    "udp_flood",
+    "icmp_flood",
+    "mqtt_connect_flood",
+    "mqtt_publish_flood",
+    "mqtt_malformed",
+    "arp_spoofing",
+    "brute_force",
+    "segmentation_violation",
+    "unauthorized_programming",
+    "dose_limit",
+    "drug_library_tampering",
+    "alarm_suppression",
+    "spoofed_vitals",
+    "exfiltration",
+    "phi_cleartext",
+    "camera_unauthorized",
+    "weak_crypto",
+    "malformed_protocol",
 };
 
 struct RuleClass {
@@ -67,8 +81,8 @@ bool is_attack_class(std::string_view name) {
 std::string_view class_of_rule(std::string_view rule) {
   for (const RuleClass& rc : kRuleClasses) {
     const bool prefix = !rc.rule.empty() && rc.rule.back() == '.';
-    const bool sub_rule = rule.size() > rc.rule.size() && rule.starts_with(rc.rule) &&
-                          rule[rc.rule.size()] == '.';
+    const bool sub_rule =
+        rule.size() > rc.rule.size() && rule.starts_with(rc.rule) && rule[rc.rule.size()] == '.';
     if (prefix ? rule.starts_with(rc.rule) : (rule == rc.rule || sub_rule)) return rc.cls;
   }
   return {};

@@ -89,12 +89,12 @@ TEST(Scorecard, PrecisionRecallAndTimeToDetect) {
       label("arp_spoofing", "10.0.9.70", 300, 320, {ip("10.0.0.1")}),
   };
   const std::vector<ObservedAlert> alerts = {
-      {"ward.scan.port", 102.5, ip("10.0.9.66"), ip("10.0.2.21")},  // scan, 2.5 s late
-      {"ward.scan.port", 104, ip("10.0.9.66"), ip("10.0.2.22")},    // same label again
-      {"ward.flood.syn", 150, ip("10.0.9.66"), ip("10.0.2.21")},    // before the flood: false
+      {"ward.scan.port", 102.5, ip("10.0.9.66"), ip("10.0.2.21")},   // scan, 2.5 s late
+      {"ward.scan.port", 104, ip("10.0.9.66"), ip("10.0.2.22")},     // same label again
+      {"ward.flood.syn", 150, ip("10.0.9.66"), ip("10.0.2.21")},     // before the flood: false
       {"ward.flood.syn", 201, ip("198.51.100.7"), ip("10.0.2.21")},  // spoofed source, victim ok
       {"ward.infusion.hard_limit", 105, ip("10.0.1.5"), ip("10.0.2.21")},  // no dose label
-      {"ward.something.new", 106, ip("10.0.9.66"), ip("10.0.2.21")},     // unclassified
+      {"ward.something.new", 106, ip("10.0.9.66"), ip("10.0.2.21")},       // unclassified
   };
   const Scorecard s = score(labels, alerts);
   EXPECT_EQ(s.overall.labels, 3u);
@@ -121,8 +121,7 @@ TEST(Scorecard, PrecisionRecallAndTimeToDetect) {
 
   const std::string json = format_scorecard_json(s);
   EXPECT_NE(json.find(R"("precision":0.5,"recall":0.6666)"), std::string::npos) << json;
-  EXPECT_NE(json.find(R"("arp_spoofing":{"precision":null,"recall":0)"), std::string::npos)
-      << json;
+  EXPECT_NE(json.find(R"("arp_spoofing":{"precision":null,"recall":0)"), std::string::npos) << json;
   EXPECT_NE(format_scorecard_text(s).find("missed: arp_spoofing from 10.0.9.70"),
             std::string::npos);
 }

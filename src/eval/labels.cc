@@ -21,15 +21,15 @@ Result<std::string> string_member(const json& obj, const char* key, std::string_
     if (required) return unexpected(error_at(name, at, std::string("missing \"") + key + "\""));
     return std::string();
   }
-  if (!it->is_string())
-    return unexpected(error_at(name, at + "/" + key, "must be a string"));
+  if (!it->is_string()) return unexpected(error_at(name, at + "/" + key, "must be a string"));
   return it->get<std::string>();
 }
 
 Result<double> time_member(const json& obj, const char* key, std::string_view name,
                            const std::string& at) {
   const auto it = obj.find(key);
-  if (it == obj.end()) return unexpected(error_at(name, at, std::string("missing \"") + key + "\""));
+  if (it == obj.end())
+    return unexpected(error_at(name, at, std::string("missing \"") + key + "\""));
   if (!it->is_number())
     return unexpected(error_at(name, at + "/" + key, "must be a number (epoch seconds)"));
   const double v = it->get<double>();
@@ -53,9 +53,8 @@ Result<std::vector<Label>> parse_labels(std::string_view json_text, std::string_
     const std::string at = "/" + std::to_string(i);
     if (!o.is_object()) return unexpected(error_at(name, at, "a label must be an object"));
     for (const auto& [k, v] : o.items()) {
-      static constexpr std::string_view kKnown[] = {"class",      "technique", "attacker_ip",
-                                                    "victim_ips", "start_ts",  "end_ts",
-                                                    "description"};
+      static constexpr std::string_view kKnown[] = {
+          "class", "technique", "attacker_ip", "victim_ips", "start_ts", "end_ts", "description"};
       bool known = false;
       for (std::string_view kk : kKnown) known = known || kk == k;
       if (!known) return unexpected(error_at(name, at + "/" + k, "unknown member"));
@@ -64,8 +63,8 @@ Result<std::vector<Label>> parse_labels(std::string_view json_text, std::string_
     auto cls = string_member(o, "class", name, at, true);
     if (!cls.ok()) return unexpected(cls.error());
     if (!is_attack_class(*cls))
-      return unexpected(error_at(name, at + "/class",
-                                 "unknown class \"" + *cls + "\" (see docs/eval.md)"));
+      return unexpected(
+          error_at(name, at + "/class", "unknown class \"" + *cls + "\" (see docs/eval.md)"));
     l.cls = std::move(*cls);
     auto tech = string_member(o, "technique", name, at, false);
     if (!tech.ok()) return unexpected(tech.error());
@@ -84,8 +83,8 @@ Result<std::vector<Label>> parse_labels(std::string_view json_text, std::string_
         const json& e = (*v)[j];
         IpAddr ip;
         if (!e.is_string() || !IpAddr::parse(e.get<std::string>(), ip))
-          return unexpected(error_at(name, at + "/victim_ips/" + std::to_string(j),
-                                     "not an IP address"));
+          return unexpected(
+              error_at(name, at + "/victim_ips/" + std::to_string(j), "not an IP address"));
         l.victims.push_back(ip);
       }
     }

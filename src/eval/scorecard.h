@@ -42,7 +42,7 @@ struct ClassScore {
 
 struct LabelResult {
   const Label* label = nullptr;
-  std::size_t alerts = 0;               // alerts that detect it
+  std::size_t alerts = 0;                // alerts that detect it
   std::optional<double> detect_delay_s;  // first one's delay
   std::string first_rule;
 };

@@ -100,6 +100,9 @@ struct Device {
   std::array<std::uint32_t, 5> alerts{};
   // A public address it exchanged traffic with (the first seen), or empty: internet exposure.
   std::string internet_peer;
+  // Credentials for a service it offers crossed the network in clear (an alert
+  // ward.protocol.cleartext_credentials with the device as responder).
+  bool cleartext_credentials = false;
 
   [[nodiscard]] bool has_mac() const noexcept { return !mac.is_zero(); }
   // The best value of an attribute, or "" when unknown.

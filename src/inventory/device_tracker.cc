@@ -400,11 +400,16 @@ void DeviceTracker::on_event(const bus::EventContext& ctx, const bus::Event& e) 
       return;
     }
     case bus::EventKind::kAlert: {
-      const auto sev = static_cast<std::size_t>(bus::event_cast<detect::AlertEvent>(e)->severity);
+      const auto& alert = *bus::event_cast<detect::AlertEvent>(e);
+      const auto sev = static_cast<std::size_t>(alert.severity);
       if (sev >= 5) return;
       for (const IpAddr* ip : {&ctx.orig_h, &ctx.resp_h}) {
         if (*ip == IpAddr{}) continue;  // an alert that belongs to no flow
-        if (Device* d = get_ip(*ip, ctx.ts)) ++d->alerts[sev];
+        Device* d = get_ip(*ip, ctx.ts);
+        if (d == nullptr) continue;
+        ++d->alerts[sev];
+        if (ip == &ctx.resp_h && alert.rule == "ward.protocol.cleartext_credentials")
+          d->cleartext_credentials = true;
       }
       return;
     }
@@ -647,6 +652,7 @@ void DeviceTracker::merge_into(Device& to, const Device& from) const {
   to.flows += from.flows;
   to.bytes += from.bytes;
   for (std::size_t i = 0; i < to.alerts.size(); ++i) to.alerts[i] += from.alerts[i];
+  to.cleartext_credentials = to.cleartext_credentials || from.cleartext_credentials;
   if (to.internet_peer.empty()) to.internet_peer = from.internet_peer;
   auto uni = [&](std::set<std::string>& a, const std::set<std::string>& b) {
     for (const auto& x : b)

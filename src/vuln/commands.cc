@@ -418,7 +418,8 @@ Result<LoadedCorpus> load_corpus(const VulnPaths& paths) {
     if (!line.empty()) lines.push_back(std::move(line));
     pos = nl + 1;
   }
-  if (!out.matcher) return unexpected(invalid_argument(lines.empty() ? "no advisories" : lines.back()));
+  if (!out.matcher)
+    return unexpected(invalid_argument(lines.empty() ? "no advisories" : lines.back()));
   out.warnings = std::move(lines);
   if (!paths.sbom.empty()) {
     out.sboms = load_cyclonedx_directory(paths.sbom);

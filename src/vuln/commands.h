@@ -18,7 +18,6 @@
 #include "common/result.h"
 #include "vuln/assess.h"
 #include "vuln/cyclonedx.h"
-
 #include "vuln/matcher.h"
 #include "vuln/risk.h"
 
