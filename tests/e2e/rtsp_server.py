@@ -4,7 +4,7 @@
 Debian's GStreamer RTSP server (gir1.2-gst-rtsp-server-1.0) serves /test: a generated test
 pattern (videotestsrc, a bounded number of frames) as JPEG over RTP (payload type 26). With
 --auth USER:PASSWORD it requires HTTP Basic authentication (GstRtspServer.RTSPAuth).
-It binds 127.0.0.1 on a free port, prints "PORT <n>" on stdout, and logs one JSON line per
+It binds --address (127.0.0.1) on --port (0: a free port), prints "PORT <n>" on stdout, and logs one JSON line per
 request it handles ({"method", "uri", "session"}) so the test can compare what Ward saw with
 what the server did. It exits after --seconds (bounded), or on SIGTERM.
 """
@@ -29,12 +29,14 @@ def main():
     ap.add_argument("--auth", default="", help="USER:PASSWORD for Basic authentication")
     ap.add_argument("--frames", type=int, default=30)
     ap.add_argument("--seconds", type=int, default=30)
+    ap.add_argument("--address", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=0)
     a = ap.parse_args()
 
     Gst.init(None)
     server = GstRtspServer.RTSPServer()
-    server.set_address("127.0.0.1")
-    server.set_service("0")  # any free port; read back after attach
+    server.set_address(a.address)
+    server.set_service(str(a.port))  # 0: any free port; read back after attach
     factory = GstRtspServer.RTSPMediaFactory()
     factory.set_launch(
         f"( videotestsrc is-live=true num-buffers={a.frames} "

