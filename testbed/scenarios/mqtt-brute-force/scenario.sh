@@ -7,7 +7,7 @@ scenario_run() {
   local t0 t1 i
   t0=$(now)
   for i in $(seq 1 30); do
-    fg attacker mosquitto_pub 5 mosquitto_pub -h 10.10.3.2 -p 1883 -i "probe$i" -u admin \
+    run_in attacker mosquitto_pub 5 mosquitto_pub -h 10.10.3.2 -p 1883 -i "probe$i" -u admin \
       -P "guess$i" -t ward/test -m x
   done
   t1=$(now)

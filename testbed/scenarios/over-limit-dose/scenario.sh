@@ -7,7 +7,7 @@ scenario_run() {
   sleep 8
   local t0 t1
   t0=$(now)
-  fg ehr hl7-send 15 "$WARD_SIM" hl7-send --to 10.10.1.5:3000 --type pcd03 \
+  run_in ehr hl7-send 15 "$WARD_SIM" hl7-send --to 10.10.1.5:3000 --type pcd03 \
     --sender 'BCMA^0012AB0000000010^EUI-64' --control BCMA9001 --pump PUMP0021 \
     --drug heparin --drug-id 0409-2720 --rate 4000 --units '[iU]/h' --vtbi 500 || return 1
   t1=$(now)

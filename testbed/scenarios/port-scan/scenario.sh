@@ -7,7 +7,7 @@ scenario_run() {
   sleep 6
   local t0 t1
   t0=$(now)
-  fg attacker nmap 60 nmap -sS -n -Pn -p 1-1024,1883,2575,3000,8080 --max-rate 800 --max-retries 1 \
+  run_in attacker nmap 60 nmap -sS -n -Pn -p 1-1024,1883,2575,3000,8080 --max-rate 800 --max-retries 1 \
     --host-timeout 25s 10.10.2.21 10.10.2.22 10.10.1.5
   t1=$(now)
   label recon_scan T0846 attacker "pump1 pump2 pumpsrv" "$t0" "$t1" \

