@@ -1,6 +1,8 @@
 # Two commands do everything on a fresh Debian 12 machine (they install what they need first):
 #   make demo   build, then run the monitor on the bundled demo capture
 #   make test   build with ASan+UBSan, then run every test (unit, golden, corpus replay, e2e)
+#   make testbed SCENARIO=rogue-programming   (root) a simulated ward in network namespaces,
+#               one labelled capture in testbed-out/SCENARIO (testbed/README.md)
 # Other targets: build (release), bench (benchmarks over a large capture), fuzz (libFuzzer
 # build), format, clean.
 
@@ -8,7 +10,7 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 DEMO_OUT ?= demo-out
 
-.PHONY: all deps build build-asan demo test bench fuzz format clean
+.PHONY: all deps build build-asan demo test testbed bench fuzz format clean
 
 all: build
 
@@ -34,6 +36,12 @@ demo: deps
 test: build-asan
 	ctest --preset asan -j $(JOBS)
 
+SCENARIO ?= rogue-programming
+testbed: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS) --target ward ward-sim
+	WARD_SIM=build/release/ward-sim testbed/run $(SCENARIO) --out testbed-out/$(SCENARIO)
+
 bench: build
 	bench/run_bench.sh
 
@@ -46,4 +54,4 @@ format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf build $(DEMO_OUT)
+	rm -rf build $(DEMO_OUT) testbed-out
