@@ -192,6 +192,10 @@ struct ServerOptions {
   double duration = 60;
 };
 
+// HL7 v2.5 §2.15.12 SFT: the gateway software (an invented build of a real product line).
+constexpr const char* kServerSft =
+    "SFT|Becton Dickinson^L^^^^BD|4.33.0|Alaris Systems Manager|ASM-4.33.0.112";
+
 // The pump id named by an order: OBX-18.1 of the MDC_DEV_PUMP_INFUS_VMD observation.
 std::string pump_of_order(std::string_view msg) {
   std::size_t pos = 0;
@@ -200,8 +204,8 @@ std::string pump_of_order(std::string_view msg) {
     const std::string_view line = seg.substr(0, seg.find('\r'));
     pos += 1;
     if (line.find("MDC_DEV_PUMP_INFUS_VMD") == std::string_view::npos) continue;
-    const std::string copy(line);
-    const std::string_view eq = field_of(copy + "\r", "OBX", 18);
+    const std::string segment = std::string(line) + "\r";
+    const std::string_view eq = field_of(segment, "OBX", 18);
     return std::string(eq.substr(0, eq.find('^')));
   }
   return {};
@@ -288,6 +292,8 @@ int run_pump_server(const ServerOptions& o) {
           const std::string gw_ctl = fmt::format("GW{:06}", ++forwarded);
           std::string fwd = with_msh_field(*msg, 3, "PUMPGW^0012AB0000000005^EUI-64");
           fwd = with_msh_field(fwd, 10, gw_ctl);
+          if (const auto eol = fwd.find('\r'); eol != std::string::npos)
+            fwd.insert(eol + 1, kServerSft + std::string("\r"));
           Socket p = connect_to(it->second, 2000, err);
           MllpReader pr;
           std::string reply;
@@ -464,6 +470,16 @@ int run_cognitive_monitor(const CogOptions& o) {
   if (rc == MOSQ_ERR_SUCCESS && !o.cafile.empty())
     rc = mosquitto_tls_set(m, o.cafile.c_str(), nullptr, nullptr, nullptr, nullptr);
   if (rc == MOSQ_ERR_SUCCESS) rc = mosquitto_connect(m, o.broker.c_str(), o.port, 30);
+  // Publish only once the broker has accepted the session (CONNACK 0), like a careful device.
+  static int connack = -1;
+  if (m != nullptr) mosquitto_connect_callback_set(m, [](mosquitto*, void*, int code) { connack = code; });
+  const auto connect_deadline = Clock::now() + std::chrono::seconds(5);
+  while (rc == MOSQ_ERR_SUCCESS && connack < 0 && !g_stop.load() && Clock::now() < connect_deadline)
+    rc = mosquitto_loop(m, 100, 1);
+  if (rc == MOSQ_ERR_SUCCESS && connack != 0) {
+    log_line(o.id, connack < 0 ? "no CONNACK" : std::string("refused: ") + mosquitto_connack_string(connack));
+    rc = MOSQ_ERR_CONN_REFUSED;
+  }
   std::string topic = o.topic;
   if (auto p = topic.find("{id}"); p != std::string::npos) topic.replace(p, 4, o.id);
   Bound bound{o.count, o.duration};

@@ -3,7 +3,7 @@
 DEFAULT_DURATION=30
 scenario_run() {
   start_ward "$1"
-  printf 'listener 1883 0.0.0.0\nallow_anonymous true\npersistence false\nlog_dest stderr\nlog_type all\n' \
+  printf 'user root\nlistener 1883 0.0.0.0\nallow_anonymous true\npersistence false\nlog_dest stderr\nlog_type all\n' \
     > "$out/logs/mosquitto-rogue.conf"
   spawn attacker mosquitto-rogue "$1" mosquitto -c "$out/logs/mosquitto-rogue.conf"
   sleep 8
