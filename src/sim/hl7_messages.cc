@@ -7,12 +7,10 @@
 namespace ward::sim {
 namespace {
 
-constexpr std::string_view kProfilePcd01 =
-    "IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO";
+constexpr std::string_view kProfilePcd01 = "IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO";
 constexpr std::string_view kProfilePcd03 =
     "IHE_PCD_PIV_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.3.1^ISO";
-constexpr std::string_view kProfilePcd10 =
-    "IHE_PCD_010^IHE PCD^1.3.6.1.4.1.19376.1.6.4.10^ISO";
+constexpr std::string_view kProfilePcd10 = "IHE_PCD_010^IHE PCD^1.3.6.1.4.1.19376.1.6.4.10^ISO";
 
 // HL7 NM (HL7 v2.5 §2.A.47): plain decimal, no exponent, trailing zeros trimmed.
 std::string nm(double v) {
@@ -75,20 +73,25 @@ std::string pcd01_oru(std::time_t now, std::string_view control_id, std::string_
       fmt::format("PID|||{}^^^DEMOHOSP^MR||{}||{}|{}", pt.id, pt.name, pt.dob, pt.sex),
       fmt::format("PV1||I|{}^{}^1", pt.care_area, pt.bed),
       fmt::format("OBR|1|{}^{}||69985^MDC_DEV_PUMP_INFUS_MDS^MDC|||{}", control_id, pump_id, ts),
-      fmt::format("OBX|1||70049^MDC_DEV_PUMP_INFUS_LVP_MDS^MDC|1.0.0.0|||||||X|||||||{}^{}^{}^EUI-64",
-                  eui, dev.model, eui),
-      fmt::format("PRT|1|UC||SB^Send by^participation||||||(01){}(21){}||||||{}||||{}",
-                  dev.udi_di, dev.serial, dev.udi_di, dev.serial),
+      fmt::format(
+          "OBX|1||70049^MDC_DEV_PUMP_INFUS_LVP_MDS^MDC|1.0.0.0|||||||X|||||||{}^{}^{}^EUI-64", eui,
+          dev.model, eui),
+      fmt::format("PRT|1|UC||SB^Send by^participation||||||(01){}(21){}||||||{}||||{}", dev.udi_di,
+                  dev.serial, dev.udi_di, dev.serial),
       fmt::format("OBX|2|ST|184514^MDC_DRUG_NAME_LABEL^MDC|1.1.1.1|{}||||||R", inf.drug),
-      fmt::format("OBX|3|NM|157784^MDC_FLOW_FLUID_PUMP^MDC|1.1.1.2|{}|265266^MDC_DIM_MILLI_L_PER_HR^MDC|||||R",
+      fmt::format("OBX|3|NM|157784^MDC_FLOW_FLUID_PUMP^MDC|1.1.1.2|{}|265266^MDC_DIM_MILLI_L_PER_"
+                  "HR^MDC|||||R",
                   nm(inf.flow_ml_h)),
       fmt::format("OBX|4|NM|157924^MDC_RATE_DOSE^MDC|1.1.1.3|{}|{}|||||R", nm(inf.rate),
                   units_field(inf.rate_units)),
-      fmt::format("OBX|5|NM|157884^MDC_VOL_FLUID_TBI^MDC|1.1.1.4|{}|263762^MDC_DIM_MILLI_L^MDC|||||R",
-                  nm(inf.vtbi_ml)),
-      fmt::format("OBX|6|NM|157993^MDC_VOL_FLUID_DELIV_TOTAL^MDC|1.1.1.5|{}|263762^MDC_DIM_MILLI_L^MDC|||||R",
+      fmt::format(
+          "OBX|5|NM|157884^MDC_VOL_FLUID_TBI^MDC|1.1.1.4|{}|263762^MDC_DIM_MILLI_L^MDC|||||R",
+          nm(inf.vtbi_ml)),
+      fmt::format("OBX|6|NM|157993^MDC_VOL_FLUID_DELIV_TOTAL^MDC|1.1.1.5|{}|263762^MDC_DIM_MILLI_L^"
+                  "MDC|||||R",
                   nm(inf.volume_infused_ml)),
-      fmt::format("OBX|7|NM|157872^MDC_VOL_FLUID_TBI_REMAIN^MDC|1.1.1.6|{}|263762^MDC_DIM_MILLI_L^MDC|||||R",
+      fmt::format("OBX|7|NM|157872^MDC_VOL_FLUID_TBI_REMAIN^MDC|1.1.1.6|{}|263762^MDC_DIM_MILLI_L^"
+                  "MDC|||||R",
                   nm(remain)),
       fmt::format("OBX|8|ST|184517^MDC_PUMP_DRUG_LIBRARY_VERSION^MDC|1.0.0.1|{}||||||R",
                   drug_library_version),
@@ -108,7 +111,8 @@ std::string pcd10_event(std::time_t now, std::string_view control_id, std::strin
       fmt::format("OBR|1|{}^{}||{}|||{}", control_id, pump_id, event, ts),
       fmt::format("OBX|1||70050^MDC_DEV_PUMP_INFUS_VMD^MDC|1.1.0.0|||||||X|||||||{}^{}^{}^EUI-64",
                   eui, dev.model, eui),
-      fmt::format("OBX|2|NM|157784^MDC_FLOW_FLUID_PUMP^MDC|1.1.1.1|{}|265266^MDC_DIM_MILLI_L_PER_HR^MDC|||||R",
+      fmt::format("OBX|2|NM|157784^MDC_FLOW_FLUID_PUMP^MDC|1.1.1.1|{}|265266^MDC_DIM_MILLI_L_PER_"
+                  "HR^MDC|||||R",
                   nm(flow_ml_h)),
   });
 }
@@ -139,8 +143,8 @@ std::string ack(std::time_t now, std::string_view control_id, std::string_view s
                 std::string_view receiver, std::string_view event, std::string_view code,
                 std::string_view err_text) {
   std::string out =
-      fmt::format("MSH|^~\\&|{}|ICU|{}|ICU|{}||ACK^{}^ACK|A{}|P|2.6\rMSA|{}|{}\r", sender,
-                  receiver, hl7_time(now), event, control_id, code, control_id);
+      fmt::format("MSH|^~\\&|{}|ICU|{}|ICU|{}||ACK^{}^ACK|A{}|P|2.6\rMSA|{}|{}\r", sender, receiver,
+                  hl7_time(now), event, control_id, code, control_id);
   if (!err_text.empty())
     out += fmt::format("ERR|||207^Application internal error^HL70357|E|{}\r", err_text);
   return out;
@@ -169,8 +173,6 @@ std::string_view field_of(std::string_view message, std::string_view segment, in
 }
 
 std::string_view control_id_of(std::string_view message) { return field_of(message, "MSH", 10); }
-std::string_view message_type_of(std::string_view message) {
-  return field_of(message, "MSH", 9);
-}
+std::string_view message_type_of(std::string_view message) { return field_of(message, "MSH", 9); }
 
 }  // namespace ward::sim

@@ -26,20 +26,22 @@ std::string mllp(std::string_view m) { return "\x0b" + std::string(m) + "\x1c\x0
 
 std::string describe(const bus::Event& e) {
   if (const auto* m = bus::event_cast<hl7::Hl7Message>(e)) {
-    std::string s = "msg " + std::string(m->message_type) + " ctl=" +
-                    std::string(m->control_id) + " from=" + std::string(m->sending_application) +
+    std::string s = "msg " + std::string(m->message_type) + " ctl=" + std::string(m->control_id) +
+                    " from=" + std::string(m->sending_application) +
                     " profile=" + std::string(m->profile_id) + " ack=" + std::string(m->ack_code);
     for (const auto& o : m->observations)
       if (!o.value.empty()) s += " " + std::string(o.code_name) + "=" + std::string(o.value);
-    for (const auto& u : m->udis) s += " udi=" + std::string(u.udi_di) + "/" + std::string(u.serial);
+    for (const auto& u : m->udis)
+      s += " udi=" + std::string(u.udi_di) + "/" + std::string(u.serial);
     return s;
   }
   if (const auto* p = bus::event_cast<clinical::InfusionProgram>(e)) {
-    return "program " + std::string(p->drug_id) + " " + std::string(p->drug_name) + " rate=" +
-           (p->rate ? std::to_string(*p->rate) : "-") + " " + std::string(p->rate_units) +
-           " vtbi=" + (p->vtbi_ml ? std::to_string(*p->vtbi_ml) : "-") + " pump=" +
-           std::string(p->pump_id) + " area=" + std::string(p->care_area) + " order=" +
-           std::string(p->order_control);
+    return "program " + std::string(p->drug_id) + " " + std::string(p->drug_name) +
+           " rate=" + (p->rate ? std::to_string(*p->rate) : "-") + " " +
+           std::string(p->rate_units) +
+           " vtbi=" + (p->vtbi_ml ? std::to_string(*p->vtbi_ml) : "-") +
+           " pump=" + std::string(p->pump_id) + " area=" + std::string(p->care_area) +
+           " order=" + std::string(p->order_control);
   }
   return {};
 }
@@ -62,14 +64,16 @@ TEST(SimHl7, Pcd03OrderDecodesToTheProgramItCarries) {
   inf.rate = 4000;
   inf.rate_units = "[iU]/h";
   inf.vtbi_ml = 500;
-  const std::string msg = pcd03_rgv(kT, "BCMA0007", "BCMA^0012AB0000000010^EUI-64",
-                                    "PUMPGW", "PUMP0021", Patient{}, inf);
+  const std::string msg = pcd03_rgv(kT, "BCMA0007", "BCMA^0012AB0000000010^EUI-64", "PUMPGW",
+                                    "PUMP0021", Patient{}, inf);
   const auto r = decode(msg);
   EXPECT_TRUE(r.anomalies.empty()) << r.anomalies.front();
-  EXPECT_TRUE(has(r, "msg RGV^O15^RGV_O15 ctl=BCMA0007 from=BCMA^0012AB0000000010^EUI-64 "
-                     "profile=IHE_PCD_PIV_001"));
-  EXPECT_TRUE(has(r, "program 0409-2720 heparin rate=4000.000000 units/h vtbi=500.000000 "
-                     "pump=PUMP0021 area=ICU order=NW"))
+  EXPECT_TRUE(has(r,
+                  "msg RGV^O15^RGV_O15 ctl=BCMA0007 from=BCMA^0012AB0000000010^EUI-64 "
+                  "profile=IHE_PCD_PIV_001"));
+  EXPECT_TRUE(has(r,
+                  "program 0409-2720 heparin rate=4000.000000 units/h vtbi=500.000000 "
+                  "pump=PUMP0021 area=ICU order=NW"))
       << (r.events.empty() ? "" : r.events.back());
 }
 
@@ -84,7 +88,8 @@ TEST(SimHl7, Pcd03WithAVolumeRateInMdcUnits) {
   EXPECT_NE(msg.find("|45.5|265266^MDC_DIM_MILLI_L_PER_HR^MDC\r"), std::string::npos);
   const auto r = decode(msg);
   EXPECT_TRUE(r.anomalies.empty());
-  EXPECT_TRUE(has(r, "program 0409-4676 propofol rate=45.500000 mL/h vtbi=100.000000 pump=PUMP0022"));
+  EXPECT_TRUE(
+      has(r, "program 0409-4676 propofol rate=45.500000 mL/h vtbi=100.000000 pump=PUMP0022"));
 }
 
 TEST(SimHl7, Pcd01ReportCarriesIdentityDrugAndVolumes) {
@@ -95,15 +100,18 @@ TEST(SimHl7, Pcd01ReportCarriesIdentityDrugAndVolumes) {
   inf.vtbi_ml = 250;
   inf.volume_infused_ml = 37.5;
   const std::string msg = pcd01_oru(kT, "PUMP0021-0001", "PUMP0021", dev, Patient{}, inf, "2026.3");
-  EXPECT_NE(msg.find("\rSFT|Becton Dickinson^L^^^^BD|9.19|Alaris PC Unit 8015|"), std::string::npos);
+  EXPECT_NE(msg.find("\rSFT|Becton Dickinson^L^^^^BD|9.19|Alaris PC Unit 8015|"),
+            std::string::npos);
   EXPECT_NE(msg.find("|20261118110640+0000|"), std::string::npos);
   const auto r = decode(msg);
   EXPECT_TRUE(r.anomalies.empty());
-  EXPECT_TRUE(has(r, "msg ORU^R01^ORU_R01 ctl=PUMP0021-0001 from=PUMP0021^0012AB0000000021^EUI-64 "
-                     "profile=IHE_PCD_001"));
-  EXPECT_TRUE(has(r, "MDC_DRUG_NAME_LABEL=heparin MDC_FLOW_FLUID_PUMP=12 MDC_RATE_DOSE=1200 "
-                     "MDC_VOL_FLUID_TBI=250 MDC_VOL_FLUID_DELIV_TOTAL=37.5 "
-                     "MDC_VOL_FLUID_TBI_REMAIN=212.5 MDC_PUMP_DRUG_LIBRARY_VERSION=2026.3"));
+  EXPECT_TRUE(has(r,
+                  "msg ORU^R01^ORU_R01 ctl=PUMP0021-0001 from=PUMP0021^0012AB0000000021^EUI-64 "
+                  "profile=IHE_PCD_001"));
+  EXPECT_TRUE(has(r,
+                  "MDC_DRUG_NAME_LABEL=heparin MDC_FLOW_FLUID_PUMP=12 MDC_RATE_DOSE=1200 "
+                  "MDC_VOL_FLUID_TBI=250 MDC_VOL_FLUID_DELIV_TOTAL=37.5 "
+                  "MDC_VOL_FLUID_TBI_REMAIN=212.5 MDC_PUMP_DRUG_LIBRARY_VERSION=2026.3"));
   EXPECT_TRUE(has(r, "udi=00812345000211/SN021"));
 }
 

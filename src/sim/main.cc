@@ -142,8 +142,8 @@ int run_pump(const PumpOptions& o) {
       // The infusion progresses: volume infused grows with the flow.
       if (reports > 0) inf.volume_infused_ml += inf.flow_ml_h * o.interval / 3600.0;
       inf.volume_infused_ml = std::min(inf.volume_infused_ml, inf.vtbi_ml);
-      report(pcd01_oru(std::time(nullptr), fmt::format("{}-{:04}", o.id, ++seq), o.id, o.dev,
-                       o.pt, inf, o.library_version));
+      report(pcd01_oru(std::time(nullptr), fmt::format("{}-{:04}", o.id, ++seq), o.id, o.dev, o.pt,
+                       inf, o.library_version));
       ++reports;
       continue;
     }
@@ -173,8 +173,8 @@ int run_pump(const PumpOptions& o) {
       inf.rate = std::atof(std::string(field_of(msg, "RXG", 15)).c_str());
       inf.volume_infused_ml = 0;
       send_mllp(c, ack(std::time(nullptr), ctl, o.id, "PUMPGW", "O15", "AA"), 2000);
-      log_line(o.id, fmt::format("programmed by {}: {} {} (control {})", peer, inf.drug,
-                                 inf.rate, ctl));
+      log_line(o.id,
+               fmt::format("programmed by {}: {} {} (control {})", peer, inf.drug, inf.rate, ctl));
       report(pcd10_event(std::time(nullptr), fmt::format("{}-EV{:04}", o.id, ++seq), o.id, o.dev,
                          o.pt, inf.flow_ml_h, "197288^MDC_EVT_PUMP_DELIV_START^MDC"));
     }
@@ -279,8 +279,9 @@ int run_pump_server(const ServerOptions& o) {
         const std::string sender(field_of(*msg, "MSH", 3));
         if (!c.is_order) {  // PCD-01 / PCD-10 from a pump
           const std::string event = type.size() >= 7 ? type.substr(4, 3) : "R01";
-          send_mllp(c.s, ack(std::time(nullptr), ctl, "PUMPGW", sender.substr(0, sender.find('^')),
-                             event, "AA"),
+          send_mllp(c.s,
+                    ack(std::time(nullptr), ctl, "PUMPGW", sender.substr(0, sender.find('^')),
+                        event, "AA"),
                     2000);
           continue;
         }
@@ -466,18 +467,21 @@ int run_cognitive_monitor(const CogOptions& o) {
   mosquitto* m = mosquitto_new(o.id.c_str(), true, nullptr);
   int rc = m == nullptr ? MOSQ_ERR_NOMEM : MOSQ_ERR_SUCCESS;
   if (rc == MOSQ_ERR_SUCCESS && !o.user.empty())
-    rc = mosquitto_username_pw_set(m, o.user.c_str(), o.password.empty() ? nullptr : o.password.c_str());
+    rc = mosquitto_username_pw_set(m, o.user.c_str(),
+                                   o.password.empty() ? nullptr : o.password.c_str());
   if (rc == MOSQ_ERR_SUCCESS && !o.cafile.empty())
     rc = mosquitto_tls_set(m, o.cafile.c_str(), nullptr, nullptr, nullptr, nullptr);
   if (rc == MOSQ_ERR_SUCCESS) rc = mosquitto_connect(m, o.broker.c_str(), o.port, 30);
   // Publish only once the broker has accepted the session (CONNACK 0), like a careful device.
   static int connack = -1;
-  if (m != nullptr) mosquitto_connect_callback_set(m, [](mosquitto*, void*, int code) { connack = code; });
+  if (m != nullptr)
+    mosquitto_connect_callback_set(m, [](mosquitto*, void*, int code) { connack = code; });
   const auto connect_deadline = Clock::now() + std::chrono::seconds(5);
   while (rc == MOSQ_ERR_SUCCESS && connack < 0 && !g_stop.load() && Clock::now() < connect_deadline)
     rc = mosquitto_loop(m, 100, 1);
   if (rc == MOSQ_ERR_SUCCESS && connack != 0) {
-    log_line(o.id, connack < 0 ? "no CONNACK" : std::string("refused: ") + mosquitto_connack_string(connack));
+    log_line(o.id, connack < 0 ? "no CONNACK"
+                               : std::string("refused: ") + mosquitto_connack_string(connack));
     rc = MOSQ_ERR_CONN_REFUSED;
   }
   std::string topic = o.topic;
@@ -494,7 +498,8 @@ int run_cognitive_monitor(const CogOptions& o) {
     rc = mosquitto_publish(m, nullptr, topic.c_str(), static_cast<int>(payload.size()),
                            payload.data(), 1, false);
     ++sent;
-    const auto until = Clock::now() + std::chrono::milliseconds(static_cast<long>(o.interval * 1000));
+    const auto until =
+        Clock::now() + std::chrono::milliseconds(static_cast<long>(o.interval * 1000));
     while (rc == MOSQ_ERR_SUCCESS && Clock::now() < until && !g_stop.load() &&
            bound.remaining_ms() > 0)
       rc = mosquitto_loop(m, 100, 1);
