@@ -10,6 +10,8 @@ namespace {
 constexpr std::string_view kProfilePcd01 = "IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO";
 constexpr std::string_view kProfilePcd03 =
     "IHE_PCD_PIV_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.3.1^ISO";
+constexpr std::string_view kProfilePcd04 =
+    "IHE_PCD_ACM_001^IHE PCD^1.3.6.1.4.1.19376.1.6.4.4.1^ISO";
 constexpr std::string_view kProfilePcd10 = "IHE_PCD_010^IHE PCD^1.3.6.1.4.1.19376.1.6.4.10^ISO";
 
 // HL7 NM (HL7 v2.5 §2.A.47): plain decimal, no exponent, trailing zeros trimmed.
@@ -114,6 +116,32 @@ std::string pcd10_event(std::time_t now, std::string_view control_id, std::strin
       fmt::format("OBX|2|NM|157784^MDC_FLOW_FLUID_PUMP^MDC|1.1.1.1|{}|265266^MDC_DIM_MILLI_L_PER_"
                   "HR^MDC|||||R",
                   nm(flow_ml_h)),
+  });
+}
+
+std::string pcd04_alert(std::time_t now, std::string_view control_id, std::string_view pump_id,
+                        const Patient& pt, const Alarm& alarm) {
+  const std::string eui = pump_eui(pump_id);
+  const std::string ts = hl7_time(now);
+  return join({
+      fmt::format("MSH|^~\\&|{}^{}^EUI-64|{}|PUMPGW|{}|{}||ORU^R40^ORU_R40|{}|P|2.6|||AL|NE|||||{}",
+                  pump_id, eui, pt.care_area, pt.care_area, ts, control_id, kProfilePcd04),
+      fmt::format("PID|||{}^^^DEMOHOSP^MR||{}||{}|{}", pt.id, pt.name, pt.dob, pt.sex),
+      fmt::format("PV1||I|{}^{}^1", pt.care_area, pt.bed),
+      fmt::format("OBR|1|{}^{}^{}^EUI-64|ALM-{}^{}^{}^EUI-64|196616^MDC_EVT_ALARM^MDC|||{}",
+                  control_id, pump_id, eui, pump_id, pump_id, eui, ts),
+      fmt::format("OBX|1|CWE|196616^MDC_EVT_ALARM^MDC|1.0.0.0.1|196940^MDC_EVT_FLUID_LINE_OCCL^MDC^"
+                  "^^^^^Occlusion|||ST|||F|||||||{}^^{}^EUI-64",
+                  eui, eui),
+      fmt::format("OBX|2|CWE|68480^MDC_ATTR_ALERT_SOURCE^MDC|1.0.0.0.2|69985^MDC_DEV_PUMP_INFUS_"
+                  "MDS^MDC||||||F|||{}",
+                  ts),
+      fmt::format("OBX|3|ST|68481^MDC_ATTR_EVENT_PHASE^MDC|1.0.0.0.3|{}||||||F", alarm.phase),
+      fmt::format("OBX|4|ST|68482^MDC_ATTR_ALARM_STATE^MDC|1.0.0.0.4|{}||||||F", alarm.state),
+      fmt::format("OBX|5|ST|68483^MDC_ATTR_ALARM_INACTIVATION_STATE^MDC|1.0.0.0.5|{}||||||F",
+                  alarm.inactivation),
+      fmt::format("OBX|6|ST|68484^MDC_ATTR_ALARM_PRIORITY^MDC|1.0.0.0.6|{}||||||F", alarm.priority),
+      "OBX|7|ST|68485^MDC_ATTR_ALERT_TYPE^MDC|1.0.0.0.7|ST||||||F",
   });
 }
 

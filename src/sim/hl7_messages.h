@@ -61,6 +61,18 @@ std::string pcd10_event(std::time_t now, std::string_view control_id, std::strin
                         const DeviceIdentity& dev, const Patient& pt, double flow_ml_h,
                         std::string_view event);
 
+// An IHE PCD-04 ORU^R40 alert (ACM) from the pump: an occlusion alarm with its phase ("start",
+// "continue", "end"), state ("active", "inactive", "latched"), inactivation state ("enabled",
+// "audio-paused", "alarm-paused", "alarm-off") and priority (PN, PL, PM, PH).
+struct Alarm {
+  std::string phase = "start";
+  std::string state = "active";
+  std::string inactivation = "enabled";
+  std::string priority = "PH";
+};
+std::string pcd04_alert(std::time_t now, std::string_view control_id, std::string_view pump_id,
+                        const Patient& pt, const Alarm& alarm);
+
 // sender: MSH-3 (e.g. "BCMA^0012AB0000000010^EUI-64"); receiver: MSH-5.
 std::string pcd03_rgv(std::time_t now, std::string_view control_id, std::string_view sender,
                       std::string_view receiver, std::string_view pump_id, const Patient& pt,

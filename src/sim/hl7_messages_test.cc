@@ -132,6 +132,25 @@ TEST(SimHl7, Pcd10EventAndAck) {
   EXPECT_EQ(field_of(a, "ERR", 5), "9018^Does not match");
 }
 
+TEST(SimHl7, Pcd04AlarmCarriesPhaseStateAndInactivation) {
+  Alarm alarm;
+  alarm.phase = "end";
+  alarm.state = "inactive";
+  alarm.inactivation = "alarm-off";
+  const std::string msg = pcd04_alert(kT, "PUMP0021-AL0001", "PUMP0021", Patient{}, alarm);
+  const auto r = decode(msg);
+  EXPECT_TRUE(r.anomalies.empty()) << r.anomalies.front();
+  EXPECT_TRUE(has(r,
+                  "msg ORU^R40^ORU_R40 ctl=PUMP0021-AL0001 from=PUMP0021^0012AB0000000021^EUI-64 "
+                  "profile=IHE_PCD_ACM_001"));
+  EXPECT_TRUE(has(r,
+                  "MDC_EVT_ALARM=196940^MDC_EVT_FLUID_LINE_OCCL^MDC^^^^^^Occlusion "
+                  "MDC_ATTR_ALERT_SOURCE=69985^MDC_DEV_PUMP_INFUS_MDS^MDC "
+                  "MDC_ATTR_EVENT_PHASE=end MDC_ATTR_ALARM_STATE=inactive "
+                  "MDC_ATTR_ALARM_INACTIVATION_STATE=alarm-off MDC_ATTR_ALARM_PRIORITY=PH"))
+      << (r.events.empty() ? "" : r.events.front());
+}
+
 TEST(SimHl7, FieldAccess) {
   const std::string m = "MSH|^~\\&|A^B|F|R|F|T||RGV^O15^RGV_O15|C1|P|2.6\rRXG|1|1||X^Y|5\r";
   EXPECT_EQ(message_type_of(m), "RGV^O15^RGV_O15");

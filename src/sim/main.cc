@@ -93,6 +93,7 @@ struct PumpOptions {
   double interval = 5;
   int count = 0;
   double duration = 60;
+  double alarm_after = -1;  // seconds; < 0: no alarm
   DeviceIdentity dev;
   Infusion inf;
   Patient pt;
@@ -116,6 +117,7 @@ int run_pump(const PumpOptions& o) {
   MllpReader up_reader;
   int seq = 0;
   int reports = 0;
+  int alarm_reports = 0;
   // Sends one message to the pump server, (re)connecting when needed, and waits for its ACK.
   auto report = [&](const std::string& msg) {
     if (!up.valid()) {
@@ -144,6 +146,14 @@ int run_pump(const PumpOptions& o) {
       inf.volume_infused_ml = std::min(inf.volume_infused_ml, inf.vtbi_ml);
       report(pcd01_oru(std::time(nullptr), fmt::format("{}-{:04}", o.id, ++seq), o.id, o.dev, o.pt,
                        inf, o.library_version));
+      // An occlusion: reported (PCD-04) when it starts and with every report while it lasts.
+      const double elapsed = std::chrono::duration<double>(Clock::now() - bound.start).count();
+      if (o.alarm_after >= 0 && elapsed >= o.alarm_after) {
+        Alarm alarm;
+        alarm.phase = alarm_reports++ == 0 ? "start" : "continue";
+        report(pcd04_alert(std::time(nullptr), fmt::format("{}-AL{:04}", o.id, ++seq), o.id, o.pt,
+                           alarm));
+      }
       ++reports;
       continue;
     }
@@ -397,6 +407,7 @@ struct SendOptions {
   std::string pump = "PUMP0021";
   int count = 1;
   double interval = 1;
+  Alarm alarm;
   DeviceIdentity dev;
   Infusion inf;
   Patient pt;
@@ -423,6 +434,8 @@ int run_hl7_send(const SendOptions& o) {
       msg = pcd03_rgv(std::time(nullptr), ctl, o.sender, o.pump, o.pump, o.pt, o.inf);
     } else if (o.type == "pcd01") {
       msg = pcd01_oru(std::time(nullptr), ctl, o.pump, o.dev, o.pt, o.inf, "2026.3");
+    } else if (o.type == "pcd04") {
+      msg = pcd04_alert(std::time(nullptr), ctl, o.pump, o.pt, o.alarm);
     } else {
       log_line("hl7-send", "unknown --type " + o.type);
       return 2;
@@ -538,6 +551,8 @@ int main(int argc, char** argv) {
   p->add_option("--serial", pump.dev.serial);
   p->add_option("--udi-di", pump.dev.udi_di);
   p->add_option("--library-version", pump.library_version);
+  p->add_option("--alarm-after", pump.alarm_after,
+                "seconds after start when an occlusion alarm (PCD-04) begins");
   add_infusion_options(p, pump.inf);
   add_patient_options(p, pump.pt);
 
@@ -574,7 +589,11 @@ int main(int argc, char** argv) {
   auto* h = app.add_subcommand("hl7-send", "send HL7 messages over MLLP and print the ACK code");
   h->add_option("--to", snd.to, "HOST:PORT")->required();
   h->add_option("--file", snd.file, "message file, one segment per line");
-  h->add_option("--type", snd.type, "pcd03 (RGV^O15) or pcd01 (ORU^R01)");
+  h->add_option("--type", snd.type, "pcd03 (RGV^O15), pcd01 (ORU^R01) or pcd04 (ORU^R40)");
+  h->add_option("--alarm-phase", snd.alarm.phase, "pcd04: start, continue, end");
+  h->add_option("--alarm-state", snd.alarm.state, "pcd04: active, inactive, latched");
+  h->add_option("--alarm-inactivation", snd.alarm.inactivation,
+                "pcd04: enabled, audio-paused, alarm-paused, alarm-off");
   h->add_option("--sender", snd.sender, "MSH-3");
   h->add_option("--control", snd.control, "MSH-10");
   h->add_option("--pump", snd.pump);
