@@ -3,10 +3,7 @@
 # alert manager) that the alarm ended and is switched off (phase end, state inactive,
 # inactivation alarm-off), while the pump keeps reporting it.
 DEFAULT_DURATION=30
-scenario_run() {
-  PUMP1_ARGS="--alarm-after 6"
-  start_ward "$1"
-  sleep 10
+attack_alarm_suppression() {
   local t0 t1
   t0=$(now)
   run_in attacker hl7-send 20 "$WARD_SIM" hl7-send --to 10.10.1.5:2575 --type pcd04 --pump PUMP0021 \
@@ -15,4 +12,10 @@ scenario_run() {
   t1=$(now)
   label alarm_suppression T0878 attacker pumpsrv "$t0" "$t1" \
     "2 PCD-04 ORU^R40 in PUMP0021's name from 10.10.9.66: occlusion alarm ended and switched off while the pump still reports it active"
+}
+scenario_run() {
+  PUMP1_ARGS="--alarm-after 6"
+  start_ward "$1"
+  sleep 10
+  attack_alarm_suppression
 }

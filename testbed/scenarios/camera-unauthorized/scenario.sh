@@ -1,10 +1,8 @@
 # Camera viewing by an unauthorized host: the attacker plays the ICU camera's RTSP stream with
 # its factory credentials (viewer:ward-sim-camera), like the recorder does.
 DEFAULT_DURATION=30
-scenario_run() {
-  start_ward "$1"
+attack_camera_unauthorized() {
   command -v gst-launch-1.0 > /dev/null || { echo "gst-launch-1.0 missing" >&2; return 1; }
-  sleep 9
   local t0 t1
   t0=$(now)
   run_in attacker rtspsrc 25 gst-launch-1.0 -q rtspsrc \
@@ -13,4 +11,9 @@ scenario_run() {
   t1=$(now)
   label camera_unauthorized T0852 attacker camera "$t0" "$t1" \
     "RTSP DESCRIBE/SETUP/PLAY of rtsp://10.10.6.61/test from 10.10.9.66 with the camera's default credentials"
+}
+scenario_run() {
+  start_ward "$1"
+  sleep 9
+  attack_camera_unauthorized
 }

@@ -1,9 +1,7 @@
 # Password guessing against the MQTT broker (which requires a password): 30 CONNECTs with
 # wrong passwords from the attacker (mosquitto_pub), each refused with "not authorised".
 DEFAULT_DURATION=30
-scenario_run() {
-  start_ward "$1"
-  sleep 5
+attack_mqtt_brute_force() {
   local t0 t1 i
   t0=$(now)
   for i in $(seq 1 30); do
@@ -13,4 +11,9 @@ scenario_run() {
   t1=$(now)
   label brute_force T1110 attacker broker "$t0" "$t1" \
     "30 MQTT CONNECT attempts as admin with wrong passwords, each refused (CONNACK not authorised)"
+}
+scenario_run() {
+  start_ward "$1"
+  sleep 5
+  attack_mqtt_brute_force
 }

@@ -1,9 +1,7 @@
 # MQTT CONNECT flood: 200 connections to the broker in parallel batches of 20 (mosquitto_pub,
 # no credentials; the broker refuses each).
 DEFAULT_DURATION=30
-scenario_run() {
-  start_ward "$1"
-  sleep 5
+attack_mqtt_connect_flood() {
   local t0 t1 b i burst
   t0=$(now)
   for b in $(seq 0 9); do
@@ -17,4 +15,9 @@ scenario_run() {
   t1=$(now)
   label mqtt_connect_flood T0814 attacker broker "$t0" "$t1" \
     "200 MQTT CONNECTs from 10.10.9.66 in 10 bursts of 20 parallel connections"
+}
+scenario_run() {
+  start_ward "$1"
+  sleep 5
+  attack_mqtt_connect_flood
 }

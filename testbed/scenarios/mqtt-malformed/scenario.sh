@@ -1,9 +1,7 @@
 # Malformed MQTT: after a valid CONNECT (stolen credentials), a PUBLISH with QoS 3 (reserved,
 # MQTT 3.1.1 §3.3.1.2), then a packet whose remaining length runs past its end.
 DEFAULT_DURATION=30
-scenario_run() {
-  start_ward "$1"
-  sleep 6
+attack_mqtt_malformed() {
   local t0 t1
   t0=$(now)
   run_in attacker mqtt-malformed 10 python3 -c '
@@ -26,4 +24,9 @@ c.close()
   t1=$(now)
   label mqtt_malformed T0814 attacker broker "$t0" "$t1" \
     "an MQTT PUBLISH with QoS 3 and a CONNECT whose remaining length exceeds the packet"
+}
+scenario_run() {
+  start_ward "$1"
+  sleep 6
+  attack_mqtt_malformed
 }

@@ -2,9 +2,7 @@
 # at 4000 units/h, above the drug library's hard limit (2500 units/h in ICU, demo/ward.yaml),
 # sent to the pump server, which forwards it to pump 1 without checking it.
 DEFAULT_DURATION=30
-scenario_run() {
-  start_ward "$1"
-  sleep 8
+attack_over_limit_dose() {
   local t0 t1
   t0=$(now)
   run_in ehr hl7-send 15 "$WARD_SIM" hl7-send --to 10.10.1.5:3000 --type pcd03 \
@@ -13,4 +11,9 @@ scenario_run() {
   t1=$(now)
   label dose_limit T0836 ehr "pumpsrv pump1" "$t0" "$t1" \
     "PCD-03 order heparin 4000 units/h (hard limit 2500) from the EHR, forwarded by the pump server to PUMP0021"
+}
+scenario_run() {
+  start_ward "$1"
+  sleep 8
+  attack_over_limit_dose
 }

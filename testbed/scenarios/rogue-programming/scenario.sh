@@ -2,9 +2,7 @@
 # straight to pump 1 (port 3000), bypassing the pump server and the EHR. The pump (like the
 # fielded ones in the advisories) accepts it and acknowledges AA.
 DEFAULT_DURATION=30
-scenario_run() {
-  start_ward "$1"
-  sleep 8
+attack_rogue_programming() {
   local t0 t1
   t0=$(now)
   run_in attacker hl7-send 15 "$WARD_SIM" hl7-send --to 10.10.2.21:3000 --type pcd03 \
@@ -13,4 +11,9 @@ scenario_run() {
   t1=$(now)
   label unauthorized_programming T0855 attacker pump1 "$t0" "$t1" \
     "RGV^O15 heparin 2000 units/h sent to PUMP0021 directly from a host that is not an authorised programmer"
+}
+scenario_run() {
+  start_ward "$1"
+  sleep 8
+  attack_rogue_programming
 }

@@ -1,14 +1,17 @@
 # Segmentation violation: the cognitive monitor's host (IoT zone) opens DICOM associations to
 # the PACS (imaging zone), a conduit that does not exist in the ward's design.
 DEFAULT_DURATION=30
-scenario_run() {
-  start_ward "$1"
+attack_segmentation_violation() {
   command -v echoscu > /dev/null || { echo "echoscu missing (dcmtk)" >&2; return 1; }
-  sleep 8
   local t0 t1
   t0=$(now)
   run_in cogmon echoscu 15 echoscu -v -aet COGMON -aec PACS --repeat 3 10.10.7.10 104
   t1=$(now)
   label segmentation_violation T0886 cogmon pacs "$t0" "$t1" \
     "DICOM C-ECHO x3 from the IoT zone (10.10.3.31) to the PACS (10.10.7.10:104)"
+}
+scenario_run() {
+  start_ward "$1"
+  sleep 8
+  attack_segmentation_violation
 }
