@@ -90,6 +90,7 @@ struct PumpOptions {
   std::string report = "10.10.1.5:2575";
   std::uint16_t listen_port = 3000;
   std::string library_version = "2026.3";
+  std::string library_file;  // when set, the version is read from it before each report
   double interval = 5;
   int count = 0;
   double duration = 60;
@@ -98,6 +99,24 @@ struct PumpOptions {
   Infusion inf;
   Patient pt;
 };
+
+// The drug-library version the pump runs: the "version" of the JSON library in --library-file
+// (as installed by its maintenance service), else --library-version.
+std::string library_version(const PumpOptions& o) {
+  if (o.library_file.empty()) return o.library_version;
+  const std::string text = text_file(o.library_file).substr(0, 64 * 1024);
+  const auto key = text.find("\"version\"");
+  const auto colon = key == std::string::npos ? key : text.find(':', key);
+  const auto open = colon == std::string::npos ? colon : text.find('"', colon + 1);
+  const auto close = open == std::string::npos ? open : text.find('"', open + 1);
+  if (close == std::string::npos || close - open > 33) return o.library_version;
+  std::string v = text.substr(open + 1, close - open - 1);
+  // An HL7 ST value: no delimiters.
+  std::erase_if(v, [](char c) {
+    return c == '|' || c == '^' || c == '~' || c == '\\' || c == '&' || c < ' ';
+  });
+  return v.empty() ? o.library_version : v;
+}
 
 int run_pump(const PumpOptions& o) {
   const auto server = parse_endpoint(o.report);
@@ -145,7 +164,7 @@ int run_pump(const PumpOptions& o) {
       if (reports > 0) inf.volume_infused_ml += inf.flow_ml_h * o.interval / 3600.0;
       inf.volume_infused_ml = std::min(inf.volume_infused_ml, inf.vtbi_ml);
       report(pcd01_oru(std::time(nullptr), fmt::format("{}-{:04}", o.id, ++seq), o.id, o.dev, o.pt,
-                       inf, o.library_version));
+                       inf, library_version(o)));
       // An occlusion: reported (PCD-04) when it starts and with every report while it lasts.
       const double elapsed = std::chrono::duration<double>(Clock::now() - bound.start).count();
       if (o.alarm_after >= 0 && elapsed >= o.alarm_after) {
@@ -551,6 +570,8 @@ int main(int argc, char** argv) {
   p->add_option("--serial", pump.dev.serial);
   p->add_option("--udi-di", pump.dev.udi_di);
   p->add_option("--library-version", pump.library_version);
+  p->add_option("--library-file", pump.library_file,
+                "JSON drug library; its \"version\" is reported (read before each report)");
   p->add_option("--alarm-after", pump.alarm_after,
                 "seconds after start when an occlusion alarm (PCD-04) begins");
   add_infusion_options(p, pump.inf);
