@@ -6,7 +6,7 @@
 #   - `ward monitor` with the demo policy raises ward.infusion.unauthorized_programmer from the
 #     attacker's address inside the labelled window, and never for the EHR or the pump server,
 #     whose orders (within the drug library) raise no infusion alert at all;
-#   - tshark decodes the HL7, MQTT, RTSP/RTP and DICOM sessions with no malformed packet;
+#   - tshark decodes the HL7, MQTT, RTSP/RTP, DICOM and HTTP sessions with no malformed packet;
 #   - the real peers' logs show their sessions succeeded (Mosquitto, dcmtk, the pumps);
 #   - no namespace of the run is left behind.
 # Exits 77 (skipped) when namespaces cannot be created here (not root, no CAP_SYS_ADMIN) or a
@@ -78,7 +78,7 @@ EOF
 # tshark: every simulated protocol decoded, nothing malformed.
 ts_args=(-r "$run/capture.pcap" -d tcp.port==2575,hl7 -d tcp.port==3000,hl7 -d tcp.port==104,dicom)
 tshark "${ts_args[@]}" -q -z io,phs > "$tmp/phs" 2> /dev/null
-for proto in hl7 mqtt rtsp rtp dicom arp; do
+for proto in hl7 mqtt rtsp rtp dicom http arp; do
   n=$(awk -v p="$proto" '$1 == p {sub("frames:", "", $2); print $2; exit}' "$tmp/phs")
   [ "${n:-0}" -gt 0 ] && ok "tshark decodes $proto ($n frames)" || fail "tshark decodes no $proto"
 done
