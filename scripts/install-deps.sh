@@ -23,7 +23,7 @@ packages=(
   # DICOM peers (storescp, storescu, echoscu, findscu, dcmqrscp) for tests/dicom_dcmtk_test.sh
   dcmtk
   # the testbed (testbed/run): namespaces, a real MQTT broker and clients, attack tools
-  iproute2 mosquitto mosquitto-clients libmosquitto-dev nmap hping3 dsniff dnsmasq-base curl
+  iproute2 mosquitto mosquitto-clients libmosquitto-dev nmap hping3 dsniff curl
 )
 
 missing=()
