@@ -45,6 +45,7 @@ enum class EventKind : std::uint16_t {
   kDnsMessage,        // parsers/dns/dns_events.h: one DNS message (UDP, TCP or mDNS)
   kDnsTransaction,    // parsers/dns/dns_events.h: a query and its response, or one alone
   kDhcpMessage,       // parsers/dhcp/dhcp_events.h: one BOOTP/DHCP message
+  kFlowStart,         // flow/flow_events.h: the first packet of a new flow
 };
 
 struct Event {

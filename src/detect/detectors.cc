@@ -3,6 +3,7 @@
 #include "detect/anomaly_detector.h"
 #include "detect/infusion_detector.h"
 #include "detect/mqtt_clinical.h"
+#include "detect/netattack/netattack.h"
 #include "detect/phi_detector.h"
 
 namespace ward::detect {
@@ -15,6 +16,10 @@ std::vector<std::unique_ptr<bus::Subscriber>> make_detectors(const policy::Polic
   out.push_back(std::make_unique<InfusionDetector>(policy, bus, stats));
   out.push_back(std::make_unique<PhiDetector>(policy, bus, stats));
   out.push_back(std::make_unique<AnomalyDetector>(policy, bus, stats));
+  out.push_back(std::make_unique<ScanDetector>(policy, bus, stats));
+  out.push_back(std::make_unique<FloodDetector>(policy, bus, stats));
+  out.push_back(std::make_unique<ArpDetector>(policy, bus, stats));
+  out.push_back(std::make_unique<BruteForceDetector>(policy, bus, stats));
   return out;
 }
 

@@ -12,6 +12,7 @@
 #include "bus/anomaly_log.h"
 #include "bus/bus.h"
 #include "common/phi_hash.h"
+#include "decode/decode_events.h"
 #include "detect/alert.h"
 #include "detect/alert_log.h"
 #include "detect/detector.h"
@@ -52,6 +53,7 @@ constexpr std::string_view kFlowKeys[] = {
     "inventory.max_evidence_per_value",
     "inventory.max_ips_per_device",
     "inventory.router_ip_threshold",
+    "detect.max_tracked_sources",
 };
 
 // Counts what the summary shows: flows per service and alerts by severity.
@@ -152,6 +154,7 @@ Result<MonitorReport> run_monitor(const MonitorOptions& o,
   report.policy_path = o.policy_path;
   parsers::LimitOverrides limits = policy.limits;
   for (const auto& [k, v] : o.limits) limits.set(k, v);
+  policy.limits = limits;  // detectors read their limits (detect.*) from the policy
   for (const auto& [k, v] : limits.all()) {
     if (!is_known_limit_key(k))
       return unexpected(invalid_argument("unknown limit '" + k + "' (see docs/limits.md)"));
@@ -337,7 +340,23 @@ Result<MonitorReport> run_monitor(const MonitorOptions& o,
     const auto res = decoder.decode(link, raw.ts, raw.wirelen, raw.data, pkt);
     if (res != decode::DecodeResult::kOk) continue;
     pkt.number = raw.number;
-    if (pkt.l3 == decode::L3::kIpv4 || pkt.l3 == decode::L3::kIpv6) table.process(pkt);
+    if (pkt.l3 == decode::L3::kIpv4 || pkt.l3 == decode::L3::kIpv6) {
+      table.process(pkt);
+    } else if (pkt.l3 == decode::L3::kArp) {
+      decode::ArpEvent arp;
+      arp.op = pkt.arp_op;
+      arp.sha = pkt.arp_sha;
+      arp.spa = pkt.arp_spa;
+      arp.tha = pkt.arp_tha;
+      arp.tpa = pkt.arp_tpa;
+      bus::EventContext ctx;
+      ctx.ts = pkt.ts;
+      ctx.orig_h = pkt.arp_spa;
+      ctx.resp_h = pkt.arp_tpa;
+      ctx.orig_mac = pkt.src_mac;
+      ctx.resp_mac = pkt.dst_mac;
+      bus.publish(ctx, arp);
+    }
   }
   if (active_source != nullptr) active_source->store(nullptr);
 

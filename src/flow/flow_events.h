@@ -27,4 +27,13 @@ struct ConnRecord : bus::Event {
   bool partial = false;  // more records follow for this uid (active timeout)
 };
 
+// A new flow: published once, on its first packet, before any other event of the flow, with
+// the flow's EventContext (ctx.ts is that packet's time, ctx.dir its direction).
+struct FlowStart : bus::Event {
+  static constexpr bus::EventKind kKind = bus::EventKind::kFlowStart;
+  FlowStart() noexcept : bus::Event(kKind) {}
+
+  std::uint8_t tcp_flags = 0;  // the first packet's TCP flags (decode::kTcp*); 0 if not TCP
+};
+
 }  // namespace ward::flow

@@ -573,7 +573,8 @@ void FlowTable::process(const decode::Packet& p) {
     end(f, "tcp_closed");
     f = nullptr;
   }
-  if (f == nullptr) f = create(key, src_is_a, p);
+  const bool fresh = f == nullptr;
+  if (fresh) f = create(key, src_is_a, p);
 
   const int dir = (src_is_a == f->orig_is_a) ? 0 : 1;
   // As Zeek: packets after a TCP connection closed (the last ACK of the FIN exchange) are
@@ -584,6 +585,13 @@ void FlowTable::process(const decode::Packet& p) {
   f->flags[dir] |= kSawAny;
   if (p.has_ethernet || !p.src_mac.is_zero()) f->mac[dir] = p.src_mac;
   if (p.has_ethernet) f->mac[1 - dir] = p.dst_mac;
+  if (fresh) {
+    FlowStart start;
+    start.tcp_flags = p.proto == bus::Transport::kTcp ? p.tcp_flags : 0;
+    bus::EventContext ctx;
+    fill_context(*f, dir, p.ts, ctx);
+    bus_.publish(ctx, start);
+  }
 
   if (p.proto == bus::Transport::kTcp) {
     update_tcp(*f, dir, p);

@@ -162,6 +162,58 @@ std::optional<Limit> read_limit(Reader& r, const YAML::Node& n, const std::strin
   return l;
 }
 
+struct ThresholdKey {
+  std::string_view key;
+  double Thresholds::*field;
+};
+constexpr ThresholdKey kThresholdKeys[] = {
+    {"scan.distinct_ports", &Thresholds::scan_distinct_ports},
+    {"scan.distinct_hosts", &Thresholds::scan_distinct_hosts},
+    {"scan.ping_hosts", &Thresholds::scan_ping_hosts},
+    {"scan.window_s", &Thresholds::scan_window_s},
+    {"flood.window_s", &Thresholds::flood_window_s},
+    {"flood.syn_per_s", &Thresholds::flood_syn_per_s},
+    {"flood.udp_per_s", &Thresholds::flood_udp_per_s},
+    {"flood.icmp_per_s", &Thresholds::flood_icmp_per_s},
+    {"flood.mqtt_connect_per_s", &Thresholds::flood_mqtt_connect_per_s},
+    {"flood.mqtt_publish_per_s", &Thresholds::flood_mqtt_publish_per_s},
+    {"flood.mqtt_malformed", &Thresholds::flood_mqtt_malformed},
+    {"arp.binding_window_s", &Thresholds::arp_binding_window_s},
+    {"arp.gratuitous_count", &Thresholds::arp_gratuitous_count},
+    {"arp.gratuitous_window_s", &Thresholds::arp_gratuitous_window_s},
+    {"bruteforce.failures", &Thresholds::bruteforce_failures},
+    {"bruteforce.connections", &Thresholds::bruteforce_connections},
+    {"bruteforce.window_s", &Thresholds::bruteforce_window_s},
+};
+
+void read_thresholds(Reader& r, const YAML::Node& n, Thresholds& t) {
+  if (!n.IsMap()) {
+    r.fail(n, "thresholds", "expected a mapping of threshold name to number");
+    return;
+  }
+  for (const auto& kv : n) {
+    const std::string key = kv.first.Scalar();
+    const ThresholdKey* found = nullptr;
+    for (const ThresholdKey& k : kThresholdKeys)
+      if (k.key == key) found = &k;
+    if (found == nullptr) {
+      std::string msg = "unknown threshold '" + key + "' (expected one of: ";
+      for (std::size_t i = 0; i < std::size(kThresholdKeys); ++i)
+        msg += (i == 0 ? "" : ", ") + std::string(kThresholdKeys[i].key);
+      r.fail(kv.first, "thresholds", msg + ")");
+      return;
+    }
+    const auto v = r.number(kv.second, "thresholds." + key);
+    if (!v) return;
+    // Counts and windows beyond a day or a million make no sense and would overflow windows.
+    if (*v <= 0 || *v > 1e6) {
+      r.fail(kv.second, "thresholds." + key, "expected a number > 0 and <= 1000000");
+      return;
+    }
+    t.*(found->field) = *v;
+  }
+}
+
 }  // namespace
 
 bool topic_matches(std::string_view filter, std::string_view topic) noexcept {
@@ -233,7 +285,8 @@ Result<Policy> parse_policy(std::string_view yaml_text, const std::string& name)
   if (!root || root.IsNull()) return p;  // an empty policy: every check that needs data is off
   try {
     r.check_keys(root, "policy",
-                 {"version", "site", "drug_library", "infusion", "phi", "alerts", "limits"});
+                 {"version", "site", "drug_library", "infusion", "phi", "alerts", "limits",
+                  "thresholds"});
     if (root["version"]) {
       const std::string v = r.str(root["version"], "version");
       if (v != "1")
@@ -362,6 +415,7 @@ Result<Policy> parse_policy(std::string_view yaml_text, const std::string& name)
         if (v) p.limits.set(key, static_cast<std::uint64_t>(*v));
       }
     }
+    if (const YAML::Node th = root["thresholds"]) read_thresholds(r, th, p.thresholds);
   } catch (const YAML::Exception& e) {  // e.g. a scalar where a map was expected
     return unexpected(invalid_argument(name + ":" + std::to_string(e.mark.line + 1) + ":" +
                                        std::to_string(e.mark.column + 1) + ": " + e.msg));

@@ -51,6 +51,28 @@ struct Suppression {
   std::vector<Cidr> hosts;  // empty = any host; else matches either endpoint
 };
 
+// Thresholds of the network-attack detectors (`thresholds:`, docs/policy.md). Counts are per
+// source (scans, brute force) or per victim (floods) within the window.
+struct Thresholds {
+  double scan_distinct_ports = 20;  // failed probes to distinct ports of one host (vertical)
+  double scan_distinct_hosts = 20;  // failed probes to one port on distinct hosts (horizontal)
+  double scan_ping_hosts = 20;      // ICMP echo requests to distinct hosts (ping sweep)
+  double scan_window_s = 60;
+  double flood_window_s = 10;
+  double flood_syn_per_s = 200;  // unanswered or refused SYNs to one host
+  double flood_udp_per_s = 2000;  // UDP packets to one host in flows it does not answer
+  double flood_icmp_per_s = 200;  // ICMP echo requests to one host
+  double flood_mqtt_connect_per_s = 20;   // CONNECTs to one broker
+  double flood_mqtt_publish_per_s = 500;  // PUBLISHes from one client to one broker
+  double flood_mqtt_malformed = 20;       // malformed-MQTT anomalies from one source per window
+  double arp_binding_window_s = 300;  // a new MAC for an IP whose old MAC was seen this recently
+  double arp_gratuitous_count = 20;   // gratuitous ARPs from one MAC per window
+  double arp_gratuitous_window_s = 10;
+  double bruteforce_failures = 10;     // authentication failures per (source, service)
+  double bruteforce_connections = 10;  // short sessions to SSH/FTP/Telnet per (source, server)
+  double bruteforce_window_s = 60;
+};
+
 struct Policy {
   std::string path;
   std::string site;
@@ -63,6 +85,7 @@ struct Policy {
   std::vector<std::string> phi_json_fields;  // JSON keys that carry PHI in MQTT payloads
   std::vector<Suppression> suppressions;
   parsers::LimitOverrides limits;
+  Thresholds thresholds;
 
   // The drug named by `id` (RXG-4.1) or `name` (RXG-4.2), or nullptr.
   [[nodiscard]] const Drug* find_drug(std::string_view id, std::string_view name) const;
