@@ -37,12 +37,10 @@ inline constexpr Technique kExploitRemoteServices{"T0866", "Exploitation of Remo
 inline constexpr Technique kDenialOfService{"T0814", "Denial of Service",
                                             "Inhibit Response Function"};
 // Network attacks (ATT&CK for ICS where it has the technique, else Enterprise).
-inline constexpr Technique kRemoteSystemDiscovery{"T0846", "Remote System Discovery",
-                                                  "Discovery"};
+inline constexpr Technique kRemoteSystemDiscovery{"T0846", "Remote System Discovery", "Discovery"};
 inline constexpr Technique kNetworkServiceDiscovery{"T1046", "Network Service Discovery",
                                                     "Discovery"};
-inline constexpr Technique kAdversaryInTheMiddle{"T0830", "Adversary-in-the-Middle",
-                                                 "Collection"};
+inline constexpr Technique kAdversaryInTheMiddle{"T0830", "Adversary-in-the-Middle", "Collection"};
 inline constexpr Technique kArpCachePoisoning{"T1557.002", "ARP Cache Poisoning",
                                               "Credential Access"};
 inline constexpr Technique kBruteForce{"T1110", "Brute Force", "Credential Access"};

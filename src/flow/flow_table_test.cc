@@ -116,8 +116,13 @@ struct Collector : bus::Subscriber {
                        {"parent", std::string(ctx.parent_uid)}});
     } else if (const auto* a = bus::event_cast<bus::AnomalyEvent>(e)) {
       anomalies.emplace_back(a->id);
+    } else if (const auto* f = bus::event_cast<FlowStart>(e)) {
+      starts.push_back({std::string(ctx.uid),
+                        ctx.orig_h.to_string() + ":" + std::to_string(ctx.orig_p) + ">" +
+                            std::to_string(ctx.resp_p) + " flags " + std::to_string(f->tcp_flags)});
     }
   }
+  std::vector<std::pair<std::string, std::string>> starts;  // uid, description
 };
 
 struct Harness {
@@ -184,6 +189,19 @@ TEST(FlowTable, ACompleteConversationGivesOneZeekStyleConnRecord) {
   EXPECT_EQ(h.seen.stream[0], "TEST hello");
   EXPECT_EQ(h.seen.stream[1], "hi back");
   EXPECT_EQ(h.seen.ends, 2);
+}
+
+TEST(FlowTable, EachNewFlowIsAnnouncedOnceWithItsFirstPacketsFlags) {
+  Harness h;
+  h.feed(decode::testing::tcp_conversation(ip("10.0.0.1"), 40000, ip("10.0.0.2"), 7777,
+                                           {bytes_of("TEST hello"), bytes_of("hi back")}));
+  h.packet(tcp_frame("10.0.0.9", 50000, "10.0.0.2", 3390, 1, 0, 0x01), 5 * kNsPerSec);  // FIN
+  h.table->flush_all();
+  ASSERT_EQ(h.collector.starts.size(), 2u);
+  EXPECT_EQ(h.collector.starts[0].second, "10.0.0.1:40000>7777 flags 2");  // SYN
+  EXPECT_EQ(h.collector.starts[1].second, "10.0.0.9:50000>3390 flags 1");
+  ASSERT_EQ(h.collector.conns.size(), 2u);
+  EXPECT_EQ(h.collector.starts[0].first, h.collector.conns[0]["uid"]);
 }
 
 TEST(FlowTable, ContentProbingFindsTheProtocolOnAnyPort) {

@@ -284,9 +284,9 @@ Result<Policy> parse_policy(std::string_view yaml_text, const std::string& name)
   p.path = name;
   if (!root || root.IsNull()) return p;  // an empty policy: every check that needs data is off
   try {
-    r.check_keys(root, "policy",
-                 {"version", "site", "drug_library", "infusion", "phi", "alerts", "limits",
-                  "thresholds"});
+    r.check_keys(
+        root, "policy",
+        {"version", "site", "drug_library", "infusion", "phi", "alerts", "limits", "thresholds"});
     if (root["version"]) {
       const std::string v = r.str(root["version"], "version");
       if (v != "1")

@@ -59,9 +59,9 @@ struct Thresholds {
   double scan_ping_hosts = 20;      // ICMP echo requests to distinct hosts (ping sweep)
   double scan_window_s = 60;
   double flood_window_s = 10;
-  double flood_syn_per_s = 200;  // unanswered or refused SYNs to one host
-  double flood_udp_per_s = 2000;  // UDP packets to one host in flows it does not answer
-  double flood_icmp_per_s = 200;  // ICMP echo requests to one host
+  double flood_syn_per_s = 200;           // unanswered or refused SYNs to one host
+  double flood_udp_per_s = 2000;          // UDP packets to one host in flows it does not answer
+  double flood_icmp_per_s = 200;          // ICMP echo requests to one host
   double flood_mqtt_connect_per_s = 20;   // CONNECTs to one broker
   double flood_mqtt_publish_per_s = 500;  // PUBLISHes from one client to one broker
   double flood_mqtt_malformed = 20;       // malformed-MQTT anomalies from one source per window

@@ -75,6 +75,11 @@ ArpDetector::ArpDetector(const policy::Policy& policy, const bus::EventBus& bus,
 
 ArpDetector::~ArpDetector() = default;
 
+void ArpDetector::on_finish() {
+  netattack::report_forgotten(bus_, "ARP bindings and MACs",
+                              s_->bindings.evicted() + s_->claims.evicted());
+}
+
 void ArpDetector::on_event(const bus::EventContext& ctx, const bus::Event& e) {
   const auto* arp = bus::event_cast<decode::ArpEvent>(e);
   if (arp == nullptr || arp->sha.is_zero() || is_unspecified(arp->spa)) return;  // RFC 5227 probe
@@ -144,8 +149,7 @@ void ArpDetector::on_event(const bus::EventContext& ctx, const bus::Event& e) {
                 old_mac + " " + since + " s earlier";
     a.evidence.emplace_back("claimant_other_ip", other_ip.to_string());
   } else {
-    a.summary = spa + " is claimed by " + sha + " and by " + old_mac + " (" + since +
-                " s earlier)";
+    a.summary = spa + " is claimed by " + sha + " and by " + old_mac + " (" + since + " s earlier)";
   }
   a.evidence.emplace_back("ip", spa);
   a.evidence.emplace_back("old_mac", old_mac);

@@ -17,9 +17,9 @@ using netattack::RateWindow;
 using netattack::to_ns;
 
 enum Proto : std::uint8_t { kMqtt, kHttp, kRtsp, kSsh, kFtp, kTelnet, kProtos };
-constexpr std::string_view kRules[kProtos] = {
-    "ward.bruteforce.mqtt", "ward.bruteforce.http",   "ward.bruteforce.rtsp",
-    "ward.bruteforce.ssh",  "ward.bruteforce.ftp", "ward.bruteforce.telnet"};
+constexpr std::string_view kRules[kProtos] = {"ward.bruteforce.mqtt", "ward.bruteforce.http",
+                                              "ward.bruteforce.rtsp", "ward.bruteforce.ssh",
+                                              "ward.bruteforce.ftp",  "ward.bruteforce.telnet"};
 constexpr std::string_view kNames[kProtos] = {"MQTT", "HTTP", "RTSP", "SSH", "FTP", "Telnet"};
 
 // Sessions shorter than this count as one guess for SSH, FTP and Telnet.
@@ -80,6 +80,10 @@ BruteForceDetector::BruteForceDetector(const policy::Policy& policy, const bus::
 
 BruteForceDetector::~BruteForceDetector() = default;
 
+void BruteForceDetector::on_finish() {
+  netattack::report_forgotten(bus_, "brute-force sources", s_->attempts.evicted());
+}
+
 void BruteForceDetector::on_event(const bus::EventContext& ctx, const bus::Event& e) {
   Proto proto = kProtos;
   std::string_view user;
@@ -131,15 +135,16 @@ void BruteForceDetector::on_event(const bus::EventContext& ctx, const bus::Event
   a.technique = techniques::kBruteForce;
   const std::string src = ctx.orig_h.to_string();
   const std::string dst = ctx.resp_h.to_string();
-  a.alert_id = make_alert_id(a.rule, src + ">" + dst + ":" + std::to_string(ctx.resp_p),
-                             format_ts(first));
+  a.alert_id =
+      make_alert_id(a.rule, src + ">" + dst + ":" + std::to_string(ctx.resp_p), format_ts(first));
   const std::string count = netattack::format_number(n);
-  a.summary = src + (sessions ? " opened " + count + " short " + std::string(kNames[proto]) +
-                                    " sessions to "
-                              : " failed " + std::string(kNames[proto]) + " authentication " +
-                                    count + " times on ") +
-              dst + ":" + std::to_string(ctx.resp_p) + " within " +
-              netattack::format_number(t.bruteforce_window_s) + " s";
+  a.summary =
+      src +
+      (sessions
+           ? " opened " + count + " short " + std::string(kNames[proto]) + " sessions to "
+           : " failed " + std::string(kNames[proto]) + " authentication " + count + " times on ") +
+      dst + ":" + std::to_string(ctx.resp_p) + " within " +
+      netattack::format_number(t.bruteforce_window_s) + " s";
   a.evidence.emplace_back(sessions ? "sessions" : "failures", count);
   a.evidence.emplace_back("method", how);
   std::string users;

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "detect/netattack/netattack.h"
+
 namespace ward::detect::netattack {
 
 std::string format_number(double v) {
@@ -12,6 +14,14 @@ std::string format_number(double v) {
   else
     std::snprintf(buf, sizeof buf, "%.3g", v);
   return buf;
+}
+
+void report_forgotten(const bus::EventBus& bus, std::string_view what, std::uint64_t forgotten) {
+  if (forgotten == 0) return;
+  bus::EventContext ctx;
+  bus.anomaly(ctx, "detect.tracked_limit",
+              std::to_string(forgotten) + " " + std::string(what) +
+                  " forgotten (detect.max_tracked_sources)");
 }
 
 }  // namespace ward::detect::netattack

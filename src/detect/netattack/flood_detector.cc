@@ -85,6 +85,12 @@ FloodDetector::FloodDetector(const policy::Policy& policy, const bus::EventBus& 
 
 FloodDetector::~FloodDetector() = default;
 
+void FloodDetector::on_finish() {
+  std::uint64_t n = 0;
+  for (const auto& t : s_->tables) n += t->evicted();
+  netattack::report_forgotten(bus_, "flood targets", n);
+}
+
 void FloodDetector::on_event(const bus::EventContext& ctx, const bus::Event& e) {
   const policy::Thresholds& t = policy_.thresholds;
   const TimeNs window = to_ns(t.flood_window_s);
@@ -149,9 +155,9 @@ void FloodDetector::on_event(const bus::EventContext& ctx, const bus::Event& e) 
   a.severity = info.severity;
   a.technique = techniques::kDenialOfService;
   const std::string victim = key.host.to_string();
-  a.alert_id = make_alert_id(a.rule, victim + "/" + key.other.to_string() + "/" +
-                                         std::to_string(key.port),
-                             format_ts(first));
+  a.alert_id =
+      make_alert_id(a.rule, victim + "/" + key.other.to_string() + "/" + std::to_string(key.port),
+                    format_ts(first));
   const std::string count = netattack::format_number(std::floor(total));
   if (kind == kMqttMalformed) {
     a.summary = count + " " + std::string(info.unit) + " from " + attacker.to_string() +

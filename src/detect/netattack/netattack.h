@@ -12,6 +12,12 @@
 
 namespace ward::detect {
 
+namespace netattack {
+// Reports `forgotten` keys of `what` dropped at detect.max_tracked_sources as the anomaly
+// detect.tracked_limit (once, at the end of input).
+void report_forgotten(const bus::EventBus& bus, std::string_view what, std::uint64_t forgotten);
+}  // namespace netattack
+
 // ward.scan.port, ward.scan.ping_sweep: failed or unanswered probes (SYN answered by RST or
 // nothing, FIN/NULL/Xmas, UDP without reply) to distinct ports of one host (vertical) or to one
 // port of distinct hosts (horizontal); ICMP echo requests to distinct hosts. Reads FlowStart
@@ -21,6 +27,7 @@ class ScanDetector final : public Detector {
   ScanDetector(const policy::Policy& policy, const bus::EventBus& bus, DetectorStats& stats);
   ~ScanDetector() override;
   void on_event(const bus::EventContext& ctx, const bus::Event& e) override;
+  void on_finish() override;
 
  private:
   struct State;
@@ -35,6 +42,7 @@ class FloodDetector final : public Detector {
   FloodDetector(const policy::Policy& policy, const bus::EventBus& bus, DetectorStats& stats);
   ~FloodDetector() override;
   void on_event(const bus::EventContext& ctx, const bus::Event& e) override;
+  void on_finish() override;
 
  private:
   struct State;
@@ -47,6 +55,7 @@ class ArpDetector final : public Detector {
   ArpDetector(const policy::Policy& policy, const bus::EventBus& bus, DetectorStats& stats);
   ~ArpDetector() override;
   void on_event(const bus::EventContext& ctx, const bus::Event& e) override;
+  void on_finish() override;
 
  private:
   struct State;
@@ -59,10 +68,10 @@ class ArpDetector final : public Detector {
 // MqttTransaction, HttpTransaction, RtspTransaction and ConnRecord.
 class BruteForceDetector final : public Detector {
  public:
-  BruteForceDetector(const policy::Policy& policy, const bus::EventBus& bus,
-                     DetectorStats& stats);
+  BruteForceDetector(const policy::Policy& policy, const bus::EventBus& bus, DetectorStats& stats);
   ~BruteForceDetector() override;
   void on_event(const bus::EventContext& ctx, const bus::Event& e) override;
+  void on_finish() override;
 
  private:
   struct State;

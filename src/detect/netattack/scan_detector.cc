@@ -88,6 +88,11 @@ ScanDetector::ScanDetector(const policy::Policy& policy, const bus::EventBus& bu
 
 ScanDetector::~ScanDetector() = default;
 
+void ScanDetector::on_finish() {
+  netattack::report_forgotten(bus_, "scan sources",
+                              s_->port_scans.evicted() + s_->ping_sweeps.evicted());
+}
+
 void ScanDetector::on_event(const bus::EventContext& ctx, const bus::Event& e) {
   const policy::Thresholds& t = policy_.thresholds;
   const TimeNs window = to_ns(t.scan_window_s);
@@ -109,8 +114,8 @@ void ScanDetector::on_event(const bus::EventContext& ctx, const bus::Event& e) {
     if (r->partial) return;
     if (ctx.proto == bus::Transport::kTcp && failed_syn(*r)) {
       probe = Probe{ctx.ts, ctx.resp_h, ctx.resp_p, ctx.proto, ProbeKind::kSyn};
-    } else if (ctx.proto == bus::Transport::kUdp && r->conn_state == "S0" &&
-               r->resp_pkts == 0 && r->orig_pkts <= 3 && !is_group(ctx.resp_h) &&
+    } else if (ctx.proto == bus::Transport::kUdp && r->conn_state == "S0" && r->resp_pkts == 0 &&
+               r->orig_pkts <= 3 && !is_group(ctx.resp_h) &&
                (r->history.empty() || r->history[0] != '^')) {
       probe = Probe{ctx.ts, ctx.resp_h, ctx.resp_p, ctx.proto, ProbeKind::kUdp};
     }
@@ -134,8 +139,8 @@ void ScanDetector::on_event(const bus::EventContext& ctx, const bus::Event& e) {
     if (p.port == probe->port && p.proto == probe->proto) same_port.push_back(&p);
   }
   const bool vertical = !ping && same_host.size() >= t.scan_distinct_ports;
-  const bool horizontal = !vertical && same_port.size() >= (ping ? t.scan_ping_hosts
-                                                                  : t.scan_distinct_hosts);
+  const bool horizontal =
+      !vertical && same_port.size() >= (ping ? t.scan_ping_hosts : t.scan_distinct_hosts);
   if (!vertical && !horizontal) return;
   const std::vector<const Probe*>& set = vertical ? same_host : same_port;
 
@@ -152,8 +157,7 @@ void ScanDetector::on_event(const bus::EventContext& ctx, const bus::Event& e) {
   AlertEvent a;
   a.rule = ping ? "ward.scan.ping_sweep" : "ward.scan.port";
   a.severity = ping ? Severity::kLow : Severity::kMedium;
-  a.technique =
-      ping ? techniques::kRemoteSystemDiscovery : techniques::kNetworkServiceDiscovery;
+  a.technique = ping ? techniques::kRemoteSystemDiscovery : techniques::kNetworkServiceDiscovery;
   a.alert_id = make_alert_id(a.rule, src.to_string(), format_ts(first));
   std::string flags;
   for (std::string_view k : kinds) flags += (flags.empty() ? "" : "|") + std::string(k);
