@@ -67,8 +67,9 @@ class LruMap {
   std::uint64_t evicted_ = 0;
 };
 
-// Weighted timestamps within a window ending at the newest time seen, at most kMaxEntries of
-// them (the oldest are dropped beyond that, which can only undercount).
+// Weighted timestamps within a window ending at the newest time seen. Entries closer than
+// 1/1024 of the window are merged, so a window holds about 1024 entries whatever the rate;
+// beyond kMaxEntries (out-of-order input) the oldest are dropped, which can only undercount.
 class RateWindow {
  public:
   static constexpr std::size_t kMaxEntries = 4096;
@@ -76,7 +77,11 @@ class RateWindow {
   // Adds `weight` at `ts` and returns the total within `window` of the newest time.
   double add(TimeNs ts, double weight, TimeNs window) {
     newest_ = std::max(newest_, ts);
-    entries_.emplace_back(ts, weight);
+    const TimeNs grain = std::max<TimeNs>(window / 1024, 1);
+    if (!entries_.empty() && ts >= entries_.back().first && ts - entries_.back().first < grain)
+      entries_.back().second += weight;
+    else
+      entries_.emplace_back(ts, weight);
     sum_ += weight;
     while (!entries_.empty() &&
            (entries_.size() > kMaxEntries || entries_.front().first < newest_ - window)) {
