@@ -141,15 +141,35 @@ TEST(NetAttackCaptures, ArpTracesWithoutAttacksRaiseNothing) {
   for (const char* c :
        {"zeek/traces/arp-who-has.pcap", "zeek/traces/arp-leak.pcap",
         "zeek/traces/linuxsll-arp.pcap", "zeek/traces/communityid/arp.pcap",
-        "suricata-verify/decode-arp-2/arp.pcap", "suricata-verify/decode-arp-3/arp-encap.pcap"}) {
+        "suricata-verify/decode-arp-2/arp.pcap", "suricata-verify/decode-arp-3/arp-encap.pcap",
+        "suricata-verify/arp/detect-arp-01/input.pcap",
+        "suricata-verify/arp/detect-arp-03-vlan/input.pcap",
+        "suricata-verify/arp/detect-arp-04-vxlan/vxlan-arp.pcap"}) {
     SCOPED_TRACE(c);
     const auto alerts = netattack_alerts(c);
     EXPECT_TRUE(alerts.empty()) << rules_of(alerts);
   }
 }
 
-// Benign captures: clinical traffic, web, TLS, MQTT telemetry, media. No scan, flood, ARP or
-// brute-force alert at the default thresholds.
+// src/detect/netattack/testdata/arp_attacks.pcap (synthetic, see its generator): arpspoof-style
+// poisoning of a pump's gateway entry, a gratuitous-ARP storm, and a re-lease that is no attack.
+TEST(NetAttackCaptures, ArpSpoofingAndGratuitousStorm) {
+  const auto alerts =
+      netattack_alerts(source_dir() + "/src/detect/netattack/testdata/arp_attacks.pcap");
+  ASSERT_EQ(alerts.size(), 2u) << rules_of(alerts);
+  EXPECT_EQ(alerts[0]["rule"], "ward.arp.spoofing");
+  EXPECT_EQ(alerts[0]["technique"]["id"], "T1557.002");
+  EXPECT_EQ(alerts[0]["src"]["ip"], "10.10.0.66");
+  EXPECT_EQ(alerts[0]["dst"]["ip"], "10.10.0.1");
+  EXPECT_EQ(alerts[0]["evidence"]["old_mac"], "00:00:5e:00:01:01");
+  EXPECT_EQ(alerts[0]["evidence"]["new_mac"], "02:aa:bb:cc:dd:66");
+  EXPECT_EQ(alerts[1]["rule"], "ward.arp.gratuitous_storm");
+  EXPECT_EQ(alerts[1]["evidence"]["mac"], "02:00:00:00:00:77");
+  EXPECT_EQ(alerts[1]["evidence"]["count"], "20");
+}
+
+// Benign captures: clinical traffic, web, TLS, MQTT telemetry, media, single (failed) logins. No
+// scan, flood, ARP or brute-force alert at the default thresholds.
 TEST(NetAttackCaptures, BenignCapturesRaiseNoNetworkAttackAlert) {
   for (const std::string& c :
        {source_dir() + "/demo/ward-demo.pcap", std::string("ndpi/hl7.pcap"),
@@ -157,6 +177,10 @@ TEST(NetAttackCaptures, BenignCapturesRaiseNoNetworkAttackAlert) {
         std::string("ndpi/rtsp_setup_http.pcapng"), std::string("ndpi/stun_dtls_rtp.pcapng"),
         std::string("zeek/traces/tls/chrome-34-google.pcap"), std::string("zeek/traces/mqtt.pcap"),
         std::string("zeek/traces/http/get.pcap"), source_dir() + "/tests/golden/http/fhir.pcap",
+        // single logins, some refused: no brute force
+        std::string("ndpi/ftp_failed.pcap"), std::string("ndpi/telnet.pcap"),
+        std::string("ndpi/http_auth.pcap"), std::string("ndpi/mqtt.pcap"),
+        std::string("ndpi/rtsp.pcap"), std::string("zeek/traces/rfb/vnc-scanner.pcap"),
         source_dir() + "/src/parsers/wsdiscovery/testdata/wsd_sdc_onvif.pcap"}) {
     SCOPED_TRACE(c);
     const auto alerts = netattack_alerts(c);

@@ -159,6 +159,12 @@ void ArpDetector::on_event(const bus::EventContext& ctx, const bus::Event& e) {
   a.evidence.emplace_back("window_s", netattack::format_number(t.arp_binding_window_s));
   a.evidence.emplace_back("first_ts", format_ts(old_seen));
   a.evidence.emplace_back("last_ts", format_ts(ctx.ts));
+  // The claimant's own address is the attacker's; the address taken over is the victim.
+  if (had_other) {
+    actx.orig_h = other_ip;
+    actx.resp_h = arp->spa;
+  }
+  actx.orig_mac = arp->sha;
   raise(actx, a);
 }
 
