@@ -168,6 +168,24 @@ TEST(NetAttackCaptures, ArpSpoofingAndGratuitousStorm) {
   EXPECT_EQ(alerts[1]["evidence"]["count"], "20");
 }
 
+// src/detect/netattack/testdata/mqtt_attacks.pcap (synthetic, see its generator): 12 refused
+// CONNECTs (CONNACK 4) 2 s apart from one client, then 300 CONNECTs in 3 s; a monitor that
+// connects once a minute is left alone.
+TEST(NetAttackCaptures, MqttBruteForceAndConnectFlood) {
+  const auto alerts =
+      netattack_alerts(source_dir() + "/src/detect/netattack/testdata/mqtt_attacks.pcap");
+  ASSERT_EQ(alerts.size(), 2u) << rules_of(alerts);
+  EXPECT_EQ(alerts[0]["rule"], "ward.bruteforce.mqtt");
+  EXPECT_EQ(alerts[0]["src"]["ip"], "10.10.5.66");
+  EXPECT_EQ(alerts[0]["dst"]["ip"], "10.10.5.1");
+  EXPECT_EQ(alerts[0]["evidence"]["failures"], "10");
+  EXPECT_EQ(alerts[0]["evidence"]["method"], "CONNACK 4");
+  EXPECT_EQ(alerts[0]["evidence"]["users_sampled"], "admin");
+  EXPECT_EQ(alerts[1]["rule"], "ward.flood.mqtt_connect");
+  EXPECT_EQ(alerts[1]["technique"]["id"], "T0814");
+  EXPECT_EQ(alerts[1]["evidence"]["count"], "200");
+}
+
 // Benign captures: clinical traffic, web, TLS, MQTT telemetry, media, single (failed) logins. No
 // scan, flood, ARP or brute-force alert at the default thresholds.
 TEST(NetAttackCaptures, BenignCapturesRaiseNoNetworkAttackAlert) {
