@@ -186,6 +186,36 @@ TEST(NetAttackCaptures, MqttBruteForceAndConnectFlood) {
   EXPECT_EQ(alerts[1]["evidence"]["count"], "200");
 }
 
+// src/detect/netattack/testdata/scans_floods.pcap (synthetic, see its generator): a ping sweep
+// and a UDP scan (one alert each at the defaults), then SYN, ICMP and UDP floods sized for low
+// flood thresholds (below the defaults: no flood alert without them).
+TEST(NetAttackCaptures, PingSweepUdpScanAndFloods) {
+  const std::string pcap = source_dir() + "/src/detect/netattack/testdata/scans_floods.pcap";
+  const auto defaults = netattack_alerts(pcap);
+  ASSERT_EQ(defaults.size(), 2u) << rules_of(defaults);
+  EXPECT_EQ(defaults[0]["rule"], "ward.scan.ping_sweep");
+  EXPECT_EQ(defaults[0]["technique"]["id"], "T0846");
+  EXPECT_EQ(defaults[0]["src"]["ip"], "10.10.7.66");
+  EXPECT_EQ(defaults[0]["evidence"]["distinct_hosts"], "20");
+  EXPECT_EQ(defaults[1]["rule"], "ward.scan.port");
+  EXPECT_EQ(defaults[1]["evidence"]["flags"], "UDP");
+  EXPECT_EQ(defaults[1]["evidence"]["kind"], "vertical");
+  EXPECT_EQ(defaults[1]["dst"]["ip"], "10.10.7.2");
+
+  const auto low = netattack_alerts(
+      pcap, "  flood.syn_per_s: 20\n  flood.icmp_per_s: 20\n  flood.udp_per_s: 50\n");
+  ASSERT_EQ(low.size(), 5u) << rules_of(low);
+  EXPECT_EQ(low[2]["rule"], "ward.flood.syn");
+  EXPECT_EQ(low[2]["dst"]["ip"], "10.10.7.3");
+  EXPECT_EQ(low[2]["evidence"]["count"], "200");
+  EXPECT_EQ(low[3]["rule"], "ward.flood.icmp");
+  EXPECT_EQ(low[3]["src"]["ip"], "10.10.7.67");
+  EXPECT_EQ(low[3]["dst"]["ip"], "10.10.7.4");
+  EXPECT_EQ(low[4]["rule"], "ward.flood.udp");
+  EXPECT_EQ(low[4]["dst"]["ip"], "10.10.7.5");
+  EXPECT_EQ(low[4]["evidence"]["count"], "600");
+}
+
 // Benign captures: clinical traffic, web, TLS, MQTT telemetry, media, single (failed) logins. No
 // scan, flood, ARP or brute-force alert at the default thresholds.
 TEST(NetAttackCaptures, BenignCapturesRaiseNoNetworkAttackAlert) {
