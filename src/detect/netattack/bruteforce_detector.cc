@@ -34,7 +34,7 @@ struct Key {
 };
 struct KeyHash {
   std::size_t operator()(const Key& k) const noexcept {
-    return IpHash{}(k.src) * 31 + IpHash{}(k.dst) * 7 + k.port * 3 + k.proto;
+    return IpHash{}(k.src) * 31 + IpHash{}(k.dst) * 7 + std::size_t{k.port} * 3 + k.proto;
   }
 };
 

@@ -1,5 +1,6 @@
 #include "detect/netattack/common.h"
 
+#include <array>
 #include <cmath>
 #include <cstdio>
 
@@ -8,12 +9,10 @@
 namespace ward::detect::netattack {
 
 std::string format_number(double v) {
-  char buf[32];
-  if (std::fabs(v - std::round(v)) < 1e-9 && std::fabs(v) < 1e15)
-    std::snprintf(buf, sizeof buf, "%.0f", v);
-  else
-    std::snprintf(buf, sizeof buf, "%.3g", v);
-  return buf;
+  std::array<char, 32> buf{};
+  const bool whole = std::fabs(v - std::round(v)) < 1e-9 && std::fabs(v) < 1e15;
+  std::snprintf(buf.data(), buf.size(), whole ? "%.0f" : "%.3g", v);
+  return std::string(buf.data());
 }
 
 void report_forgotten(const bus::EventBus& bus, std::string_view what, std::uint64_t forgotten) {

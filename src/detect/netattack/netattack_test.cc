@@ -371,8 +371,9 @@ void arp(Harness& h, std::uint16_t op, const char* mac, const char* spa, const c
   e.op = op;
   MacAddr m;
   for (int i = 0; i < 6; ++i)
-    m.bytes[static_cast<std::size_t>(i)] =
-        static_cast<std::uint8_t>(std::stoi(std::string(mac + i * 3, 2), nullptr, 16));
+    m.bytes[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(
+        std::stoi(std::string(std::string_view(mac).substr(static_cast<std::size_t>(i) * 3, 2)),
+                  nullptr, 16));
   e.sha = m;
   e.spa = ip(spa);
   e.tpa = ip(tpa);

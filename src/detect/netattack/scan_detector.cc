@@ -138,9 +138,10 @@ void ScanDetector::on_event(const bus::EventContext& ctx, const bus::Event& e) {
     if (p.dst == probe->dst) same_host.push_back(&p);
     if (p.port == probe->port && p.proto == probe->proto) same_port.push_back(&p);
   }
-  const bool vertical = !ping && same_host.size() >= t.scan_distinct_ports;
+  const auto hosts_on_port = static_cast<double>(same_port.size());
+  const bool vertical = !ping && static_cast<double>(same_host.size()) >= t.scan_distinct_ports;
   const bool horizontal =
-      !vertical && same_port.size() >= (ping ? t.scan_ping_hosts : t.scan_distinct_hosts);
+      !vertical && hosts_on_port >= (ping ? t.scan_ping_hosts : t.scan_distinct_hosts);
   if (!vertical && !horizontal) return;
   const std::vector<const Probe*>& set = vertical ? same_host : same_port;
 
