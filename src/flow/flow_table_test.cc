@@ -117,9 +117,10 @@ struct Collector : bus::Subscriber {
     } else if (const auto* a = bus::event_cast<bus::AnomalyEvent>(e)) {
       anomalies.emplace_back(a->id);
     } else if (const auto* f = bus::event_cast<FlowStart>(e)) {
-      starts.push_back({std::string(ctx.uid),
-                        ctx.orig_h.to_string() + ":" + std::to_string(ctx.orig_p) + ">" +
-                            std::to_string(ctx.resp_p) + " flags " + std::to_string(f->tcp_flags)});
+      starts.emplace_back(std::string(ctx.uid), ctx.orig_h.to_string() + ":" +
+                                                    std::to_string(ctx.orig_p) + ">" +
+                                                    std::to_string(ctx.resp_p) + " flags " +
+                                                    std::to_string(f->tcp_flags));
     }
   }
   std::vector<std::pair<std::string, std::string>> starts;  // uid, description
