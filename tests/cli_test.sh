@@ -166,6 +166,14 @@ assert s["classes"]["dose_limit"]["labels"] == 3 and s["classes"]["dose_limit"][
 PY
 check "eval without the policy misses the clinical labels" 3 "$ward" eval --labels "$repo/demo/labels.json" "$demo" --min-recall 0.95
 expect_text "missed labels listed" "$tmp/out" "missed: unauthorized_programming from 10.10.9.66"
+check "eval ignoring a class drops its alerts and labels stay missed" 0 "$ward" eval --policy "$policy" --labels "$repo/demo/labels.json" "$demo" --ignore-class phi_cleartext --format json
+python3 - "$tmp/out" <<'PY' || { echo "FAIL: eval --ignore-class"; fails=$((fails + 1)); }
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["alerts"] == 8 and s["classes"]["phi_cleartext"]["recall"] == 0, s
+PY
+expect_text "ignored alerts counted" "$tmp/err" "9 alerts of ignored classes not scored"
+check "unknown ignored class" 2 "$ward" eval --labels "$repo/demo/labels.json" "$demo" --ignore-class nope
 printf '[{"class": "recon_scan", "attacker_ip": "10.0.0.1", "start_ts": "soon", "end_ts": 2}]' > "$tmp/bad-labels.json"
 check "bad labels are a usage error" 2 "$ward" eval --labels "$tmp/bad-labels.json" "$demo"
 expect_text "labels error names file and pointer" "$tmp/err" "bad-labels.json: /0/start_ts: must be a number (epoch seconds)"

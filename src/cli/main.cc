@@ -23,6 +23,7 @@
 #include "engine/monitor.h"
 #include "engine/observed_device.h"
 #include "engine/report.h"
+#include "eval/attack_classes.h"
 #include "eval/labels.h"
 #include "eval/scorecard.h"
 #include "inventory/identify.h"
@@ -188,6 +189,7 @@ struct EvalArgs {
   double grace_s = 60;
   double min_precision = -1;
   double min_recall = -1;
+  std::vector<std::string> ignore_classes;
 };
 
 // `ward eval`: runs the monitor over the captures and scores its alerts against the labels.
@@ -198,7 +200,14 @@ int run_eval_command(const EvalArgs& a) {
     std::cerr << "ward eval: " << labels.error().message() << "\n";
     return 2;
   }
+  for (const std::string& c : a.ignore_classes) {
+    if (!ward::eval::is_attack_class(c)) {
+      std::cerr << "ward eval: --ignore-class: unknown class '" << c << "' (docs/eval.md)\n";
+      return 2;
+    }
+  }
   std::vector<ward::eval::ObservedAlert> alerts;
+  std::size_t ignored = 0;
   install_signal_handlers();
   int rc = 0;
   for (const std::string& path : a.captures) {
@@ -206,8 +215,15 @@ int run_eval_command(const EvalArgs& a) {
     mo.read_path = path;
     mo.policy_path = a.policy_path;
     mo.ephemeral_phi_key = true;
-    mo.on_alert = [&alerts](const ward::bus::EventContext& ctx, const ward::detect::AlertEvent& e,
-                            ward::TimeNs raised_at) {
+    mo.on_alert = [&alerts, &a, &ignored](const ward::bus::EventContext& ctx,
+                                          const ward::detect::AlertEvent& e,
+                                          ward::TimeNs raised_at) {
+      const std::string_view cls = ward::eval::class_of_rule(e.rule);
+      if (std::find(a.ignore_classes.begin(), a.ignore_classes.end(), cls) !=
+          a.ignore_classes.end()) {
+        ++ignored;
+        return;
+      }
       alerts.push_back(
           {std::string(e.rule), static_cast<double>(raised_at) / 1e9, ctx.src_h(), ctx.dst_h()});
     };
@@ -226,6 +242,8 @@ int run_eval_command(const EvalArgs& a) {
   const ward::eval::Scorecard s = ward::eval::score(*labels, alerts, opts);
   std::cout << (a.format == "json" ? ward::eval::format_scorecard_json(s) + "\n"
                                    : ward::eval::format_scorecard_text(s));
+  if (ignored > 0)
+    std::cerr << "ward eval: " << ignored << " alerts of ignored classes not scored\n";
   const bool precision_short =
       a.min_precision >= 0 && s.overall.precision && *s.overall.precision < a.min_precision;
   const bool recall_short =
@@ -381,6 +399,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 1.0));
   eval->add_option("--min-recall", eval_args.min_recall, "exit 3 if overall recall is below this")
       ->check(CLI::Range(0.0, 1.0));
+  eval->add_option("--ignore-class", eval_args.ignore_classes,
+                   "do not score alerts of this class (repeatable), e.g. phi_cleartext where "
+                   "cleartext HL7 is known and accepted");
   InventoryArgs inv_args;
   auto* inv = app.add_subcommand(
       "inventory", "Identify the devices in captures; reconcile with an intended inventory");

@@ -95,33 +95,44 @@ TEST(Scorecard, PrecisionRecallAndTimeToDetect) {
       {"ward.flood.syn", 201, ip("198.51.100.7"), ip("10.0.2.21")},  // spoofed source, victim ok
       {"ward.infusion.hard_limit", 105, ip("10.0.1.5"), ip("10.0.2.21")},  // no dose label
       {"ward.something.new", 106, ip("10.0.9.66"), ip("10.0.2.21")},       // unclassified
+      {"ward.segmentation.conduit_violation", 500, ip("10.0.9.66"), ip("10.0.2.21")},  // false
   };
   const Scorecard s = score(labels, alerts);
   EXPECT_EQ(s.overall.labels, 3u);
   EXPECT_EQ(s.overall.detected, 2u);
-  EXPECT_EQ(s.overall.alerts, 6u);
+  EXPECT_EQ(s.overall.alerts, 7u);
   EXPECT_EQ(s.overall.true_alerts, 3u);
+  // Related: the unclassified alert at 106 and the early SYN alert at 150 involve the scanner
+  // within the scan's grace window. The dose alert involves neither the scanner nor a victim,
+  // and the segmentation alert at 500 is past every window: both false.
+  EXPECT_EQ(s.overall.related_alerts, 2u);
   ASSERT_TRUE(s.overall.precision && s.overall.recall && s.overall.time_to_detect_s);
-  EXPECT_DOUBLE_EQ(*s.overall.precision, 0.5);
+  EXPECT_DOUBLE_EQ(*s.overall.precision, 5.0 / 7.0);
+  EXPECT_DOUBLE_EQ(*s.overall.strict_precision, 3.0 / 7.0);
   EXPECT_DOUBLE_EQ(*s.overall.recall, 2.0 / 3.0);
   EXPECT_DOUBLE_EQ(*s.overall.time_to_detect_s, (2.5 + 1.0) / 2);
 
   std::map<std::string, ClassScore> by;
   for (const auto& c : s.classes) by[c.cls] = c;
   EXPECT_DOUBLE_EQ(*by["recon_scan"].precision, 1.0);
-  EXPECT_DOUBLE_EQ(*by["syn_flood"].precision, 0.5);
+  EXPECT_DOUBLE_EQ(*by["syn_flood"].precision, 1.0);
+  EXPECT_DOUBLE_EQ(*by["syn_flood"].strict_precision, 0.5);
   EXPECT_DOUBLE_EQ(*by["syn_flood"].recall, 1.0);
   EXPECT_FALSE(by["arp_spoofing"].precision.has_value());  // no alert at all
   EXPECT_DOUBLE_EQ(*by["arp_spoofing"].recall, 0.0);
   EXPECT_DOUBLE_EQ(*by["dose_limit"].precision, 0.0);
   EXPECT_EQ(by["other"].alerts, 1u);
+  EXPECT_EQ(by["other"].related_alerts, 1u);
+  EXPECT_DOUBLE_EQ(*by["segmentation_violation"].precision, 0.0);
   EXPECT_EQ(s.labels[0].alerts, 2u);
   EXPECT_EQ(s.labels[0].first_rule, "ward.scan.port");
   EXPECT_FALSE(s.labels[2].detect_delay_s.has_value());
 
   const std::string json = format_scorecard_json(s);
-  EXPECT_NE(json.find(R"("precision":0.5,"recall":0.6666)"), std::string::npos) << json;
-  EXPECT_NE(json.find(R"("arp_spoofing":{"precision":null,"recall":0)"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("strict_precision":0.42857)"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("arp_spoofing":{"precision":null,"strict_precision":null,"recall":0)"),
+            std::string::npos)
+      << json;
   EXPECT_NE(format_scorecard_text(s).find("missed: arp_spoofing from 10.0.9.70"),
             std::string::npos);
 }

@@ -19,15 +19,21 @@ bool involves(const Label& l, const ObservedAlert& a) {
   return false;
 }
 
+bool during(const Label& l, const ObservedAlert& a, const MatchOptions& o) {
+  return a.ts >= l.start_ts - o.lead_s && a.ts <= l.end_ts + o.grace_s && involves(l, a);
+}
+
 bool detects(const Label& l, const ObservedAlert& a, std::string_view alert_class,
              const MatchOptions& o) {
-  return alert_class == l.cls && a.ts >= l.start_ts - o.lead_s && a.ts <= l.end_ts + o.grace_s &&
-         involves(l, a);
+  return alert_class == l.cls && during(l, a, o);
 }
 
 void finish(ClassScore& c, double delay_sum) {
-  if (c.alerts > 0)
-    c.precision = static_cast<double>(c.true_alerts) / static_cast<double>(c.alerts);
+  if (c.alerts > 0) {
+    c.precision =
+        static_cast<double>(c.true_alerts + c.related_alerts) / static_cast<double>(c.alerts);
+    c.strict_precision = static_cast<double>(c.true_alerts) / static_cast<double>(c.alerts);
+  }
   if (c.labels > 0) c.recall = static_cast<double>(c.detected) / static_cast<double>(c.labels);
   if (c.detected > 0) c.time_to_detect_s = delay_sum / static_cast<double>(c.detected);
 }
@@ -56,12 +62,14 @@ void write_optional(JsonWriter& w, std::string_view key, const std::optional<dou
 
 void write_counts(JsonWriter& w, const ClassScore& c) {
   write_optional(w, "precision", c.precision);
+  write_optional(w, "strict_precision", c.strict_precision);
   write_optional(w, "recall", c.recall);
   write_optional(w, "time_to_detect_s", c.time_to_detect_s);
   w.kv("labels", static_cast<std::uint64_t>(c.labels))
       .kv("detected", static_cast<std::uint64_t>(c.detected))
       .kv("alerts", static_cast<std::uint64_t>(c.alerts))
-      .kv("true_alerts", static_cast<std::uint64_t>(c.true_alerts));
+      .kv("true_alerts", static_cast<std::uint64_t>(c.true_alerts))
+      .kv("related_alerts", static_cast<std::uint64_t>(c.related_alerts));
 }
 
 }  // namespace
@@ -92,7 +100,15 @@ Scorecard score(const std::vector<Label>& labels, const std::vector<ObservedAler
         r.first_rule = a.rule;
       }
     }
-    if (is_true) ++c.true_alerts;
+    if (is_true) {
+      ++c.true_alerts;
+      continue;
+    }
+    for (const LabelResult& r : s.labels) {
+      if (!during(*r.label, a, o)) continue;
+      ++c.related_alerts;
+      break;
+    }
   }
   for (const LabelResult& r : s.labels) {
     if (!r.detect_delay_s) continue;
@@ -119,6 +135,7 @@ Scorecard score(const std::vector<Label>& labels, const std::vector<ObservedAler
     s.overall.detected += c.detected;
     s.overall.alerts += c.alerts;
     s.overall.true_alerts += c.true_alerts;
+    s.overall.related_alerts += c.related_alerts;
   }
   for (const auto& [cls, d] : delay_sum) total_delay += d;
   finish(s.overall, total_delay);
@@ -128,13 +145,13 @@ Scorecard score(const std::vector<Label>& labels, const std::vector<ObservedAler
 std::string format_scorecard_text(const Scorecard& s) {
   std::string out;
   std::array<char, 256> b{};
-  std::snprintf(b.data(), b.size(), "%-26s %9s %7s %7s %7s %7s %10s\n", "class", "precision",
-                "recall", "labels", "found", "alerts", "ttd_s");
+  std::snprintf(b.data(), b.size(), "%-26s %9s %7s %7s %7s %7s %8s %10s\n", "class", "precision",
+                "recall", "labels", "found", "alerts", "related", "ttd_s");
   out += b.data();
   const auto row = [&](const ClassScore& c, const std::string& name) {
-    std::snprintf(b.data(), b.size(), "%-26s %9s %7s %7zu %7zu %7zu %10s\n", name.c_str(),
+    std::snprintf(b.data(), b.size(), "%-26s %9s %7s %7zu %7zu %7zu %8zu %10s\n", name.c_str(),
                   ratio(c.precision).c_str(), ratio(c.recall).c_str(), c.labels, c.detected,
-                  c.alerts, seconds(c.time_to_detect_s).c_str());
+                  c.alerts, c.related_alerts, seconds(c.time_to_detect_s).c_str());
     out += b.data();
   };
   for (const ClassScore& c : s.classes) row(c, c.cls);

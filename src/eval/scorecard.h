@@ -4,9 +4,12 @@
 // An alert detects a label when the alert's rule maps to the label's class
 // (attack_classes.h), it was raised within [start_ts - lead_s, end_ts + grace_s], and one of
 // its endpoints is the label's attacker or one of its victims (spoofed floods and ARP
-// poisoning need not show the attacker's address). Recall = labels detected / labels;
-// precision = alerts that detect some label / alerts; an alert whose class no label has, or
-// whose rule maps to no class ("other"), counts against precision. Time to detect = from
+// poisoning need not show the attacker's address). An alert of another class that meets the
+// time and address conditions of some label is "related": a true observation of a labelled
+// attack under another name (a SYN flood also seen as a scan; a rogue host's flows crossing
+// zones). Recall = labels detected / labels; precision = (detecting + related alerts) /
+// alerts; strict precision = detecting alerts / alerts. Any other alert, including one whose
+// rule maps to no class ("other"), counts against both. Time to detect = from
 // start_ts to the first alert that detects the label (never negative), averaged over the
 // detected labels.
 #pragma once
@@ -34,8 +37,9 @@ struct MatchOptions {
 struct ClassScore {
   std::string cls;  // "" for overall
   std::size_t labels = 0, detected = 0;
-  std::size_t alerts = 0, true_alerts = 0;
+  std::size_t alerts = 0, true_alerts = 0, related_alerts = 0;
   std::optional<double> precision;         // nullopt without alerts
+  std::optional<double> strict_precision;  // related alerts counted as false
   std::optional<double> recall;            // nullopt without labels
   std::optional<double> time_to_detect_s;  // nullopt when nothing was detected
 };
@@ -57,7 +61,8 @@ Scorecard score(const std::vector<Label>& labels, const std::vector<ObservedAler
                 const MatchOptions& options = {});
 
 std::string format_scorecard_text(const Scorecard& s);
-// {"precision", "recall", "time_to_detect_s", "labels", "detected", "alerts", "true_alerts",
+// {"precision", "strict_precision", "recall", "time_to_detect_s", "labels", "detected",
+//  "alerts", "true_alerts", "related_alerts",
 //  "classes": {"<class>": {same keys}}, "label_results": [...]}; null where undefined.
 std::string format_scorecard_json(const Scorecard& s);
 
