@@ -44,6 +44,10 @@ inline constexpr Technique kAdversaryInTheMiddle{"T0830", "Adversary-in-the-Midd
 inline constexpr Technique kArpCachePoisoning{"T1557.002", "ARP Cache Poisoning",
                                               "Credential Access"};
 inline constexpr Technique kBruteForce{"T1110", "Brute Force", "Credential Access"};
+inline constexpr Technique kRemoteServices{"T0886", "Remote Services", "Lateral Movement"};
+inline constexpr Technique kInternetAccessibleDevice{"T0883", "Internet Accessible Device",
+                                                     "Initial Access"};
+inline constexpr Technique kRogueMaster{"T0848", "Rogue Master", "Initial Access"};
 }  // namespace techniques
 
 struct AlertEvent : bus::Event {

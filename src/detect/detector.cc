@@ -2,18 +2,19 @@
 
 namespace ward::detect {
 
-void Detector::raise(const bus::EventContext& ctx, AlertEvent& a) {
+bool Detector::raise(const bus::EventContext& ctx, AlertEvent& a) {
   if (policy_.is_suppressed(a.rule, ctx.orig_h, ctx.resp_h)) {
     ++stats_.suppressed;
-    return;
+    return false;
   }
   if (raised_.size() >= kMaxRemembered) raised_.clear();  // forget, rather than grow
   if (!raised_.insert(a.alert_id).second) {
     ++stats_.repeats;
-    return;
+    return false;
   }
   ++stats_.raised;
   bus_.publish(ctx, a);
+  return true;
 }
 
 }  // namespace ward::detect

@@ -28,7 +28,12 @@ class Detector : public bus::Subscriber {
 
  protected:
   // Publishes `a` unless a suppression matches or the same alert id was already raised.
-  void raise(const bus::EventContext& ctx, AlertEvent& a);
+  // Returns true iff it was published.
+  bool raise(const bus::EventContext& ctx, AlertEvent& a);
+  // True iff an alert with this id was published (and is still remembered).
+  [[nodiscard]] bool was_raised(const std::string& alert_id) const {
+    return raised_.count(alert_id) != 0;
+  }
 
   const policy::Policy& policy_;
   const bus::EventBus& bus_;
@@ -39,10 +44,14 @@ class Detector : public bus::Subscriber {
   std::unordered_set<std::string> raised_;
 };
 
+class DeviceClassSource;  // segmentation_detector.h
+
 // Every detector, configured from the policy. They publish on `bus` and must be subscribed to
-// it by the caller (in the returned order).
+// it by the caller (in the returned order). `classes` (the inventory's view, may be null) must
+// outlive them.
 std::vector<std::unique_ptr<bus::Subscriber>> make_detectors(const policy::Policy& policy,
                                                              const bus::EventBus& bus,
-                                                             DetectorStats& stats);
+                                                             DetectorStats& stats,
+                                                             DeviceClassSource* classes = nullptr);
 
 }  // namespace ward::detect

@@ -5,12 +5,14 @@
 #include "detect/mqtt_clinical.h"
 #include "detect/netattack/netattack.h"
 #include "detect/phi_detector.h"
+#include "detect/segmentation_detector.h"
 
 namespace ward::detect {
 
 std::vector<std::unique_ptr<bus::Subscriber>> make_detectors(const policy::Policy& policy,
                                                              const bus::EventBus& bus,
-                                                             DetectorStats& stats) {
+                                                             DetectorStats& stats,
+                                                             DeviceClassSource* classes) {
   std::vector<std::unique_ptr<bus::Subscriber>> out;
   out.push_back(std::make_unique<MqttClinical>(policy, bus));
   out.push_back(std::make_unique<InfusionDetector>(policy, bus, stats));
@@ -20,6 +22,7 @@ std::vector<std::unique_ptr<bus::Subscriber>> make_detectors(const policy::Polic
   out.push_back(std::make_unique<FloodDetector>(policy, bus, stats));
   out.push_back(std::make_unique<ArpDetector>(policy, bus, stats));
   out.push_back(std::make_unique<BruteForceDetector>(policy, bus, stats));
+  out.push_back(std::make_unique<SegmentationDetector>(policy, bus, stats, classes));
   return out;
 }
 

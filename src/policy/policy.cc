@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <functional>
@@ -214,7 +215,198 @@ void read_thresholds(Reader& r, const YAML::Node& n, Thresholds& t) {
   }
 }
 
+bool valid_zone_name(std::string_view n) {
+  if (n.empty() || n.size() > 64) return false;
+  for (char c : n)
+    if (!(std::islower(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '_' || c == '-'))
+      return false;
+  return std::islower(static_cast<unsigned char>(n[0])) != 0;
+}
+
+// IEC 62443 zones (policy.h, zones.h): names, CIDR blocks (masked), device classes.
+void read_zones(Reader& r, const YAML::Node& zn, Policy& p) {
+  if (!zn.IsSequence()) {
+    r.fail(zn, "zones", "expected a list of zones");
+    return;
+  }
+  // Every CIDR with its zone index and location, to reject one block listed by two zones.
+  std::vector<std::pair<Cidr, std::pair<std::size_t, std::string>>> seen;
+  for (std::size_t i = 0; i < zn.size() && !r.failed(); ++i) {
+    const std::string path = "zones[" + std::to_string(i) + "]";
+    const YAML::Node z = zn[i];
+    r.check_keys(z, path, {"name", "cidrs", "device_classes", "security_level", "medical"});
+    if (r.failed()) return;
+    Zone zone;
+    zone.where = r.where(z);
+    if (!z["name"]) {
+      r.fail(z, path, "a zone needs a name");
+      return;
+    }
+    zone.name = r.str(z["name"], path + ".name");
+    if (!valid_zone_name(zone.name)) {
+      r.fail(z["name"], path + ".name",
+             "'" + zone.name +
+                 "' is not a valid zone name (lower-case letters, digits, '_' and '-', starting "
+                 "with a letter, at most 64)");
+      return;
+    }
+    if (zone.name == "internet" || zone.name == "unzoned" || zone.name == "any") {
+      r.fail(z["name"], path + ".name", "'" + zone.name + "' is a built-in zone name");
+      return;
+    }
+    for (const Zone& other : p.zones)
+      if (other.name == zone.name)
+        r.fail(z["name"], path + ".name",
+               "zone '" + zone.name + "' is defined twice (first at " + other.where + ")");
+    zone.cidrs = r.hosts(z["cidrs"], path + ".cidrs");
+    const YAML::Node cidrs = z["cidrs"];
+    for (std::size_t c = 0; c < zone.cidrs.size() && !r.failed(); ++c) {
+      Cidr& cidr = zone.cidrs[c];
+      // The block's network address: "10.1.2.3/24" is 10.1.2.0/24.
+      int bits = cidr.prefix_bits;
+      for (auto& b : cidr.base.bytes) {
+        if (bits >= 8) {
+          bits -= 8;
+          continue;
+        }
+        b = static_cast<std::uint8_t>(bits <= 0 ? 0 : b & (0xff << (8 - bits)));
+        bits = 0;
+      }
+      for (const auto& [other, owner] : seen) {
+        if (other.prefix_bits == cidr.prefix_bits && other.base == cidr.base) {
+          r.fail(cidrs[c], path + ".cidrs[" + std::to_string(c) + "]",
+                 "'" + cidrs[c].Scalar() + "' is already in zone '" + p.zones[owner.first].name +
+                     "' (" + owner.second + "); a block belongs to one zone");
+        }
+      }
+      seen.push_back({cidr, {p.zones.size(), r.where(cidrs[c])}});
+    }
+    zone.device_classes = r.strings(z["device_classes"], path + ".device_classes");
+    for (std::size_t c = 0; c < zone.device_classes.size(); ++c) {
+      const std::string& dc = zone.device_classes[c];
+      if (std::find(kDeviceClassNames.begin(), kDeviceClassNames.end(), dc) ==
+          kDeviceClassNames.end()) {
+        std::string all;
+        for (std::string_view n : kDeviceClassNames)
+          all += (all.empty() ? "" : ", ") + std::string(n);
+        r.fail(z["device_classes"][c], path + ".device_classes[" + std::to_string(c) + "]",
+               "unknown device class '" + dc + "' (expected one of: " + all + ")");
+      }
+    }
+    if (zone.cidrs.empty() && zone.device_classes.empty() && !r.failed())
+      r.fail(z, path, "a zone needs cidrs, device_classes or both");
+    if (const YAML::Node sl = z["security_level"]) {
+      const auto v = r.number(sl, path + ".security_level");
+      if (v && (*v != 1 && *v != 2 && *v != 3 && *v != 4))
+        r.fail(sl, path + ".security_level", "expected an IEC 62443 security level 1, 2, 3 or 4");
+      if (v) zone.security_level = static_cast<int>(*v);
+    }
+    zone.medical = r.boolean(z["medical"], path + ".medical", false);
+    p.zones.push_back(std::move(zone));
+  }
+}
+
+void read_conduits(Reader& r, const YAML::Node& cn, Policy& p) {
+  if (!cn.IsSequence()) {
+    r.fail(cn, "conduits", "expected a list of conduits");
+    return;
+  }
+  for (std::size_t i = 0; i < cn.size() && !r.failed(); ++i) {
+    const std::string path = "conduits[" + std::to_string(i) + "]";
+    const YAML::Node c = cn[i];
+    r.check_keys(c, path, {"name", "from", "to", "ports", "protocols", "bidirectional"});
+    if (r.failed()) return;
+    Conduit k;
+    k.where = r.where(c);
+    for (const char* end : {"from", "to"}) {
+      const std::string epath = path + "." + end;
+      if (!c[end]) {
+        r.fail(c, path, std::string("a conduit needs '") + end + "' (a zone name or internet)");
+        return;
+      }
+      const std::string name = r.str(c[end], epath);
+      const ZoneId id = p.find_zone(name);
+      if (id == kUnzoned && !r.failed()) {
+        std::string all;
+        for (const Zone& z : p.zones) all += z.name + ", ";
+        r.fail(c[end], epath, "no zone named '" + name + "' (defined: " + all + "internet)");
+        return;
+      }
+      (std::string_view(end) == "from" ? k.from : k.to) = name;
+      (std::string_view(end) == "from" ? k.from_id : k.to_id) = id;
+    }
+    if (k.from_id == k.to_id && !r.failed()) {
+      r.fail(c, path,
+             "a conduit joins two different zones (traffic inside '" + k.from +
+                 "' is always allowed)");
+      return;
+    }
+    const std::vector<std::string> ports = r.strings(c["ports"], path + ".ports");
+    for (std::size_t j = 0; j < ports.size() && !r.failed(); ++j) {
+      ServicePort sp;
+      if (!parse_service_port(ports[j], sp))
+        r.fail(
+            c["ports"][j], path + ".ports[" + std::to_string(j) + "]",
+            "'" + ports[j] +
+                "' is not a port (expected tcp/N, udp/N, tcp/N-M, tcp, udp, icmp, icmp6 or any)");
+      k.ports.push_back(std::move(sp));
+    }
+    const std::vector<std::string> protos = r.strings(c["protocols"], path + ".protocols");
+    for (std::size_t j = 0; j < protos.size() && !r.failed(); ++j) {
+      if (!application_ports(protos[j], k.ports)) {
+        std::string all;
+        for (std::string_view n : application_names())
+          all += (all.empty() ? "" : ", ") + std::string(n);
+        r.fail(c["protocols"][j], path + ".protocols[" + std::to_string(j) + "]",
+               "unknown protocol '" + protos[j] + "' (known: " + all +
+                   "; use ports: [tcp/N] for others)");
+      }
+    }
+    if (k.ports.empty() && !r.failed()) {
+      r.fail(c, path, "a conduit needs ports or protocols (use ports: [any] to allow everything)");
+      return;
+    }
+    k.bidirectional = r.boolean(c["bidirectional"], path + ".bidirectional", false);
+    p.conduits.push_back(std::move(k));
+  }
+}
+
 }  // namespace
+
+ZoneId Policy::zone_for_class(std::string_view device_class) const noexcept {
+  for (std::size_t i = 0; i < zones.size(); ++i) {
+    if (!zones[i].cidrs.empty()) continue;
+    for (const std::string& c : zones[i].device_classes)
+      if (c == device_class) return static_cast<ZoneId>(i);
+  }
+  return kUnzoned;
+}
+
+std::string_view Policy::zone_name(ZoneId z) const noexcept {
+  if (z == kInternet) return "internet";
+  if (const Zone* zz = zone(z)) return zz->name;
+  return "unzoned";
+}
+
+ZoneId Policy::find_zone(std::string_view name) const noexcept {
+  if (name == "internet") return kInternet;
+  for (std::size_t i = 0; i < zones.size(); ++i)
+    if (zones[i].name == name) return static_cast<ZoneId>(i);
+  return kUnzoned;
+}
+
+const Conduit* Policy::conduit_allowing(ZoneId from, ZoneId to, bus::Transport proto,
+                                        std::uint16_t port) const noexcept {
+  for (const Conduit& c : conduits) {
+    const bool forward = c.from_id == from && c.to_id == to;
+    const bool backward = c.bidirectional && c.from_id == to && c.to_id == from;
+    if (!forward && !backward) continue;
+    for (const ServicePort& sp : c.ports)
+      if (sp.matches(proto, port)) return &c;
+  }
+  return nullptr;
+}
 
 bool topic_matches(std::string_view filter, std::string_view topic) noexcept {
   std::size_t f = 0;
@@ -284,9 +476,9 @@ Result<Policy> parse_policy(std::string_view yaml_text, const std::string& name)
   p.path = name;
   if (!root || root.IsNull()) return p;  // an empty policy: every check that needs data is off
   try {
-    r.check_keys(
-        root, "policy",
-        {"version", "site", "drug_library", "infusion", "phi", "alerts", "limits", "thresholds"});
+    r.check_keys(root, "policy",
+                 {"version", "site", "drug_library", "infusion", "phi", "alerts", "limits",
+                  "thresholds", "zones", "conduits"});
     if (root["version"]) {
       const std::string v = r.str(root["version"], "version");
       if (v != "1")
@@ -416,6 +608,15 @@ Result<Policy> parse_policy(std::string_view yaml_text, const std::string& name)
       }
     }
     if (const YAML::Node th = root["thresholds"]) read_thresholds(r, th, p.thresholds);
+
+    if (const YAML::Node zn = root["zones"]; zn && !r.failed()) read_zones(r, zn, p);
+    if (const YAML::Node cn = root["conduits"]; cn && !r.failed()) {
+      if (p.zones.empty())
+        r.fail(cn, "conduits", "conduits join zones: define zones first");
+      else
+        read_conduits(r, cn, p);
+    }
+    if (!r.failed()) p.zone_index.build(p.zones);
   } catch (const YAML::Exception& e) {  // e.g. a scalar where a map was expected
     return unexpected(invalid_argument(name + ":" + std::to_string(e.mark.line + 1) + ":" +
                                        std::to_string(e.mark.column + 1) + ": " + e.msg));

@@ -1,7 +1,8 @@
 // The policy file (`ward.yaml`): what the monitor checks traffic against. This version holds
 // the parts issue-by-issue work has built so far: the drug library with per care area limits,
 // the hosts authorised to program pumps, MQTT topics that carry pump commands, PHI settings,
-// alert suppressions and limit overrides. Zones and conduits come with the detection engine.
+// alert suppressions, limit overrides, and the segmentation: zones and the conduits allowed
+// between them (zones.h).
 //
 // load_policy() validates everything and reports the first problem with file, line and column
 // ("ward.yaml:12:7: drug_library.drugs[0].care_areas.ICU.rate: hard_max must be >= soft_max").
@@ -17,6 +18,7 @@
 #include "common/net.h"
 #include "common/result.h"
 #include "parsers/parser.h"
+#include "policy/zones.h"
 
 namespace ward::policy {
 
@@ -86,6 +88,9 @@ struct Policy {
   std::vector<Suppression> suppressions;
   parsers::LimitOverrides limits;
   Thresholds thresholds;
+  std::vector<Zone> zones;  // empty: the segmentation checks are off
+  std::vector<Conduit> conduits;
+  ZoneIndex zone_index;
 
   // The drug named by `id` (RXG-4.1) or `name` (RXG-4.2), or nullptr.
   [[nodiscard]] const Drug* find_drug(std::string_view id, std::string_view name) const;
@@ -95,6 +100,25 @@ struct Policy {
   // The programmer whose hosts contain `host`, or nullptr.
   [[nodiscard]] const Programmer* find_programmer(const IpAddr& host) const;
   [[nodiscard]] bool is_suppressed(std::string_view rule, const IpAddr& a, const IpAddr& b) const;
+
+  // The zone of `ip` by address (zones.h: longest prefix; kInternet; kUnzoned).
+  [[nodiscard]] ZoneId zone_of(const IpAddr& ip) const noexcept { return zone_index.lookup(ip); }
+  // The first zone without CIDRs whose device_classes list `device_class`, else kUnzoned.
+  [[nodiscard]] ZoneId zone_for_class(std::string_view device_class) const noexcept;
+  // The zone's name, "internet" or "unzoned".
+  [[nodiscard]] std::string_view zone_name(ZoneId z) const noexcept;
+  // The zone named `name` (including "internet"), or kUnzoned.
+  [[nodiscard]] ZoneId find_zone(std::string_view name) const noexcept;
+  [[nodiscard]] const Zone* zone(ZoneId z) const noexcept {
+    return z >= 0 && static_cast<std::size_t>(z) < zones.size()
+               ? &zones[static_cast<std::size_t>(z)]
+               : nullptr;
+  }
+  // The conduit that allows a host in `from` to open a connection to a host in `to` on
+  // (proto, responder port): a conduit from -> to, or a bidirectional one to -> from. nullptr
+  // if none does. Traffic inside one zone needs no conduit (callers check from != to).
+  [[nodiscard]] const Conduit* conduit_allowing(ZoneId from, ZoneId to, bus::Transport proto,
+                                                std::uint16_t port) const noexcept;
 };
 
 Result<Policy> load_policy(const std::string& path);
