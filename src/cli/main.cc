@@ -2,6 +2,8 @@
 //   ward monitor --read capture.pcap --policy ward.yaml --out logs/ --db ward.db
 //   ward monitor --interface eth0 ...          (live; stops cleanly on SIGINT/SIGTERM)
 //   ward policy check ward.yaml
+//   ward policy learn --read a.pcap [--read b.pcap] [--out FILE]
+//   ward policy diff --policy ward.yaml --read a.pcap [--format json]   (exit 1: violations)
 //   ward vuln advisories | match --vendor V --model M [--version X] [--sbom DIR]
 //   ward vuln update --from DIR
 //   ward vuln assess --read a.pcap [--sbom DIR] [--format table|json|csv]
@@ -15,6 +17,7 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <string>
 
@@ -22,6 +25,7 @@
 #include "detect/alert.h"
 #include "engine/monitor.h"
 #include "engine/observed_device.h"
+#include "engine/policy_tools.h"
 #include "engine/report.h"
 #include "eval/attack_classes.h"
 #include "eval/labels.h"
@@ -263,7 +267,9 @@ int run_policy_check(const std::string& path, const std::string& format) {
     } else {
       w.kv("drugs", static_cast<std::uint64_t>(p->drugs.size()))
           .kv("authorized_programmers", static_cast<std::uint64_t>(p->programmers.size()))
-          .kv("mqtt_command_topics", static_cast<std::uint64_t>(p->mqtt_command_topics.size()));
+          .kv("mqtt_command_topics", static_cast<std::uint64_t>(p->mqtt_command_topics.size()))
+          .kv("zones", static_cast<std::uint64_t>(p->zones.size()))
+          .kv("conduits", static_cast<std::uint64_t>(p->conduits.size()));
     }
     w.end_object();
     std::cout << out << "\n";
@@ -285,6 +291,14 @@ int run_policy_check(const std::string& path, const std::string& format) {
   if (p->programmers.empty())
     std::cout << "  note: no authorized_programmers: the programmer check is off\n";
   if (p->drugs.empty()) std::cout << "  note: no drug_library: the dose-limit checks are off\n";
+  if (p->zones.empty()) {
+    std::cout << "  note: no zones: the segmentation checks are off\n";
+  } else {
+    std::size_t medical = 0;
+    for (const auto& z : p->zones) medical += z.medical ? 1 : 0;
+    std::cout << "  segmentation: " << p->zones.size() << " zones (" << medical << " medical), "
+              << p->conduits.size() << " conduits\n";
+  }
   return 0;
 }
 
@@ -341,6 +355,26 @@ int main(int argc, char** argv) {
   auto* check = pol->add_subcommand("check", "Validate a policy file");
   check->add_option("file", policy_file, "policy file")->required();
   check->add_option("--format", format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  ward::engine::PolicyToolOptions learn_opts;
+  std::string learn_out;
+  auto* learn = pol->add_subcommand(
+      "learn", "Propose zones and conduits from captures, as a commented policy file to review");
+  learn->add_option("-r,--read", learn_opts.reads, "pcap or pcapng file(s) to read")->required();
+  learn->add_option("-o,--out", learn_out, "write the proposal here (default: standard output)");
+  learn->add_option("--fingerprints", learn_opts.fingerprints_path,
+                    "extra fingerprint rules (YAML)");
+  learn->add_option("--oui", learn_opts.oui_path, "IEEE OUI table");
+  ward::engine::PolicyToolOptions diff_opts;
+  std::string diff_format = "text";
+  auto* diff = pol->add_subcommand(
+      "diff",
+      "List the flows of captures that the policy's conduits do not allow. Exit status: 0 none, "
+      "1 some, 2 error");
+  diff->add_option("-p,--policy", diff_opts.policy_path, "policy file (ward.yaml)")->required();
+  diff->add_option("-r,--read", diff_opts.reads, "pcap or pcapng file(s) to read")->required();
+  diff->add_option("--format", diff_format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  diff->add_option("--fingerprints", diff_opts.fingerprints_path, "extra fingerprint rules (YAML)");
+  diff->add_option("--oui", diff_opts.oui_path, "IEEE OUI table");
 
   std::string vuln_format = "table";
   ward::vuln::VulnPaths vuln_paths = ward::vuln::default_paths(argc > 0 ? argv[0] : "");
@@ -432,6 +466,28 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("version")) {
     std::cout << "ward " << WARD_VERSION << "\n";
     return 0;
+  }
+  if (learn->parsed() || diff->parsed()) {
+    install_signal_handlers();
+    ward::engine::ToolResult r;
+    if (learn->parsed()) {
+      r = ward::engine::policy_learn(learn_opts);
+    } else {
+      diff_opts.json = diff_format == "json";
+      r = ward::engine::policy_diff(diff_opts);
+    }
+    std::cerr << r.err;
+    if (learn->parsed() && !learn_out.empty() && r.exit_code != 2) {
+      std::ofstream f(learn_out);
+      f << r.out;
+      if (!f.flush()) {
+        std::cerr << "ward policy learn: cannot write " << learn_out << "\n";
+        return 2;
+      }
+    } else {
+      std::cout << r.out;
+    }
+    return r.exit_code;
   }
   if (pol->parsed()) return run_policy_check(policy_file, format);
   if (vuln->parsed()) {

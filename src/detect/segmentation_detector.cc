@@ -69,7 +69,7 @@ void SegmentationDetector::on_finish() {
 
 void SegmentationDetector::check_flow(const bus::EventContext& in) {
   if (!policy::is_unicast(in.orig_h) || !policy::is_unicast(in.resp_h)) return;
-  if (classes_ != nullptr) classes_->refresh(in.ts, false);
+  if (classes_ != nullptr && class_zones_) classes_->refresh(in.ts, false);
   const policy::ZoneId zo = zone_of(in.orig_h);
   const policy::ZoneId zr = zone_of(in.resp_h);
   const policy::Zone* orig_zone = policy_.zone(zo);
@@ -78,7 +78,7 @@ void SegmentationDetector::check_flow(const bus::EventContext& in) {
     if (orig_zone != nullptr && orig_zone->medical) note_host(in.orig_h, zo, in);
     if (resp_zone != nullptr && resp_zone->medical) note_host(in.resp_h, zr, in);
   }
-  if (zo == zr || (orig_zone == nullptr && resp_zone == nullptr)) return;  // no zone boundary
+  if (!policy_.needs_conduit(zo, zr)) return;
   if (policy_.conduit_allowing(zo, zr, in.proto, in.resp_p) != nullptr) return;
 
   bus::EventContext ctx = in;

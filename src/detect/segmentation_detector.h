@@ -48,7 +48,9 @@ class SegmentationDetector final : public Detector {
   // `classes` may be null: the unknown-device check and class-only zones are then off.
   SegmentationDetector(const policy::Policy& policy, const bus::EventBus& bus, DetectorStats& stats,
                        DeviceClassSource* classes)
-      : Detector(policy, bus, stats), classes_(classes) {}
+      : Detector(policy, bus, stats), classes_(classes) {
+    for (const policy::Zone& z : policy.zones) class_zones_ = class_zones_ || z.cidrs.empty();
+  }
   void on_event(const bus::EventContext& ctx, const bus::Event& e) override;
   void on_finish() override;
 
@@ -67,6 +69,7 @@ class SegmentationDetector final : public Detector {
   void decide(const IpAddr& ip, Host& h);
 
   DeviceClassSource* classes_;
+  bool class_zones_ = false;  // some zone is given by device classes only
   std::map<IpAddr, Host> medical_hosts_;                     // bounded by kMaxTrackedHosts
   std::unordered_map<std::string, std::size_t> per_source_;  // alerts per originator (bounded)
   TimeNs last_sweep_ = 0;

@@ -17,6 +17,7 @@
 #include "detect/alert_log.h"
 #include "detect/detector.h"
 #include "detect/eve_log.h"
+#include "detect/segmentation_detector.h"
 #include "engine/observed_device.h"
 #include "flow/conn_log.h"
 #include "flow/flow_events.h"
@@ -112,6 +113,34 @@ class AlertTap final : public bus::Subscriber {
  private:
   const MonitorOptions& o_;
   const TimeNs& clock_;
+};
+
+// The inventory's device classes by address, for the segmentation checks: a snapshot of the
+// tracker taken at most once a minute of packet time (and at the end of input).
+class InventoryClasses final : public detect::DeviceClassSource {
+ public:
+  explicit InventoryClasses(const inventory::DeviceTracker& t) : tracker_(t) {}
+  void refresh(TimeNs now, bool force) override {
+    if (!force && built_ && now - built_at_ < 60 * kNsPerSec) return;
+    built_ = true;
+    built_at_ = now;
+    by_ip_.clear();
+    for (const inventory::Device& d : tracker_.snapshot()) {
+      const inventory::DeviceClass c = d.device_class();
+      if (c == inventory::DeviceClass::kUnknown) continue;
+      for (const IpAddr& ip : d.ips) by_ip_[ip] = inventory::device_class_name(c);
+    }
+  }
+  [[nodiscard]] std::string_view device_class(const IpAddr& ip) const override {
+    const auto it = by_ip_.find(ip);
+    return it == by_ip_.end() ? std::string_view("unknown") : it->second;
+  }
+
+ private:
+  const inventory::DeviceTracker& tracker_;
+  std::map<IpAddr, std::string_view> by_ip_;  // names are static (device_class_name)
+  TimeNs built_at_ = 0;
+  bool built_ = false;
 };
 
 TimeNs seconds_limit(const parsers::LimitOverrides& l, std::string_view key, TimeNs fallback) {
@@ -223,8 +252,6 @@ Result<MonitorReport> run_monitor(const MonitorOptions& o,
   // while handling an event are written right after it.
   bus::EventBus bus;
   detect::DetectorStats detector_stats;
-  auto detectors = detect::make_detectors(policy, bus, detector_stats);
-  for (auto& d : detectors) bus.subscribe(*d);
   std::unique_ptr<inventory::Identification> identification;
   std::unique_ptr<inventory::DeviceTracker> own_tracker;
   if (o.tracker == nullptr) {
@@ -247,7 +274,11 @@ Result<MonitorReport> run_monitor(const MonitorOptions& o,
     own_tracker = std::make_unique<inventory::DeviceTracker>(to);
   }
   inventory::DeviceTracker& devices = o.tracker != nullptr ? *o.tracker : *own_tracker;
+  InventoryClasses classes(devices);
+  auto detectors = detect::make_detectors(policy, bus, detector_stats, &classes);
+  for (auto& d : detectors) bus.subscribe(*d);
   bus.subscribe(devices);
+  for (bus::Subscriber* extra : o.subscribers) bus.subscribe(*extra);
   SummaryCollector summary;
   bus.subscribe(summary);
   TimeNs packet_clock = 0;  // the capture time of the packet being processed

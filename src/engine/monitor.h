@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "bus/bus.h"
 #include "capture/packet_source.h"
 #include "common/result.h"
 #include "decode/decoder.h"
@@ -62,6 +63,9 @@ struct MonitorOptions {
   // current packet's, or the last packet's while flows are drained at the end). `ward eval`.
   std::function<void(const bus::EventContext&, const detect::AlertEvent&, TimeNs raised_at)>
       on_alert;
+  // More subscribers for this run (after the detectors and the inventory), e.g. the flow
+  // matrix of `ward policy learn`. Not owned; they must outlive the call.
+  std::vector<bus::Subscriber*> subscribers;
 };
 
 // One assessed device, for the summary.

@@ -14,6 +14,7 @@
 #include "inventory/oui.h"
 #include "parsers/dicom/dicom_events.h"
 #include "parsers/http/http_events.h"
+#include "policy/zones.h"
 
 namespace ward::inventory {
 namespace {
@@ -640,6 +641,16 @@ TEST(Outputs, TheDeviceLogRecordCarriesTheIdentificationAndItsEvidence) {
     EXPECT_NE(line.find(f), std::string::npos) << f << "\n" << line;
   EXPECT_EQ(top_evidence(*pump),
             "class<-hl7.sft.product[bd-alaris-pc-unit] 90; model<-hl7.sft.product 85");
+}
+
+// The policy validates zones' device_classes against its own copy of the class names.
+TEST(DeviceClass, ThePolicyKnowsTheSameClassNamesInTheSameOrder) {
+  for (std::size_t i = 0; i < policy::kDeviceClassNames.size(); ++i)
+    EXPECT_EQ(device_class_name(static_cast<DeviceClass>(i)), policy::kDeviceClassNames[i]);
+  DeviceClass c{};
+  EXPECT_FALSE(parse_device_class("tablet", c));
+  EXPECT_EQ(device_class_name(static_cast<DeviceClass>(policy::kDeviceClassNames.size())),
+            "unknown");  // no class beyond the policy's list
 }
 
 }  // namespace

@@ -114,6 +114,11 @@ struct Policy {
                ? &zones[static_cast<std::size_t>(z)]
                : nullptr;
   }
+  // True iff traffic between hosts of zones `a` and `b` must pass a conduit: different zones,
+  // at least one of them defined (unzoned <-> internet and unzoned <-> unzoned are not checked).
+  [[nodiscard]] bool needs_conduit(ZoneId a, ZoneId b) const noexcept {
+    return a != b && (zone(a) != nullptr || zone(b) != nullptr);
+  }
   // The conduit that allows a host in `from` to open a connection to a host in `to` on
   // (proto, responder port): a conduit from -> to, or a bidirectional one to -> from. nullptr
   // if none does. Traffic inside one zone needs no conduit (callers check from != to).
