@@ -20,6 +20,8 @@ packages=(
   # a real RTSP server and client for the RTSP/RTP end-to-end test (tests/e2e/rtsp_gst_test.sh)
   python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-tools
+  # nft, to enforce `ward policy export --nft` rulesets (tests/segmentation_nft_test.sh)
+  nftables
   # DICOM peers (storescp, storescu, echoscu, findscu, dcmqrscp) for tests/dicom_dcmtk_test.sh
   dcmtk
   # the testbed (testbed/run): namespaces, a real MQTT broker and clients, attack tools

@@ -4,6 +4,7 @@
 //   ward policy check ward.yaml
 //   ward policy learn --read a.pcap [--read b.pcap] [--out FILE]
 //   ward policy diff --policy ward.yaml --read a.pcap [--format json]   (exit 1: violations)
+//   ward policy export --nft --policy ward.yaml [-o FILE] | --mud DIR --policy ward.yaml
 //   ward vuln advisories | match --vendor V --model M [--version X] [--sbom DIR]
 //   ward vuln update --from DIR
 //   ward vuln assess --read a.pcap [--sbom DIR] [--format table|json|csv]
@@ -16,6 +17,7 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -33,6 +35,7 @@
 #include "inventory/identify.h"
 #include "inventory/intended.h"
 #include "inventory/inventory_report.h"
+#include "policy/export.h"
 #include "policy/policy.h"
 #include "vuln/commands.h"
 
@@ -302,6 +305,68 @@ int run_policy_check(const std::string& path, const std::string& format) {
   return 0;
 }
 
+// `ward policy export`: 0 written, 2 a usage, policy or write error.
+int run_policy_export(const std::string& path, bool nft, const std::string& out,
+                      const std::string& mud_dir, const std::string& url_base) {
+  if (!nft && mud_dir.empty()) {
+    std::cerr << "ward policy export: give --nft or --mud DIR\n";
+    return 2;
+  }
+  auto p = ward::policy::load_policy(path);
+  if (!p.ok()) {
+    std::cerr << "ward policy export: " << p.error().message() << "\n";
+    return 2;
+  }
+  if (p->zones.empty()) {
+    std::cerr << "ward policy export: " << path << " defines no zones\n";
+    return 2;
+  }
+  if (nft) {
+    const std::string rules = ward::policy::export_nft(*p, path);
+    if (out.empty()) {
+      std::cout << rules;
+      return 0;
+    }
+    std::ofstream f(out);
+    f << rules;
+    if (!f.flush()) {
+      std::cerr << "ward policy export: cannot write " << out << "\n";
+      return 2;
+    }
+    return 0;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(mud_dir, ec);
+  if (ec) {
+    std::cerr << "ward policy export: cannot create " << mud_dir << ": " << ec.message() << "\n";
+    return 2;
+  }
+  // RFC 8520 last-update: now, or SOURCE_DATE_EPOCH for reproducible output.
+  std::time_t now = std::time(nullptr);
+  if (const char* sde = std::getenv("SOURCE_DATE_EPOCH"); sde != nullptr)
+    now = static_cast<std::time_t>(std::strtoll(sde, nullptr, 10));
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  const auto files = ward::policy::export_mud(*p, stamp, url_base);
+  if (files.empty()) {
+    std::cerr << "ward policy export: no zone lists device_classes: no MUD file to write\n";
+    return 2;
+  }
+  for (const auto& [name, json] : files) {
+    const std::string file = (std::filesystem::path(mud_dir) / name).string();
+    std::ofstream f(file);
+    f << json;
+    if (!f.flush()) {
+      std::cerr << "ward policy export: cannot write " << file << "\n";
+      return 2;
+    }
+    std::cout << file << "\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 // CLI11 reports usage errors by throwing CLI::ParseError, caught below; its other exceptions
@@ -375,6 +440,19 @@ int main(int argc, char** argv) {
   diff->add_option("--format", diff_format, "text or json")->check(CLI::IsMember({"text", "json"}));
   diff->add_option("--fingerprints", diff_opts.fingerprints_path, "extra fingerprint rules (YAML)");
   diff->add_option("--oui", diff_opts.oui_path, "IEEE OUI table");
+  std::string export_policy, export_out, export_mud_dir;
+  std::string mud_url_base = "https://mud.example.org/ward/";
+  bool export_nft = false;
+  auto* exp = pol->add_subcommand(
+      "export", "Export the zones and conduits as an nftables ruleset or IETF MUD files");
+  exp->add_option("-p,--policy", export_policy, "policy file (ward.yaml)")->required();
+  auto* nft_flag = exp->add_flag("--nft", export_nft, "an nftables ruleset (for nft -f)");
+  auto* mud_opt = exp->add_option("--mud", export_mud_dir,
+                                  "write one RFC 8520 MUD file per device class into DIR");
+  nft_flag->excludes(mud_opt);
+  exp->add_option("-o,--out", export_out, "with --nft: write here (default: standard output)");
+  exp->add_option("--mud-url-base", mud_url_base,
+                  "with --mud: the URL the files will be served from (mud-url prefix)");
 
   std::string vuln_format = "table";
   ward::vuln::VulnPaths vuln_paths = ward::vuln::default_paths(argc > 0 ? argv[0] : "");
@@ -489,6 +567,8 @@ int main(int argc, char** argv) {
     }
     return r.exit_code;
   }
+  if (exp->parsed())
+    return run_policy_export(export_policy, export_nft, export_out, export_mud_dir, mud_url_base);
   if (pol->parsed()) return run_policy_check(policy_file, format);
   if (vuln->parsed()) {
     ward::vuln::OutputFormat f = ward::vuln::OutputFormat::kTable;

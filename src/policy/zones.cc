@@ -56,8 +56,8 @@ void split128(const IpAddr& ip, int bits, std::uint64_t& hi, std::uint64_t& lo) 
   for (int i = 8; i < 16; ++i) lo = (lo << 8) | ip.bytes[static_cast<std::size_t>(i)];
   if (bits <= 0) {
     hi = lo = 0;
-  } else if (bits < 64) {
-    hi &= ~std::uint64_t{0} << (64 - bits);
+  } else if (bits <= 64) {
+    if (bits < 64) hi &= ~std::uint64_t{0} << (64 - bits);
     lo = 0;
   } else if (bits < 128) {
     lo &= ~std::uint64_t{0} << (128 - bits);

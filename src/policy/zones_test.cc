@@ -18,7 +18,7 @@ IpAddr ip(const char* s) {
 constexpr std::string_view kZones = R"(version: 1
 zones:
   - name: clinical
-    cidrs: [10.10.0.0/16, "fd00:10::/32"]
+    cidrs: [10.10.0.0/16, "fd00:10::/32", "fd00:20::/64"]
     security_level: 2
   - name: infusion_pumps
     cidrs: [10.10.2.0/24]
@@ -57,6 +57,9 @@ TEST(Zones, TheLongestPrefixDecidesAHostsZone) {
   EXPECT_EQ(p->zone_name(p->zone_of(ip("10.10.9.66"))), "clinical");
   EXPECT_EQ(p->zone_name(p->zone_of(ip("fd00:10::7"))), "clinical");
   EXPECT_EQ(p->zone_name(p->zone_of(ip("fd00:11::7"))), "unzoned");
+  EXPECT_EQ(p->zone_name(p->zone_of(ip("fd00:20::1:2"))), "clinical");  // a /64: 64 bits exactly
+  EXPECT_EQ(p->zone_name(p->zone_of(ip("fd00:20:0:1::1"))), "unzoned");
+  EXPECT_EQ(p->zone_name(p->zone_of(ip("fd00:10:0:1::7"))), "clinical");
   EXPECT_EQ(p->zone_name(p->zone_of(ip("192.168.1.1"))), "unzoned");
   EXPECT_EQ(p->zone_name(p->zone_of(ip("8.8.8.8"))), "internet");
   EXPECT_EQ(p->zone_name(p->zone_of(ip("2001:db8::1"))), "internet");
