@@ -29,6 +29,7 @@ common=(--phi-key "$tmp/k" --seed 1)
 check "demo summary" 0 "$ward" monitor --read "$demo" --policy "$policy" --out "$tmp/logs" --db "$tmp/w.db" "${common[@]}"
 expect_text "summary names the alerts" "$tmp/out" "alerts: 4 critical"
 expect_text "summary lists a critical alert" "$tmp/out" "CRITICAL ward.infusion.hard_limit"
+expect_text "summary lists the segmentation alert" "$tmp/out" "HIGH    ward.segmentation.conduit_violation (x2)  10.10.9.66 -> 10.10.2.22"
 expect_text "summary says where the logs are" "$tmp/out" "logs: $tmp/logs/{"
 expect_text "summary says where the database is" "$tmp/out" "database: $tmp/w.db"
 expect_text "summary lists protocols" "$tmp/out" "hl7 (10 flows)"
@@ -48,6 +49,7 @@ check "policy check rejects it" 2 "$ward" policy check "$tmp/bad.yaml"
 expect_text "policy check names line and column" "$tmp/err" "bad.yaml:7:17"
 check "policy check accepts the demo policy" 0 "$ward" policy check "$policy"
 expect_text "policy check summary" "$tmp/out" "ok (3 drugs, 2 authorised programmers, 1 MQTT command topics)"
+expect_text "policy check counts the zones" "$tmp/out" "segmentation: 7 zones (3 medical), 5 conduits"
 
 head -c 20000 "$demo" > "$tmp/cut.pcap"
 check "truncated capture" 1 "$ward" monitor --read "$tmp/cut.pcap" --policy "$policy" --out "$tmp/cutlogs" "${common[@]}"
@@ -112,7 +114,7 @@ for p in pumps:
 assert d["devices"] == sorted(d["devices"], key=lambda x: -x["risk"])
 PY
 check "vuln assess with the policy counts alerts per device" 0 "$ward" vuln assess --read "$demo" --policy "$policy"
-expect_text "alerts on the programmed pump" "$tmp/out" "alerts         15  5 alerts, the worst critical"
+expect_text "alerts on the programmed pump" "$tmp/out" "alerts         15  6 alerts, the worst critical"
 expect_text "multicast is not internet exposure" "$tmp/out" "exploitability 5   network attack vector (ICSMA-20-317-01)"
 check "vuln assess csv" 0 "$ward" vuln assess --read "$demo" --format csv
 expect_text "csv header" "$tmp/out" "device,ip,class,vendor,model,version,risk,level,advisories,cves"

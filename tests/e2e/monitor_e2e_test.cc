@@ -37,11 +37,24 @@ TEST(DemoCapture, RaisesEveryAlertTheDemoReadmeDescribes) {
   EXPECT_EQ(rules.count("ward.infusion.unauthorized_programmer"), 2u);
   EXPECT_GE(rules.count("ward.privacy.phi_cleartext"), 2u);
   EXPECT_EQ(rules.count("ward.protocol.malformed"), 1u);
+  // The rogue laptop, in no zone, reaches a pump and the broker in medical zones.
+  EXPECT_EQ(rules.count("ward.segmentation.conduit_violation"), 2u);
+  EXPECT_EQ(rules.count("ward.segmentation.medical_internet"), 0u);
+  EXPECT_EQ(rules.count("ward.segmentation.unknown_device"), 0u);
 
   std::set<std::string> unauthorized;
   for (const auto& a : alerts) {
     if (a["rule"] == "ward.infusion.unauthorized_programmer")
       unauthorized.insert(a["src"]["ip"].get<std::string>());
+    if (a["rule"] == "ward.segmentation.conduit_violation") {
+      EXPECT_EQ(a["src"]["ip"], "10.10.9.66");
+      EXPECT_EQ(a["severity"], "high");
+      EXPECT_EQ(a["technique"]["id"], "T0886");
+      EXPECT_EQ(a["evidence"]["src_zone"], "unzoned");
+      EXPECT_TRUE(a["evidence"]["dst_zone"] == "infusion_pumps" ||
+                  a["evidence"]["dst_zone"] == "telemetry")
+          << a.dump();
+    }
     if (a["rule"] == "ward.infusion.hard_limit") {
       EXPECT_EQ(a["severity"], "critical");
       EXPECT_EQ(a["technique"]["id"], "T0836");
