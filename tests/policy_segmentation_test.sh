@@ -111,7 +111,21 @@ expect "one MUD file per zoned class, the RFC's members, pump ACEs from the cond
 "infusion_pump.json 2026-11-18T11:06:40Z [2575]
 pump_server.json 2026-11-18T11:06:40Z [3000]"
 
-# 4. The documented examples.
+# 4. Real captures of ../shared/data: a port scan's 1000 ports become one range flagged for
+# review; a capture with no local host proposes no zone and still loads.
+shared=$repo/../shared/data/pcap
+if [ -f "$shared/ndpi/synscan.pcap" ]; then
+  check "learn from nDPI's SYN scan" 0 "$ward" policy learn --read "$shared/ndpi/synscan.pcap" --out "$tmp/scan.yaml"
+  expect "the scan's ports as one range" "$(grep -c 'ports: \[tcp/1-65389\]  # 1000 tcp ports seen, given as one range: narrow it' "$tmp/scan.yaml")" 1
+  check "the scan proposal loads" 0 "$ward" policy check "$tmp/scan.yaml"
+fi
+if [ -f "$shared/zeek/traces/dhcp/dhcp_flood.pcap" ]; then
+  check "learn from Zeek's DHCP flood (no local unicast host)" 0 "$ward" policy learn --read "$shared/zeek/traces/dhcp/dhcp_flood.pcap" --out "$tmp/none.yaml"
+  expect "no zone proposed" "$(grep -c '^zones:' "$tmp/none.yaml")" 0
+  check "the empty proposal loads" 0 "$ward" policy check "$tmp/none.yaml"
+fi
+
+# 5. The documented examples.
 for f in "$repo"/examples/policy/*.yaml; do
   check "example $(basename "$f") passes policy check" 0 "$ward" policy check "$f"
 done

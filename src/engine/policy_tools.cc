@@ -239,6 +239,14 @@ ToolResult policy_learn(const PolicyToolOptions& o) {
     y << "\n    security_level: " << (z.medical ? 3 : 2) << "  # IEC 62443 SL-T: set your target\n";
     y << "    medical: " << (z.medical ? "true" : "false") << "\n";
   }
+  if (drafts.empty()) {
+    r.err +=
+        "ward policy learn: warning: no local (private) unicast host in the captures: no "
+        "zone to propose\n";
+    r.out = y.str().substr(0, y.str().rfind("zones:\n")) +
+            "# The captures show no local (private) unicast host: no zone to propose.\n";
+    return r;
+  }
   const std::string zones_yaml = y.str();
   auto zoned = policy::parse_policy(zones_yaml, "learned");
   if (!zoned.ok()) {  // our bug: the proposal must always load
