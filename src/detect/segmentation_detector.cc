@@ -102,19 +102,32 @@ void SegmentationDetector::check_flow(const bus::EventContext& in) {
                           in.resp_h.to_string() + "|" + port;
   a.alert_id = make_alert_id(a.rule, "", key);
 
-  // Bounded per originator: a scan across a zone boundary is one story, not thousands.
+  // Bounded per originator (a scan across a zone boundary is one story, not thousands) and per
+  // responder (a flood from many, possibly spoofed, sources).
   if (per_source_.size() >= kMaxTrackedHosts) per_source_.clear();
-  std::size_t& n = per_source_[in.orig_h.to_string()];
-  if (n >= kMaxAlertsPerSource) {
-    if (n > kMaxAlertsPerSource || was_raised(a.alert_id)) return;
-    a.alert_id = make_alert_id(a.rule, "", "more|" + in.orig_h.to_string());
+  if (per_target_.size() >= kMaxTrackedHosts) per_target_.clear();
+  std::size_t& n_src = per_source_[in.orig_h.to_string()];
+  std::size_t& n_dst = per_target_[in.resp_h.to_string()];
+  if (n_src > kMaxAlertsPerSource || n_dst > kMaxAlertsPerSource) return;
+  const bool src_full = n_src == kMaxAlertsPerSource;
+  const bool dst_full = n_dst == kMaxAlertsPerSource;
+  if (src_full || dst_full) {
+    if (was_raised(a.alert_id)) return;
+    a.alert_id = make_alert_id(
+        a.rule, "",
+        src_full ? "more|" + in.orig_h.to_string() : "more-to|" + in.resp_h.to_string());
   }
   std::string summary;
-  if (n == kMaxAlertsPerSource) {
+  if (src_full) {
     summary = in.orig_h.to_string() + " (" + orig_name +
-              ") keeps opening flows no conduit allows; " + "after " +
+              ") keeps opening flows no conduit allows; after " +
               std::to_string(kMaxAlertsPerSource) +
               " alerts, further ones from this host are not raised one by one";
+  } else if (dst_full) {
+    summary = in.resp_h.to_string() + " (" + resp_name +
+              ") keeps receiving flows no conduit allows; after " +
+              std::to_string(kMaxAlertsPerSource) +
+              " alerts, further ones to this host are not raised one by one";
   } else if (medical_internet) {
     summary = zo == policy::kInternet
                   ? "internet host " + in.orig_h.to_string() + " reached medical zone " +
@@ -140,7 +153,10 @@ void SegmentationDetector::check_flow(const bus::EventContext& in) {
       a.evidence.emplace_back(z == orig_zone ? "src_zone_sl" : "dst_zone_sl",
                               "SL" + std::to_string(z->security_level));
   }
-  if (raise(ctx, a)) ++n;
+  if (raise(ctx, a)) {
+    ++n_src;
+    ++n_dst;
+  }
 }
 
 void SegmentationDetector::note_host(const IpAddr& ip, policy::ZoneId z,

@@ -5,7 +5,8 @@
 //   ward.segmentation.conduit_violation  a flow between two zones (or a zone and the internet,
 //       or a zoned and an unzoned host) that no conduit allows. ATT&CK for ICS T0886 Remote
 //       Services. One alert per (zones, hosts, transport/port); at most kMaxAlertsPerSource
-//       per originating host, then one more that says the rest are not alerted one by one.
+//       per originating host and per responding host, then one more that says the rest are
+//       not alerted one by one.
 //   ward.segmentation.medical_internet   a host in a medical zone and a public address, in
 //       either direction, with no conduit allowing it (instead of conduit_violation). T0883
 //       Internet Accessible Device.
@@ -69,9 +70,10 @@ class SegmentationDetector final : public Detector {
   void decide(const IpAddr& ip, Host& h);
 
   DeviceClassSource* classes_;
-  bool class_zones_ = false;  // some zone is given by device classes only
-  std::map<IpAddr, Host> medical_hosts_;                     // bounded by kMaxTrackedHosts
+  bool class_zones_ = false;              // some zone is given by device classes only
+  std::map<IpAddr, Host> medical_hosts_;  // bounded by kMaxTrackedHosts
   std::unordered_map<std::string, std::size_t> per_source_;  // alerts per originator (bounded)
+  std::unordered_map<std::string, std::size_t> per_target_;  // alerts per responder (bounded)
   TimeNs last_sweep_ = 0;
 };
 

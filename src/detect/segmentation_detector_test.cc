@@ -212,6 +212,19 @@ TEST(SegmentationDetector, AScanAcrossAZoneBoundaryIsBoundedPerSource) {
   EXPECT_EQ(h.alerts.size(), SegmentationDetector::kMaxAlertsPerSource + 2);
 }
 
+TEST(SegmentationDetector, AFloodFromManySourcesIsBoundedPerTarget) {
+  Harness h;
+  for (int i = 1; i <= 250; ++i) {
+    const std::string src = "198.51.100." + std::to_string(i);
+    h.flow(src.c_str(), "10.10.2.21", 3000);
+  }
+  ASSERT_EQ(h.alerts.size(), SegmentationDetector::kMaxAlertsPerSource + 1);
+  EXPECT_EQ(h.alerts[0].rule, "ward.segmentation.medical_internet");
+  EXPECT_EQ(h.alerts.back().summary,
+            "10.10.2.21 (infusion_pumps) keeps receiving flows no conduit allows; after 16 alerts, "
+            "further ones to this host are not raised one by one");
+}
+
 TEST(SegmentationDetector, ZonesGivenByClassHoldTheHostsTheInventoryPutsInThatClass) {
   Harness h;
   h.classes.by_ip = {{"192.168.50.7", "camera"}};
