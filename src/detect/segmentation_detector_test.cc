@@ -207,8 +207,10 @@ TEST(SegmentationDetector, AScanAcrossAZoneBoundaryIsBoundedPerSource) {
   ASSERT_EQ(h.alerts.size(), SegmentationDetector::kMaxAlertsPerSource + 1);
   EXPECT_NE(h.alerts.back().summary.find("further ones from this host are not raised one by one"),
             std::string::npos);
-  // Another source still gets its own alerts.
+  // Another source to another host still gets its own alerts (this target has had its share).
   h.flow("10.10.9.67", "10.10.2.21", 1);
+  EXPECT_EQ(h.alerts.size(), SegmentationDetector::kMaxAlertsPerSource + 1);
+  h.flow("10.10.9.67", "10.10.2.22", 1);
   EXPECT_EQ(h.alerts.size(), SegmentationDetector::kMaxAlertsPerSource + 2);
 }
 
