@@ -141,7 +141,7 @@ assert cves == ["CVE-2020-25165"], cves
 # Suricata EVE: one alert record per alert in Ward's own log, with Suricata's keys.
 alerts = [json.loads(l) for l in open(logs + "/alert.jsonl")]
 eve = [json.loads(l) for l in open(logs + "/eve.jsonl")]
-assert len(eve) == len(alerts) == 17, (len(eve), len(alerts))
+assert len(eve) == len(alerts) == 19, (len(eve), len(alerts))
 for e, a in zip(eve, alerts):
     assert e["event_type"] == "alert" and e["alert"]["action"] == "allowed"
     assert e["src_ip"] == a["src"]["ip"] and e["dest_ip"] == a["dst"]["ip"]
@@ -161,7 +161,8 @@ check "eval scorecard" 0 "$ward" eval --policy "$policy" --labels "$repo/demo/la
 python3 - "$tmp/out" <<'PY' || { echo "FAIL: eval scorecard"; fails=$((fails + 1)); }
 import json, sys
 s = json.load(open(sys.argv[1]))
-assert s["labels"] == 9 and s["detected"] == 9 and s["alerts"] == 17 and s["true_alerts"] == 17, s
+assert s["labels"] == 11 and s["detected"] == 11 and s["alerts"] == 19 and s["true_alerts"] == 19, s
+assert s["classes"]["segmentation_violation"]["labels"] == 2 and s["classes"]["segmentation_violation"]["recall"] == 1
 assert s["precision"] == 1 and s["recall"] == 1
 assert 0 <= s["time_to_detect_s"] < 1
 assert s["classes"]["dose_limit"]["labels"] == 3 and s["classes"]["dose_limit"]["alerts"] == 5
