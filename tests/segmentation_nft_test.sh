@@ -122,7 +122,9 @@ if [ -n "$after" ] && [ "$after" -ge $((before + denied)) ]; then
 else
   fail "the drop counter did not rise by at least $denied: $before -> $after"
 fi
-ip netns exec "$ns-r" nft list chain inet ward forward | grep -q 'log prefix "ward-drop "' &&
+# (Listed into a file first: grep -q closing the pipe early would fail the pipeline.)
+ip netns exec "$ns-r" nft list chain inet ward forward > "$tmp/chain.txt"
+grep -q 'log prefix "ward-drop "' "$tmp/chain.txt" &&
   pass "drops are logged with the prefix ward-drop" || fail "no log rule before the drop"
 
 echo "$passes passed, $fails failed"
