@@ -116,6 +116,7 @@ PY
 check "vuln assess with the policy counts alerts per device" 0 "$ward" vuln assess --read "$demo" --policy "$policy"
 expect_text "alerts on the programmed pump" "$tmp/out" "alerts         15  6 alerts, the worst critical"
 expect_text "multicast is not internet exposure" "$tmp/out" "exploitability 5   network attack vector (ICSMA-20-317-01)"
+expect_text "the pump's zone and who reaches it" "$tmp/out" "reachable from zones clinical_servers (conduits into infusion_pumps)"
 check "vuln assess csv" 0 "$ward" vuln assess --read "$demo" --format csv
 expect_text "csv header" "$tmp/out" "device,ip,class,vendor,model,version,risk,level,advisories,cves"
 

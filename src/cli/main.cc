@@ -181,7 +181,13 @@ int run_vuln_assess(const InventoryArgs& a, const ward::vuln::VulnPaths& paths,
   std::vector<ward::inventory::Device> devices;
   const int rc = collect_inventory(a, "ward vuln", devices);
   if (rc == 2) return rc;
-  const std::vector<ward::vuln::ObservedDevice> observed = ward::engine::observe_devices(devices);
+  // The policy's zones say where each device can be reached from (already validated above).
+  std::optional<ward::policy::Policy> policy;
+  if (!a.policy_path.empty()) {
+    if (auto p = ward::policy::load_policy(a.policy_path); p.ok()) policy = std::move(*p);
+  }
+  const std::vector<ward::vuln::ObservedDevice> observed =
+      ward::engine::observe_devices(devices, policy ? &*policy : nullptr);
   const ward::vuln::CommandResult r = ward::vuln::run_assess(paths, observed, format);
   std::cout << r.out;
   std::cerr << r.err;

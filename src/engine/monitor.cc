@@ -429,7 +429,7 @@ Result<MonitorReport> run_monitor(const MonitorOptions& o,
     for (const auto& d : report.inventory) logs->write("device", inventory::device_log_line(d));
   }
   if (corpus && own_tracker) {
-    const std::vector<vuln::ObservedDevice> observed = observe_devices(report.inventory);
+    const std::vector<vuln::ObservedDevice> observed = observe_devices(report.inventory, &policy);
     const vuln::FleetAssessment fleet =
         vuln::assess_devices(observed, *corpus->matcher, corpus->sboms);
     report.vuln_assessed = true;

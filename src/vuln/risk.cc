@@ -113,6 +113,19 @@ RiskFactor exploitability_factor(const std::vector<Match>& matches, const Exposu
     points += 5;
     why.push_back("credentials seen in clear");
   }
+  if (!e.reachable_from.empty()) {
+    std::string zones;
+    bool from_internet = false;
+    for (const std::string& z : e.reachable_from) {
+      zones += (zones.empty() ? "" : ", ") + z;
+      from_internet = from_internet || z == "internet";
+    }
+    if (from_internet && !e.internet_exposed && network != nullptr) {
+      points += 10;
+      why.push_back("a conduit lets the internet reach its zone " + e.zone);
+    }
+    why.push_back("reachable from zones " + zones + " (conduits into " + e.zone + ")");
+  }
   f.points = std::min(20, points);
   if (why.empty()) {
     f.detail = "no exploitability signal";

@@ -55,6 +55,10 @@ struct Exposure {
   bool serves_network = false;        // it answered connections (offers a service)
   std::vector<std::string> services;  // the services it offers ("hl7", "http", ...)
   bool cleartext_credentials = false;
+  // Segmentation (the policy's zones and conduits; empty without zones): the device's zone and
+  // the zones a conduit lets open connections into it ("internet" included).
+  std::string zone;
+  std::vector<std::string> reachable_from;
   std::uint32_t alerts_critical = 0;
   std::uint32_t alerts_high = 0;
   std::uint32_t alerts_medium = 0;

@@ -124,6 +124,32 @@ TEST_F(Risk, InternetExposureComesFirstThenSegmentationForAnUnfixedNetworkWeakne
     EXPECT_EQ(r.remediations[i].kind, RemediationKind::kCompensate);
 }
 
+TEST_F(Risk, AConduitFromTheInternetCountsLikeObservedExposureAndZonesAreNamed) {
+  const auto matches = match("Baxter", "Sigma Spectrum", "8.00.01");
+  Exposure e;
+  e.serves_network = true;
+  e.services = {"http"};
+  e.zone = "infusion_pumps";
+  e.reachable_from = {"clinical_servers"};
+  const RiskFactor inside =
+      factor(score_device(DeviceClass::kInfusionPump, matches, e), "exploitability");
+  EXPECT_EQ(inside.points, 5);  // the network vector only: another zone is not the internet
+  EXPECT_NE(inside.detail.find("reachable from zones clinical_servers (conduits into "
+                               "infusion_pumps)"),
+            std::string::npos)
+      << inside.detail;
+  e.reachable_from.push_back("internet");
+  const RiskFactor open =
+      factor(score_device(DeviceClass::kInfusionPump, matches, e), "exploitability");
+  EXPECT_EQ(open.points, 15);
+  EXPECT_NE(open.detail.find("a conduit lets the internet reach its zone infusion_pumps"),
+            std::string::npos);
+  // Observed internet traffic already counts 10: the conduit adds nothing more.
+  e.internet_exposed = true;
+  EXPECT_EQ(factor(score_device(DeviceClass::kInfusionPump, matches, e), "exploitability").points,
+            15);
+}
+
 TEST_F(Risk, AnAdvisoryWithAFixedVersionGivesAPatchStep) {
   Match m;
   m.advisory_id = "ICSMA-TEST-1";
