@@ -75,6 +75,17 @@ assert not others, "infusion alerts on legitimate programming: %s" % others
 print("ok: no infusion alert for the EHR's and the pump server's orders")
 EOF
 
+# The scorecard over the scenario: the labelled attack found, in time.
+"$ward" eval --policy "$repo/testbed/ward.yaml" --labels "$run/labels.json" "$run/capture.pcap" \
+  --format json > "$tmp/eval.json" 2> "$tmp/eval.err" || { cat "$tmp/eval.err"; fail "ward eval failed"; }
+python3 - "$tmp/eval.json" << 'EOF' || fails=$((fails + 1))
+import json, sys
+s = json.load(open(sys.argv[1]))
+c = s["classes"]["unauthorized_programming"]
+assert c["recall"] == 1 and c["precision"] == 1 and 0 <= c["time_to_detect_s"] < 5, c
+print("ok: ward eval finds the rogue programming (recall 1, precision 1, %.2f s)" % c["time_to_detect_s"])
+EOF
+
 # tshark: every simulated protocol decoded, nothing malformed.
 ts_args=(-r "$run/capture.pcap" -d tcp.port==2575,hl7 -d tcp.port==3000,hl7 -d tcp.port==104,dicom)
 tshark "${ts_args[@]}" -q -z io,phs > "$tmp/phs" 2> /dev/null
