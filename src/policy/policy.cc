@@ -185,6 +185,14 @@ constexpr ThresholdKey kThresholdKeys[] = {
     {"bruteforce.failures", &Thresholds::bruteforce_failures},
     {"bruteforce.connections", &Thresholds::bruteforce_connections},
     {"bruteforce.window_s", &Thresholds::bruteforce_window_s},
+    {"alarm.inactivations", &Thresholds::alarm_inactivations},
+    {"alarm.storm_count", &Thresholds::alarm_storm_count},
+    {"alarm.window_s", &Thresholds::alarm_window_s},
+    {"infusion.rejections", &Thresholds::infusion_rejections},
+    {"infusion.rejection_window_s", &Thresholds::infusion_rejection_window_s},
+    {"infusion.order_window_s", &Thresholds::infusion_order_window_s},
+    {"report.rebind_s", &Thresholds::report_rebind_s},
+    {"exfiltration.bytes", &Thresholds::exfiltration_bytes},
 };
 
 void read_thresholds(Reader& r, const YAML::Node& n, Thresholds& t) {
@@ -212,6 +220,96 @@ void read_thresholds(Reader& r, const YAML::Node& n, Thresholds& t) {
       return;
     }
     t.*(found->field) = *v;
+  }
+}
+
+// `roles:` (policy.h): lists of named host groups.
+void read_host_groups(Reader& r, const YAML::Node& n, const std::string& path, bool with_classes,
+                      std::vector<HostGroup>& out) {
+  if (!n) return;
+  if (!n.IsSequence()) {
+    r.fail(n, path, "expected a list of {name, hosts}");
+    return;
+  }
+  for (std::size_t i = 0; i < n.size() && !r.failed(); ++i) {
+    const std::string ipath = path + "[" + std::to_string(i) + "]";
+    if (with_classes)
+      r.check_keys(n[i], ipath, {"name", "hosts", "device_classes"});
+    else
+      r.check_keys(n[i], ipath, {"name", "hosts"});
+    if (r.failed()) return;
+    HostGroup g;
+    g.name = n[i]["name"] ? r.str(n[i]["name"], ipath + ".name") : path + " " + std::to_string(i + 1);
+    g.hosts = r.hosts(n[i]["hosts"], ipath + ".hosts");
+    if (g.hosts.empty() && !r.failed())
+      r.fail(n[i], ipath, "list the hosts (addresses or CIDR blocks) of this group");
+    if (with_classes) {
+      g.device_classes = r.strings(n[i]["device_classes"], ipath + ".device_classes");
+      if (g.device_classes.empty() && !r.failed())
+        r.fail(n[i], ipath, "list the device_classes whose data may go to these hosts");
+      for (std::size_t j = 0; j < g.device_classes.size() && !r.failed(); ++j)
+        if (std::find(kDeviceClassNames.begin(), kDeviceClassNames.end(),
+                      g.device_classes[j]) == kDeviceClassNames.end())
+          r.fail(n[i]["device_classes"][j], ipath + ".device_classes[" + std::to_string(j) + "]",
+                 "unknown device class '" + g.device_classes[j] + "'");
+    }
+    out.push_back(std::move(g));
+  }
+}
+
+// "HH:MM" (00:00-24:00) to minutes after midnight, or -1.
+int parse_clock(std::string_view s) {
+  if (s.size() != 5 || s[2] != ':') return -1;
+  for (std::size_t i : {0, 1, 3, 4})
+    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return -1;
+  const int h = (s[0] - '0') * 10 + (s[1] - '0');
+  const int m = (s[3] - '0') * 10 + (s[4] - '0');
+  if (h > 24 || m > 59 || (h == 24 && m != 0)) return -1;
+  return h * 60 + m;
+}
+
+void read_maintenance_windows(Reader& r, const YAML::Node& n, Policy& p) {
+  if (!n.IsSequence()) {
+    r.fail(n, "maintenance_windows", "expected a list of {days, start, end}");
+    return;
+  }
+  static constexpr std::string_view kDays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+  for (std::size_t i = 0; i < n.size() && !r.failed(); ++i) {
+    const std::string path = "maintenance_windows[" + std::to_string(i) + "]";
+    r.check_keys(n[i], path, {"name", "days", "start", "end"});
+    if (r.failed()) return;
+    MaintenanceWindow w;
+    w.name = n[i]["name"] ? r.str(n[i]["name"], path + ".name") : "window " + std::to_string(i + 1);
+    w.where = r.where(n[i]);
+    if (n[i]["days"]) {
+      w.days = 0;
+      const std::vector<std::string> days = r.strings(n[i]["days"], path + ".days");
+      for (std::size_t j = 0; j < days.size() && !r.failed(); ++j) {
+        std::string d = days[j];
+        for (char& c : d) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        bool found = false;
+        for (std::size_t k = 0; k < std::size(kDays); ++k)
+          if (d == kDays[k]) w.days |= static_cast<std::uint8_t>(1u << k), found = true;
+        if (!found)
+          r.fail(n[i]["days"][j], path + ".days[" + std::to_string(j) + "]",
+                 "'" + days[j] + "' is not a day (mon, tue, wed, thu, fri, sat, sun)");
+      }
+      if (w.days == 0 && !r.failed()) r.fail(n[i]["days"], path + ".days", "list at least one day");
+    }
+    for (const char* key : {"start", "end"}) {
+      if (!n[i][key]) {
+        if (!r.failed()) r.fail(n[i], path, std::string("a maintenance window needs ") + key);
+        return;
+      }
+      const std::string v = r.str(n[i][key], path + "." + key);
+      const int m = parse_clock(v);
+      if (m < 0 && !r.failed())
+        r.fail(n[i][key], path + "." + key, "'" + v + "' is not a time of day HH:MM (UTC)");
+      (std::string_view(key) == "start" ? w.start_min : w.end_min) = m;
+    }
+    if (w.start_min == w.end_min && !r.failed())
+      r.fail(n[i], path, "start and end are equal: the window would be empty");
+    p.maintenance_windows.push_back(std::move(w));
   }
 }
 
@@ -452,6 +550,55 @@ const Programmer* Policy::find_programmer(const IpAddr& host) const {
   return nullptr;
 }
 
+bool HostGroup::contains(const IpAddr& ip) const noexcept {
+  for (const Cidr& c : hosts)
+    if (c.contains(ip)) return true;
+  return false;
+}
+
+const HostGroup* Policy::find_host(const std::vector<HostGroup>& groups,
+                                   const IpAddr& host) noexcept {
+  for (const HostGroup& g : groups)
+    if (g.contains(host)) return &g;
+  return nullptr;
+}
+
+bool Policy::uploads_restricted(std::string_view device_class) const noexcept {
+  for (const HostGroup& g : roles.upload_destinations)
+    for (const std::string& c : g.device_classes)
+      if (c == device_class) return true;
+  return false;
+}
+
+const HostGroup* Policy::upload_destination(std::string_view device_class,
+                                            const IpAddr& host) const noexcept {
+  for (const HostGroup& g : roles.upload_destinations) {
+    if (!g.contains(host)) continue;
+    for (const std::string& c : g.device_classes)
+      if (c == device_class) return &g;
+  }
+  return nullptr;
+}
+
+bool MaintenanceWindow::contains(TimeNs t) const noexcept {
+  const std::int64_t secs = t / kNsPerSec;
+  const std::int64_t day = secs / 86400;                          // days since 1970-01-01 (Thu)
+  const int minute = static_cast<int>((secs % 86400) / 60);
+  const auto weekday = [](std::int64_t d) { return static_cast<int>((d + 3) % 7); };  // 0 = Mon
+  if (start_min < end_min)
+    return ((days >> weekday(day)) & 1) != 0 && minute >= start_min && minute < end_min;
+  // Wraps past midnight: the evening part belongs to its day, the morning part to the day before.
+  if (minute >= start_min) return ((days >> weekday(day)) & 1) != 0;
+  if (minute < end_min) return ((days >> weekday(day + 6)) & 1) != 0;
+  return false;
+}
+
+const MaintenanceWindow* Policy::maintenance_window_at(TimeNs t) const noexcept {
+  for (const MaintenanceWindow& w : maintenance_windows)
+    if (w.contains(t)) return &w;
+  return nullptr;
+}
+
 bool Policy::is_suppressed(std::string_view rule, const IpAddr& a, const IpAddr& b) const {
   for (const Suppression& s : suppressions) {
     if (s.rule != "*" && s.rule != rule) continue;
@@ -478,7 +625,7 @@ Result<Policy> parse_policy(std::string_view yaml_text, const std::string& name)
   try {
     r.check_keys(root, "policy",
                  {"version", "site", "drug_library", "infusion", "phi", "alerts", "limits",
-                  "thresholds", "zones", "conduits"});
+                  "thresholds", "zones", "conduits", "roles", "maintenance_windows"});
     if (root["version"]) {
       const std::string v = r.str(root["version"], "version");
       if (v != "1")
@@ -616,6 +763,17 @@ Result<Policy> parse_policy(std::string_view yaml_text, const std::string& name)
       else
         read_conduits(r, cn, p);
     }
+    if (const YAML::Node ro = root["roles"]; ro && !r.failed()) {
+      r.check_keys(ro, "roles", {"device_gateways", "camera_viewers", "upload_destinations"});
+      read_host_groups(r, ro["device_gateways"], "roles.device_gateways", false,
+                       p.roles.device_gateways);
+      read_host_groups(r, ro["camera_viewers"], "roles.camera_viewers", false,
+                       p.roles.camera_viewers);
+      read_host_groups(r, ro["upload_destinations"], "roles.upload_destinations", true,
+                       p.roles.upload_destinations);
+    }
+    if (const YAML::Node mw = root["maintenance_windows"]; mw && !r.failed())
+      read_maintenance_windows(r, mw, p);
     if (!r.failed()) p.zone_index.build(p.zones);
   } catch (const YAML::Exception& e) {  // e.g. a scalar where a map was expected
     return unexpected(invalid_argument(name + ":" + std::to_string(e.mark.line + 1) + ":" +

@@ -73,6 +73,41 @@ struct Thresholds {
   double bruteforce_failures = 10;     // authentication failures per (source, service)
   double bruteforce_connections = 10;  // short sessions to SSH/FTP/Telnet per (source, server)
   double bruteforce_window_s = 60;
+  // Clinical detectors (docs/detection.md).
+  double alarm_inactivations = 5;   // alarm inactivations (PCD-04) from one sender per window
+  double alarm_storm_count = 30;    // alarm reports (PCD-04) for one device per window
+  double alarm_window_s = 60;
+  double infusion_rejections = 5;   // 9018 "does not match drug library" errors per pump/window
+  double infusion_rejection_window_s = 60;
+  double infusion_order_window_s = 300;  // a reported rate change this soon after a PCD-03 is ordered
+  double report_rebind_s = 600;  // a device identity may move to another host after this silence
+  double exfiltration_bytes = 65536;  // bytes a data source sends in one connection to count as upload
+};
+
+// A named group of hosts with a role (`roles:`): device gateways, camera viewers, upload
+// destinations. `device_classes` says which devices the group serves (upload destinations).
+struct HostGroup {
+  std::string name;
+  std::vector<Cidr> hosts;
+  std::vector<std::string> device_classes;
+  [[nodiscard]] bool contains(const IpAddr& ip) const noexcept;
+};
+
+struct Roles {
+  std::vector<HostGroup> device_gateways;      // may report observations in devices' names
+  std::vector<HostGroup> camera_viewers;       // may open camera streams; empty: check off
+  std::vector<HostGroup> upload_destinations;  // where devices of their classes may send data
+};
+
+// When maintenance (drug-library installs, firmware) is expected: days of the week and a time
+// of day range in UTC; the range may wrap past midnight ("22:00"-"02:00").
+struct MaintenanceWindow {
+  std::string name;
+  std::uint8_t days = 0x7f;  // bit 0 = Monday ... bit 6 = Sunday
+  int start_min = 0;         // minutes after 00:00 UTC
+  int end_min = 0;
+  std::string where;  // "ward.yaml:40:5", for alert evidence
+  [[nodiscard]] bool contains(TimeNs t) const noexcept;
 };
 
 struct Policy {
@@ -91,6 +126,8 @@ struct Policy {
   std::vector<Zone> zones;  // empty: the segmentation checks are off
   std::vector<Conduit> conduits;
   ZoneIndex zone_index;
+  Roles roles;
+  std::vector<MaintenanceWindow> maintenance_windows;
 
   // The drug named by `id` (RXG-4.1) or `name` (RXG-4.2), or nullptr.
   [[nodiscard]] const Drug* find_drug(std::string_view id, std::string_view name) const;
@@ -99,6 +136,16 @@ struct Policy {
                                                         std::string_view default_area);
   // The programmer whose hosts contain `host`, or nullptr.
   [[nodiscard]] const Programmer* find_programmer(const IpAddr& host) const;
+  // The group of `groups` that contains `host`, or nullptr.
+  [[nodiscard]] static const HostGroup* find_host(const std::vector<HostGroup>& groups,
+                                                  const IpAddr& host) noexcept;
+  // True iff upload destinations are listed for `device_class` (the exfiltration check is on).
+  [[nodiscard]] bool uploads_restricted(std::string_view device_class) const noexcept;
+  // The upload destination listed for `device_class` that contains `host`, or nullptr.
+  [[nodiscard]] const HostGroup* upload_destination(std::string_view device_class,
+                                                    const IpAddr& host) const noexcept;
+  // The maintenance window that contains packet time `t`, or nullptr (also when none is set).
+  [[nodiscard]] const MaintenanceWindow* maintenance_window_at(TimeNs t) const noexcept;
   [[nodiscard]] bool is_suppressed(std::string_view rule, const IpAddr& a, const IpAddr& b) const;
 
   // The zone of `ip` by address (zones.h: longest prefix; kInternet; kUnzoned).

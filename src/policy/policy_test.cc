@@ -125,6 +125,100 @@ TEST(Policy, ErrorsNameTheLineColumnAndWhatIsWrong) {
   }
 }
 
+TEST(Policy, RolesAndMaintenanceWindowsLoadAndAnswer) {
+  auto p = parse_policy(R"(roles:
+  device_gateways:
+    - name: pump-gateway
+      hosts: [10.10.1.5]
+  camera_viewers:
+    - name: recorder
+      hosts: [10.10.6.70, "10.10.4.0/28"]
+  upload_destinations:
+    - name: telemetry-broker
+      device_classes: [cognitive_monitor]
+      hosts: [10.10.3.5]
+maintenance_windows:
+  - name: weekly
+    days: [Sun]
+    start: "02:00"
+    end: "04:00"
+  - name: nightly-wrap
+    days: [wed]
+    start: "23:00"
+    end: "01:00"
+)",
+                        "ward.yaml");
+  ASSERT_TRUE(p.ok()) << p.error().message();
+  const auto ip = [](std::string_view s) {
+    IpAddr a;
+    EXPECT_TRUE(IpAddr::parse(s, a)) << s;
+    return a;
+  };
+  const IpAddr gw = ip("10.10.1.5");
+  const IpAddr viewer = ip("10.10.4.9");
+  const IpAddr rogue = ip("10.10.9.66");
+  const IpAddr broker = ip("10.10.3.5");
+  ASSERT_NE(Policy::find_host(p->roles.device_gateways, gw), nullptr);
+  EXPECT_EQ(Policy::find_host(p->roles.device_gateways, gw)->name, "pump-gateway");
+  EXPECT_EQ(Policy::find_host(p->roles.device_gateways, rogue), nullptr);
+  ASSERT_NE(Policy::find_host(p->roles.camera_viewers, viewer), nullptr);
+  EXPECT_EQ(Policy::find_host(p->roles.camera_viewers, rogue), nullptr);
+  EXPECT_TRUE(p->uploads_restricted("cognitive_monitor"));
+  EXPECT_FALSE(p->uploads_restricted("camera"));
+  EXPECT_NE(p->upload_destination("cognitive_monitor", broker), nullptr);
+  EXPECT_EQ(p->upload_destination("cognitive_monitor", rogue), nullptr);
+  EXPECT_EQ(p->upload_destination("camera", broker), nullptr);
+
+  // 2026-11-29 is a Sunday; 2026-11-25 a Wednesday (epoch seconds, UTC).
+  const auto at = [](std::int64_t day_start, int h, int m) {
+    return (day_start + h * 3600 + m * 60) * kNsPerSec;
+  };
+  constexpr std::int64_t kSun = 1795910400;  // 2026-11-29T00:00:00Z
+  constexpr std::int64_t kWed = kSun - 4 * 86400;
+  ASSERT_EQ(p->maintenance_windows.size(), 2u);
+  EXPECT_EQ(p->maintenance_windows[0].where, "ward.yaml:13:5");
+  ASSERT_NE(p->maintenance_window_at(at(kSun, 2, 30)), nullptr);
+  EXPECT_EQ(p->maintenance_window_at(at(kSun, 2, 30))->name, "weekly");
+  EXPECT_EQ(p->maintenance_window_at(at(kSun, 4, 0)), nullptr);       // end is exclusive
+  EXPECT_EQ(p->maintenance_window_at(at(kSun - 86400, 2, 30)), nullptr);  // Saturday
+  ASSERT_NE(p->maintenance_window_at(at(kWed, 23, 30)), nullptr);
+  EXPECT_EQ(p->maintenance_window_at(at(kWed, 23, 30))->name, "nightly-wrap");
+  ASSERT_NE(p->maintenance_window_at(at(kWed + 86400, 0, 30)), nullptr);  // Thursday morning
+  EXPECT_EQ(p->maintenance_window_at(at(kWed, 0, 30)), nullptr);  // Wednesday morning: Tuesday's
+  EXPECT_EQ(p->maintenance_window_at(at(kWed, 12, 0)), nullptr);
+}
+
+TEST(Policy, RoleAndWindowErrorsNameLineAndColumn) {
+  const auto cases = std::to_array<BadCase>({
+      {"unknown role", "roles:\n  camera_watchers: []\n",
+       "ward.yaml:2:3: roles: unknown key 'camera_watchers'"},
+      {"role without hosts", "roles:\n  camera_viewers:\n    - name: a\n",
+       "ward.yaml:3:7: roles.camera_viewers[0]: list the hosts"},
+      {"upload without classes",
+       "roles:\n  upload_destinations:\n    - name: a\n      hosts: [10.0.0.1]\n",
+       "roles.upload_destinations[0]: list the device_classes"},
+      {"unknown class",
+       "roles:\n  upload_destinations:\n    - hosts: [10.0.0.1]\n      device_classes: [toaster]\n",
+       "ward.yaml:4:24: roles.upload_destinations[0].device_classes[0]: unknown device class "
+       "'toaster'"},
+      {"bad day", "maintenance_windows:\n  - days: [sunday]\n    start: \"02:00\"\n    end: \"03:00\"\n",
+       "ward.yaml:2:12: maintenance_windows[0].days[0]: 'sunday' is not a day"},
+      {"bad time", "maintenance_windows:\n  - start: \"2am\"\n    end: \"03:00\"\n",
+       "ward.yaml:2:12: maintenance_windows[0].start: '2am' is not a time of day HH:MM"},
+      {"no end", "maintenance_windows:\n  - start: \"02:00\"\n",
+       "maintenance_windows[0]: a maintenance window needs end"},
+      {"empty window", "maintenance_windows:\n  - start: \"02:00\"\n    end: \"02:00\"\n",
+       "start and end are equal"},
+      {"unknown threshold", "thresholds:\n  alarm.storm: 3\n", "unknown threshold 'alarm.storm'"},
+  });
+  for (const BadCase& c : cases) {
+    auto p = parse_policy(c.yaml, "ward.yaml");
+    ASSERT_FALSE(p.ok()) << c.name;
+    EXPECT_NE(p.error().message().find(c.expect), std::string::npos)
+        << c.name << ": " << p.error().message();
+  }
+}
+
 TEST(Policy, AMissingFileIsNotFound) {
   auto p = load_policy("/nonexistent/ward.yaml");
   ASSERT_FALSE(p.ok());
