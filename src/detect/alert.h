@@ -48,6 +48,15 @@ inline constexpr Technique kRemoteServices{"T0886", "Remote Services", "Lateral 
 inline constexpr Technique kInternetAccessibleDevice{"T0883", "Internet Accessible Device",
                                                      "Initial Access"};
 inline constexpr Technique kRogueMaster{"T0848", "Rogue Master", "Initial Access"};
+// Clinical, privacy and camera detectors.
+inline constexpr Technique kAlarmSuppression{"T0878", "Alarm Suppression",
+                                             "Inhibit Response Function"};
+inline constexpr Technique kSpoofReportingMessage{"T0856", "Spoof Reporting Message", "Evasion"};
+inline constexpr Technique kProgramDownload{"T0843", "Program Download", "Lateral Movement"};
+inline constexpr Technique kTheftOfOperationalInformation{
+    "T0882", "Theft of Operational Information", "Impact"};
+inline constexpr Technique kVideoCapture{"T1125", "Video Capture", "Collection"};
+inline constexpr Technique kDefaultCredentials{"T0812", "Default Credentials", "Lateral Movement"};
 }  // namespace techniques
 
 struct AlertEvent : bus::Event {

@@ -1,6 +1,9 @@
 // The list of detectors: one line each. MqttClinical comes first because it publishes the
 // clinical events the detectors after it consume.
 #include "detect/anomaly_detector.h"
+#include "detect/camera_detector.h"
+#include "detect/clinical_detector.h"
+#include "detect/exfiltration_detector.h"
 #include "detect/infusion_detector.h"
 #include "detect/mqtt_clinical.h"
 #include "detect/netattack/netattack.h"
@@ -23,6 +26,9 @@ std::vector<std::unique_ptr<bus::Subscriber>> make_detectors(const policy::Polic
   out.push_back(std::make_unique<ArpDetector>(policy, bus, stats));
   out.push_back(std::make_unique<BruteForceDetector>(policy, bus, stats));
   out.push_back(std::make_unique<SegmentationDetector>(policy, bus, stats, classes));
+  out.push_back(std::make_unique<ClinicalDetector>(policy, bus, stats, classes));
+  out.push_back(std::make_unique<CameraDetector>(policy, bus, stats, classes));
+  out.push_back(std::make_unique<ExfiltrationDetector>(policy, bus, stats, classes));
   return out;
 }
 

@@ -115,13 +115,14 @@ class AlertTap final : public bus::Subscriber {
   const TimeNs& clock_;
 };
 
-// The inventory's device classes by address, for the segmentation checks: a snapshot of the
-// tracker taken at most once a minute of packet time (and at the end of input).
+// The inventory's device classes by address, for the segmentation, clinical, camera and privacy
+// checks: a snapshot of the tracker taken at most every 5 s of packet time (and at the end of
+// input), so a device identified by its first messages is known to the checks seconds later.
 class InventoryClasses final : public detect::DeviceClassSource {
  public:
   explicit InventoryClasses(const inventory::DeviceTracker& t) : tracker_(t) {}
   void refresh(TimeNs now, bool force) override {
-    if (!force && built_ && now - built_at_ < 60 * kNsPerSec) return;
+    if (!force && built_ && now - built_at_ < 5 * kNsPerSec) return;
     built_ = true;
     built_at_ = now;
     by_ip_.clear();

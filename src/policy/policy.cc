@@ -239,7 +239,8 @@ void read_host_groups(Reader& r, const YAML::Node& n, const std::string& path, b
       r.check_keys(n[i], ipath, {"name", "hosts"});
     if (r.failed()) return;
     HostGroup g;
-    g.name = n[i]["name"] ? r.str(n[i]["name"], ipath + ".name") : path + " " + std::to_string(i + 1);
+    g.name =
+        n[i]["name"] ? r.str(n[i]["name"], ipath + ".name") : path + " " + std::to_string(i + 1);
     g.hosts = r.hosts(n[i]["hosts"], ipath + ".hosts");
     if (g.hosts.empty() && !r.failed())
       r.fail(n[i], ipath, "list the hosts (addresses or CIDR blocks) of this group");
@@ -248,8 +249,8 @@ void read_host_groups(Reader& r, const YAML::Node& n, const std::string& path, b
       if (g.device_classes.empty() && !r.failed())
         r.fail(n[i], ipath, "list the device_classes whose data may go to these hosts");
       for (std::size_t j = 0; j < g.device_classes.size() && !r.failed(); ++j)
-        if (std::find(kDeviceClassNames.begin(), kDeviceClassNames.end(),
-                      g.device_classes[j]) == kDeviceClassNames.end())
+        if (std::find(kDeviceClassNames.begin(), kDeviceClassNames.end(), g.device_classes[j]) ==
+            kDeviceClassNames.end())
           r.fail(n[i]["device_classes"][j], ipath + ".device_classes[" + std::to_string(j) + "]",
                  "unknown device class '" + g.device_classes[j] + "'");
     }
@@ -582,7 +583,7 @@ const HostGroup* Policy::upload_destination(std::string_view device_class,
 
 bool MaintenanceWindow::contains(TimeNs t) const noexcept {
   const std::int64_t secs = t / kNsPerSec;
-  const std::int64_t day = secs / 86400;                          // days since 1970-01-01 (Thu)
+  const std::int64_t day = secs / 86400;  // days since 1970-01-01 (Thu)
   const int minute = static_cast<int>((secs % 86400) / 60);
   const auto weekday = [](std::int64_t d) { return static_cast<int>((d + 3) % 7); };  // 0 = Mon
   if (start_min < end_min)

@@ -74,14 +74,16 @@ struct Thresholds {
   double bruteforce_connections = 10;  // short sessions to SSH/FTP/Telnet per (source, server)
   double bruteforce_window_s = 60;
   // Clinical detectors (docs/detection.md).
-  double alarm_inactivations = 5;   // alarm inactivations (PCD-04) from one sender per window
-  double alarm_storm_count = 30;    // alarm reports (PCD-04) for one device per window
+  double alarm_inactivations = 5;  // alarm inactivations (PCD-04) from one sender per window
+  double alarm_storm_count = 30;   // alarm reports (PCD-04) for one device per window
   double alarm_window_s = 60;
-  double infusion_rejections = 5;   // 9018 "does not match drug library" errors per pump/window
+  double infusion_rejections = 5;  // 9018 "does not match drug library" errors per pump/window
   double infusion_rejection_window_s = 60;
-  double infusion_order_window_s = 300;  // a reported rate change this soon after a PCD-03 is ordered
+  double infusion_order_window_s =
+      300;                       // a reported rate change this soon after a PCD-03 is ordered
   double report_rebind_s = 600;  // a device identity may move to another host after this silence
-  double exfiltration_bytes = 65536;  // bytes a data source sends in one connection to count as upload
+  double exfiltration_bytes =
+      65536;  // bytes a data source sends in one connection to count as upload
 };
 
 // A named group of hosts with a role (`roles:`): device gateways, camera viewers, upload

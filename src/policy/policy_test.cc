@@ -179,7 +179,7 @@ maintenance_windows:
   EXPECT_EQ(p->maintenance_windows[0].where, "ward.yaml:13:5");
   ASSERT_NE(p->maintenance_window_at(at(kSun, 2, 30)), nullptr);
   EXPECT_EQ(p->maintenance_window_at(at(kSun, 2, 30))->name, "weekly");
-  EXPECT_EQ(p->maintenance_window_at(at(kSun, 4, 0)), nullptr);       // end is exclusive
+  EXPECT_EQ(p->maintenance_window_at(at(kSun, 4, 0)), nullptr);           // end is exclusive
   EXPECT_EQ(p->maintenance_window_at(at(kSun - 86400, 2, 30)), nullptr);  // Saturday
   ASSERT_NE(p->maintenance_window_at(at(kWed, 23, 30)), nullptr);
   EXPECT_EQ(p->maintenance_window_at(at(kWed, 23, 30))->name, "nightly-wrap");
@@ -201,7 +201,8 @@ TEST(Policy, RoleAndWindowErrorsNameLineAndColumn) {
        "roles:\n  upload_destinations:\n    - hosts: [10.0.0.1]\n      device_classes: [toaster]\n",
        "ward.yaml:4:24: roles.upload_destinations[0].device_classes[0]: unknown device class "
        "'toaster'"},
-      {"bad day", "maintenance_windows:\n  - days: [sunday]\n    start: \"02:00\"\n    end: \"03:00\"\n",
+      {"bad day",
+       "maintenance_windows:\n  - days: [sunday]\n    start: \"02:00\"\n    end: \"03:00\"\n",
        "ward.yaml:2:12: maintenance_windows[0].days[0]: 'sunday' is not a day"},
       {"bad time", "maintenance_windows:\n  - start: \"2am\"\n    end: \"03:00\"\n",
        "ward.yaml:2:12: maintenance_windows[0].start: '2am' is not a time of day HH:MM"},
