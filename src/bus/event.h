@@ -46,6 +46,7 @@ enum class EventKind : std::uint16_t {
   kDnsTransaction,    // parsers/dns/dns_events.h: a query and its response, or one alone
   kDhcpMessage,       // parsers/dhcp/dhcp_events.h: one BOOTP/DHCP message
   kFlowStart,         // flow/flow_events.h: the first packet of a new flow
+  kFlowProgress,      // flow/flow_events.h: every 512 originator packets of a UDP/ICMP flow
 };
 
 struct Event {

@@ -231,14 +231,15 @@ int run_eval_command(const EvalArgs& a) {
     mo.on_alert = [&alerts, &a, &ignored](const ward::bus::EventContext& ctx,
                                           const ward::detect::AlertEvent& e,
                                           ward::TimeNs raised_at) {
-      const std::string_view cls = ward::eval::class_of_rule(e.rule);
+      const std::string_view cls = ward::eval::class_of_alert(e.rule, ctx.service);
       if (std::find(a.ignore_classes.begin(), a.ignore_classes.end(), cls) !=
           a.ignore_classes.end()) {
         ++ignored;
         return;
       }
       alerts.push_back(
-          {std::string(e.rule), static_cast<double>(raised_at) / 1e9, ctx.src_h(), ctx.dst_h()});
+          {std::string(e.rule), static_cast<double>(raised_at) / 1e9, ctx.src_h(), ctx.dst_h(),
+           std::string(ctx.service)});
     };
     auto r = ward::engine::run_monitor(mo, &g_source);
     if (!r.ok()) {
@@ -417,6 +418,9 @@ int main(int argc, char** argv) {
       "--advisories", monitor_vuln.advisories,
       "CSAF corpus for the vuln log (default: " + monitor_vuln.advisories.string() + ")");
   mon->add_option("--sbom", monitor_vuln.sbom, "directory of CycloneDX BOM and VEX files (JSON)");
+  bool no_detect = false;
+  mon->add_flag("--no-detect", no_detect,
+                "run no detector (no alerts): to measure what detection costs");
   mon->add_flag("--no-vuln", no_vuln, "do not assess the identified devices against advisories")
       ->excludes(mon_adv);
 
@@ -597,6 +601,7 @@ int main(int argc, char** argv) {
   if (eval->parsed()) return run_eval_command(eval_args);
 
   if (*seed_opt) mo.uid_seed = seed;
+  mo.detect = !no_detect;
   // The shipped corpus may be missing from a partial install: then the assessment is off
   // (said on stderr). A corpus named with --advisories must load.
   if (!no_vuln) {

@@ -55,6 +55,8 @@ inline constexpr Technique kSpoofReportingMessage{"T0856", "Spoof Reporting Mess
 inline constexpr Technique kProgramDownload{"T0843", "Program Download", "Lateral Movement"};
 inline constexpr Technique kTheftOfOperationalInformation{
     "T0882", "Theft of Operational Information", "Impact"};
+inline constexpr Technique kExfiltrationOverAlternativeProtocol{
+    "T1048", "Exfiltration Over Alternative Protocol", "Exfiltration"};
 inline constexpr Technique kVideoCapture{"T1125", "Video Capture", "Collection"};
 inline constexpr Technique kDefaultCredentials{"T0812", "Default Credentials", "Lateral Movement"};
 }  // namespace techniques

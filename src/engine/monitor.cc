@@ -276,7 +276,8 @@ Result<MonitorReport> run_monitor(const MonitorOptions& o,
   }
   inventory::DeviceTracker& devices = o.tracker != nullptr ? *o.tracker : *own_tracker;
   InventoryClasses classes(devices);
-  auto detectors = detect::make_detectors(policy, bus, detector_stats, &classes);
+  std::vector<std::unique_ptr<bus::Subscriber>> detectors;
+  if (o.detect) detectors = detect::make_detectors(policy, bus, detector_stats, &classes);
   for (auto& d : detectors) bus.subscribe(*d);
   bus.subscribe(devices);
   for (bus::Subscriber* extra : o.subscribers) bus.subscribe(*extra);

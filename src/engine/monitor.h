@@ -55,6 +55,8 @@ struct MonitorOptions {
   // No logs or database will be written (`ward inventory`): hash PHI with a throwaway key
   // instead of creating a key file.
   bool ephemeral_phi_key = false;
+  // Run the detectors (docs/detection.md). Off: no alerts, for measuring what detection costs.
+  bool detect = true;
   // Vulnerability assessment of the identified devices at the end of the run (docs/vuln.md):
   // the `vuln` log, the device_risk and vulnerabilities tables, and the summary. nullopt: off.
   // A corpus that cannot be loaded at all is a configuration error.

@@ -65,6 +65,7 @@ constexpr RuleClass kRuleClasses[] = {
     {"ward.infusion.alarm_storm", "alarm_suppression"},
     {"ward.clinical.spoofed_observation", "spoofed_vitals"},
     {"ward.privacy.exfiltration", "exfiltration"},
+    {"ward.privacy.dns_tunnel", "exfiltration"},
     {"ward.privacy.phi_cleartext", "phi_cleartext"},
     {"ward.camera.", "camera_unauthorized"},
     {"ward.crypto.", "weak_crypto"},
@@ -92,6 +93,13 @@ std::string_view class_of_rule(std::string_view rule) {
     if (prefix ? rule.starts_with(rc.rule) : (rule == rc.rule || sub_rule)) return rc.cls;
   }
   return {};
+}
+
+std::string_view class_of_alert(std::string_view rule, std::string_view service) {
+  const std::string_view cls = class_of_rule(rule);
+  if (cls == "malformed_protocol" && rule == "ward.protocol.malformed" && service == "mqtt")
+    return "mqtt_malformed";
+  return cls;
 }
 
 }  // namespace ward::eval

@@ -28,6 +28,11 @@ TEST(AttackClasses, RulesMapToTheirClass) {
   // A prefix entry without '.' must not swallow a longer name.
   EXPECT_EQ(class_of_rule("ward.flood.synthetic"), "");
   EXPECT_EQ(class_of_rule("ward.new.rule"), "");
+  // A malformed PDU on an MQTT connection is the malformed-MQTT class; elsewhere it is not.
+  EXPECT_EQ(class_of_alert("ward.protocol.malformed", "mqtt"), "mqtt_malformed");
+  EXPECT_EQ(class_of_alert("ward.protocol.malformed", "hl7"), "malformed_protocol");
+  EXPECT_EQ(class_of_alert("ward.protocol.resource_limit", "mqtt"), "malformed_protocol");
+  EXPECT_EQ(class_of_alert("ward.flood.syn", "mqtt"), "syn_flood");
   for (std::string_view c : attack_classes()) EXPECT_TRUE(is_attack_class(c)) << c;
   EXPECT_FALSE(is_attack_class("other"));
 }

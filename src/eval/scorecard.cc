@@ -85,7 +85,7 @@ Scorecard score(const std::vector<Label>& labels, const std::vector<ObservedAler
     ++by_class[l.cls].labels;
   }
   for (const ObservedAlert& a : alerts) {
-    std::string_view cls = class_of_rule(a.rule);
+    std::string_view cls = class_of_alert(a.rule, a.service);
     if (cls.empty()) cls = kOther;
     ClassScore& c = by_class[cls];
     ++c.alerts;

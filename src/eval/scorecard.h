@@ -27,6 +27,7 @@ struct ObservedAlert {
   std::string rule;
   double ts = 0;  // when it was raised: the packet time of the capture
   IpAddr src, dst;
+  std::string service;  // the flow's protocol (parser name), for class_of_alert
 };
 
 struct MatchOptions {

@@ -27,6 +27,18 @@ struct ConnRecord : bus::Event {
   bool partial = false;  // more records follow for this uid (active timeout)
 };
 
+// A UDP or ICMP flow's originator has sent another kEveryPackets packets: published at each
+// multiple (512, 1024, ...), after the packet is processed, with ctx.ts that packet's time. Lets
+// volume detectors (floods) see a long one-way flow while it lasts, not only when it ends; a
+// ConnRecord then carries the whole count, of which the progress events reported the multiples.
+struct FlowProgress : bus::Event {
+  static constexpr bus::EventKind kKind = bus::EventKind::kFlowProgress;
+  static constexpr std::uint64_t kEveryPackets = 512;
+  FlowProgress() noexcept : bus::Event(kKind) {}
+
+  std::uint64_t orig_pkts = 0, resp_pkts = 0;
+};
+
 // A new flow: published once, on its first packet, before any other event of the flow, with
 // the flow's EventContext (ctx.ts is that packet's time, ctx.dir its direction).
 struct FlowStart : bus::Event {

@@ -601,6 +601,14 @@ void FlowTable::process(const decode::Packet& p) {
       f->add_history('D', dir);
       if (p.proto == bus::Transport::kUdp) handle_datagram(*f, dir, p);
     }
+    if (dir == 0 && f->pkts[0] % FlowProgress::kEveryPackets == 0) {
+      FlowProgress progress;
+      progress.orig_pkts = f->pkts[0];
+      progress.resp_pkts = f->pkts[1];
+      bus::EventContext ctx;
+      fill_context(*f, 0, p.ts, ctx);
+      bus_.publish(ctx, progress);
+    }
   }
   touch(*f);
 }

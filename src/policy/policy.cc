@@ -193,6 +193,8 @@ constexpr ThresholdKey kThresholdKeys[] = {
     {"infusion.order_window_s", &Thresholds::infusion_order_window_s},
     {"report.rebind_s", &Thresholds::report_rebind_s},
     {"exfiltration.bytes", &Thresholds::exfiltration_bytes},
+    {"dns.tunnel_names", &Thresholds::dns_tunnel_names},
+    {"dns.tunnel_window_s", &Thresholds::dns_tunnel_window_s},
 };
 
 void read_thresholds(Reader& r, const YAML::Node& n, Thresholds& t) {

@@ -82,8 +82,9 @@ struct Thresholds {
   double infusion_order_window_s =
       300;                       // a reported rate change this soon after a PCD-03 is ordered
   double report_rebind_s = 600;  // a device identity may move to another host after this silence
-  double exfiltration_bytes =
-      65536;  // bytes a data source sends in one connection to count as upload
+  double exfiltration_bytes = 65536;  // bytes in one connection that count as an upload
+  double dns_tunnel_names = 30;       // distinct query names under one domain from one client ...
+  double dns_tunnel_window_s = 60;    // ... within this many seconds
 };
 
 // A named group of hosts with a role (`roles:`): device gateways, camera viewers, upload

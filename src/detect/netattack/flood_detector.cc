@@ -98,11 +98,27 @@ void FloodDetector::on_event(const bus::EventContext& ctx, const bus::Event& e) 
   Key key;
   IpAddr attacker;
   double weight = 1;
-  if (const auto* r = bus::event_cast<flow::ConnRecord>(e)) {
-    // A long record counts with its average rate over one window.
+  if (const auto* pr = bus::event_cast<flow::FlowProgress>(e)) {
+    // A one-way UDP or ICMP flow still going: count its packets now, at this packet's time.
+    weight = static_cast<double>(flow::FlowProgress::kEveryPackets);
+    if (ctx.proto == bus::Transport::kUdp && pr->resp_pkts == 0 && ctx.service.empty()) {
+      kind = kUdp;
+      key = {ctx.resp_h, {}, 0};
+    } else if ((ctx.proto == bus::Transport::kIcmp && ctx.orig_p == 8) ||
+               (ctx.proto == bus::Transport::kIcmp6 && ctx.orig_p == 128)) {
+      kind = kIcmp;
+      key = {ctx.resp_h, {}, 0};
+    }
+    attacker = ctx.orig_h;
+  } else if (const auto* r = bus::event_cast<flow::ConnRecord>(e)) {
+    // A long record counts with its average rate over one window. Of a UDP or ICMP flow, the
+    // progress events already counted the multiples of kEveryPackets: only the rest remains.
     const double share =
         r->duration > window ? static_cast<double>(window) / static_cast<double>(r->duration) : 1;
-    weight = static_cast<double>(r->orig_pkts) * share;
+    const std::uint64_t pkts = ctx.proto == bus::Transport::kTcp
+                                   ? r->orig_pkts
+                                   : r->orig_pkts % flow::FlowProgress::kEveryPackets;
+    weight = static_cast<double>(pkts) * share;
     if (ctx.proto == bus::Transport::kTcp && syn_only(*r)) {
       kind = kSyn;
       key = {ctx.resp_h, {}, ctx.resp_p};

@@ -303,26 +303,46 @@ TEST(FloodDetector, SynFloodFromSpoofedSourcesIsOneAlertPerVictim) {
   EXPECT_TRUE(slow.alerts.empty());
 }
 
+// A one-way UDP or ICMP flow as the flow table reports it: a progress event at every 512th
+// originator packet (evenly spread over `duration`), then the connection record.
+void one_way_flow(Harness& h, bus::EventContext c, std::uint64_t opkts, std::uint64_t rpkts,
+                  TimeNs duration, const char* state = "S0") {
+  const TimeNs start = c.ts;
+  for (std::uint64_t n = flow::FlowProgress::kEveryPackets; n <= opkts;
+       n += flow::FlowProgress::kEveryPackets) {
+    flow::FlowProgress p;
+    p.orig_pkts = n;
+    p.resp_pkts = rpkts * n / opkts;
+    c.ts = start + static_cast<TimeNs>(static_cast<double>(duration) * static_cast<double>(n) /
+                                       static_cast<double>(opkts));
+    h.bus.publish(c, p);
+  }
+  c.ts = start;
+  conn(h, c, state, "D", opkts, rpkts, 0, 0, duration);
+}
+
 TEST(FloodDetector, UdpAndIcmpFloodsButNotParsedStreams) {
   Harness h;
-  // One flow of 100000 datagrams over 20 s (5000/s) to a host that never answers.
-  conn(h, flow_ctx(ip("10.6.6.6"), ip("10.6.6.7"), 9999, bus::Transport::kUdp, sec(0)), "S0", "D",
-       100000, 0, 0, 0, 20 * kNsPerSec);
+  // One flow of 100000 datagrams over 20 s (5000/s) to a host that never answers: raised while
+  // it lasts, at the progress event that crossed 2000/s over 10 s (20480 packets, 4.1 s in).
+  one_way_flow(h, flow_ctx(ip("10.6.6.6"), ip("10.6.6.7"), 9999, bus::Transport::kUdp, sec(0)),
+               100000, 0, 20 * kNsPerSec);
   // 300 echo requests per second for 20 s.
-  conn(h, flow_ctx(ip("10.6.6.6"), ip("10.6.6.8"), 0, bus::Transport::kIcmp, sec(0), 8), "OTH", "",
-       6000, 6000, 0, 0, 20 * kNsPerSec);
+  one_way_flow(h, flow_ctx(ip("10.6.6.6"), ip("10.6.6.8"), 0, bus::Transport::kIcmp, sec(0), 8),
+               6000, 6000, 20 * kNsPerSec, "OTH");
   ASSERT_EQ(h.alerts.size(), 2u);
   EXPECT_EQ(h.alerts[0].rule, "ward.flood.udp");
-  EXPECT_EQ(h.alerts[0].ev.at("rate_per_s"), "5000");
+  EXPECT_EQ(h.alerts[0].ev.at("count"), "20480");
+  EXPECT_EQ(h.alerts[0].ev.at("last_ts"), "1700000004.096000");
   EXPECT_EQ(h.alerts[1].rule, "ward.flood.icmp");
 
   Harness rtp;
   auto c = flow_ctx(ip("10.6.6.6"), ip("10.6.6.7"), 5004, bus::Transport::kUdp, sec(0));
   c.service = "rtp";
-  conn(rtp, c, "S0", "D", 100000, 0, 0, 0, 20 * kNsPerSec);
+  one_way_flow(rtp, c, 100000, 0, 20 * kNsPerSec);
   // A ping a second for an hour.
-  conn(rtp, flow_ctx(ip("10.6.6.6"), ip("10.6.6.8"), 0, bus::Transport::kIcmp, sec(0), 8), "OTH",
-       "", 3600, 3600, 0, 0, 3600 * kNsPerSec);
+  one_way_flow(rtp, flow_ctx(ip("10.6.6.6"), ip("10.6.6.8"), 0, bus::Transport::kIcmp, sec(0), 8),
+               3600, 3600, 3600 * kNsPerSec, "OTH");
   EXPECT_TRUE(rtp.alerts.empty());
 }
 
@@ -382,6 +402,30 @@ void arp(Harness& h, std::uint16_t op, const char* mac, const char* spa, const c
   c.orig_h = e.spa;
   c.resp_h = e.tpa;
   h.bus.publish(c, e);
+}
+
+TEST(ScanDetector, AnArpSweepOfItsOwnSegmentIsAPingSweep) {
+  // nmap -sn on the local segment: who-has for 10.8.3.1-40, two hosts answer and are pinged.
+  Harness h;
+  for (int i = 1; i <= 40; ++i) {
+    const std::string target = "10.8.3." + std::to_string(i);
+    arp(h, 1, "00:cc:00:00:00:66", "10.8.3.66", target.c_str(), i * 0.01);
+  }
+  const auto sweeps = h.with_prefix("ward.scan.ping_sweep");
+  ASSERT_EQ(sweeps.size(), 1u);
+  EXPECT_EQ(sweeps[0].ev.at("flags"), "ARP");
+  EXPECT_EQ(sweeps[0].ev.at("distinct_hosts"), "20");
+  EXPECT_TRUE(h.with_prefix("ward.arp").empty());
+
+  // A host resolving its gateway and a few peers, RFC 5227 probes and gratuitous ARP: no sweep.
+  Harness normal;
+  for (int i = 0; i < 100; ++i) {
+    const std::string peer = "10.8.3." + std::to_string(1 + i % 10);
+    arp(normal, 1, "00:cc:00:00:00:05", "10.8.3.5", peer.c_str(), i);
+    const std::string probed = "10.8.3." + std::to_string(100 + i);
+    arp(normal, 1, "00:cc:00:00:01:00", "0.0.0.0", probed.c_str(), i);
+  }
+  EXPECT_TRUE(normal.with_prefix("ward.scan").empty());
 }
 
 TEST(ArpDetector, AHostTakingOverTheGatewayAddressIsSpoofing) {

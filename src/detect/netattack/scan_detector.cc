@@ -3,6 +3,7 @@
 #include <set>
 #include <string>
 
+#include "decode/decode_events.h"
 #include "decode/packet.h"
 #include "detect/netattack/netattack.h"
 #include "flow/flow_events.h"
@@ -15,8 +16,9 @@ using netattack::IpHash;
 using netattack::LruMap;
 using netattack::to_ns;
 
-enum class ProbeKind : std::uint8_t { kSyn, kFin, kNull, kXmas, kUdp };
-constexpr std::string_view kProbeNames[] = {"SYN", "FIN", "NULL", "XMAS", "UDP"};
+enum class ProbeKind : std::uint8_t { kSyn, kFin, kNull, kXmas, kUdp, kIcmpEcho, kArp };
+constexpr std::string_view kProbeNames[] = {"SYN", "FIN",       "NULL", "XMAS",
+                                            "UDP", "ICMP_ECHO", "ARP"};
 
 struct Probe {
   TimeNs ts = 0;
@@ -97,6 +99,7 @@ void ScanDetector::on_event(const bus::EventContext& ctx, const bus::Event& e) {
   const policy::Thresholds& t = policy_.thresholds;
   const TimeNs window = to_ns(t.scan_window_s);
   std::optional<Probe> probe;
+  std::optional<IpAddr> src_override;  // ARP: the sender protocol address
   bool ping = false;
   if (const auto* fs = bus::event_cast<flow::FlowStart>(e)) {
     if (ctx.dir != bus::Direction::kToServer) return;
@@ -106,10 +109,18 @@ void ScanDetector::on_event(const bus::EventContext& ctx, const bus::Event& e) {
     } else if ((ctx.proto == bus::Transport::kIcmp && ctx.orig_p == 8) ||
                (ctx.proto == bus::Transport::kIcmp6 && ctx.orig_p == 128)) {
       if (!is_group(ctx.resp_h)) {
-        probe = Probe{ctx.ts, ctx.resp_h, 0, ctx.proto, ProbeKind::kSyn};
+        probe = Probe{ctx.ts, ctx.resp_h, 0, ctx.proto, ProbeKind::kIcmpEcho};
         ping = true;
       }
     }
+  } else if (const auto* arp = bus::event_cast<decode::ArpEvent>(e)) {
+    // On its own segment a sweep is ARP (nmap -sn, arp-scan): who-has for many addresses.
+    // Probes (sender 0.0.0.0) and gratuitous ARP (target = sender) are not sweeps.
+    if (arp->op != 1 || !arp->spa.is_v4() || arp->spa.v4_host_order() == 0 || arp->spa == arp->tpa)
+      return;
+    probe = Probe{ctx.ts, arp->tpa, 0, bus::Transport::kNone, ProbeKind::kArp};
+    ping = true;
+    src_override = arp->spa;
   } else if (const auto* r = bus::event_cast<flow::ConnRecord>(e)) {
     if (r->partial) return;
     if (ctx.proto == bus::Transport::kTcp && failed_syn(*r)) {
@@ -122,13 +133,13 @@ void ScanDetector::on_event(const bus::EventContext& ctx, const bus::Event& e) {
   }
   if (!probe) return;
 
-  const IpAddr& src = ctx.orig_h;
+  const IpAddr& src = src_override ? *src_override : ctx.orig_h;
   Source& s = ping ? s_->ping_sweeps.touch(src) : s_->port_scans.touch(src);
   if (s.episode.extend(probe->ts, 1, window)) return;
   s.newest = std::max(s.newest, probe->ts);
   while (!s.probes.empty() && s.probes.front().ts < s.newest - window) s.probes.pop_front();
   for (const Probe& p : s.probes)
-    if (p.dst == probe->dst && p.port == probe->port && p.proto == probe->proto) return;
+    if (p.dst == probe->dst && p.port == probe->port && (ping || p.proto == probe->proto)) return;
   s.probes.push_back(*probe);
   if (s.probes.size() > Source::kMaxProbes) s.probes.pop_front();
 
@@ -136,7 +147,8 @@ void ScanDetector::on_event(const bus::EventContext& ctx, const bus::Event& e) {
   std::vector<const Probe*> same_host, same_port;
   for (const Probe& p : s.probes) {
     if (p.dst == probe->dst) same_host.push_back(&p);
-    if (p.port == probe->port && p.proto == probe->proto) same_port.push_back(&p);
+    // A ping sweep counts hosts however they were probed (ICMP echo or ARP).
+    if (p.port == probe->port && (ping || p.proto == probe->proto)) same_port.push_back(&p);
   }
   const auto hosts_on_port = static_cast<double>(same_port.size());
   const bool vertical = !ping && static_cast<double>(same_host.size()) >= t.scan_distinct_ports;
@@ -163,9 +175,8 @@ void ScanDetector::on_event(const bus::EventContext& ctx, const bus::Event& e) {
   std::string flags;
   for (std::string_view k : kinds) flags += (flags.empty() ? "" : "|") + std::string(k);
   if (ping) {
-    a.summary = src.to_string() + " pinged " + std::to_string(hosts.size()) + " hosts within " +
-                netattack::format_number(t.scan_window_s) + " s";
-    flags = "ICMP_ECHO";
+    a.summary = src.to_string() + " pinged " + std::to_string(hosts.size()) + " hosts (" + flags +
+                ") within " + netattack::format_number(t.scan_window_s) + " s";
   } else if (vertical) {
     a.summary = src.to_string() + " probed " + std::to_string(ports.size()) + " ports of " +
                 probe->dst.to_string() + " (" + flags + ") within " +
@@ -194,6 +205,10 @@ void ScanDetector::on_event(const bus::EventContext& ctx, const bus::Event& e) {
   bus::EventContext actx = ctx;
   actx.ts = probe->ts;
   actx.dir = bus::Direction::kToServer;
+  if (src_override) {  // ARP has no flow: name the sweeper and the last address it asked for
+    actx.orig_h = src;
+    actx.resp_h = probe->dst;
+  }
   raise(actx, a);
 }
 
