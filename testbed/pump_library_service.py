@@ -4,12 +4,17 @@
 PUT or POST /druglibrary with a JSON drug library (at most 64 KiB, with a "version" string)
 replaces the pump's library file, which `ward-sim pump --library-file` reads before each PCD-01
 report; GET /druglibrary returns it. Like the fielded pumps of the advisories it asks for no
-credentials. One JSON line per request on stdout ({"method", "path", "client", "status",
-"version"}). Exits after --seconds, or on SIGTERM.
+credentials there. GET /service (the technician's settings page) requires HTTP Basic
+credentials (--service-auth USER:PASSWORD): 401 with a Basic challenge without them or with
+wrong ones. One JSON line per request on stdout ({"method", "path", "client", "status",
+"version", "user"}). Exits after --seconds, or on SIGTERM.
 
 Usage: pump_library_service.py --address IP --port N --file PATH [--seconds S]
+                               [--service-auth USER:PASSWORD]
 """
 import argparse
+import base64
+import binascii
 import http.server
 import json
 import signal
@@ -25,6 +30,7 @@ def main():
     ap.add_argument("--port", type=int, default=8080)
     ap.add_argument("--file", required=True)
     ap.add_argument("--seconds", type=int, default=60)
+    ap.add_argument("--service-auth", default="biomed:ward-sim-service")
     a = ap.parse_args()
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -34,9 +40,20 @@ def main():
         def log_message(self, *args):
             pass
 
-        def record(self, status, version=""):
+        def record(self, status, version="", user=""):
             print(json.dumps({"method": self.command, "path": self.path, "client": self.client_address[0],
-                              "status": status, "version": version}), flush=True)
+                              "status": status, "version": version, "user": user}), flush=True)
+
+        def basic_user(self):
+            """(user, ok) from the Authorization header: ok only for --service-auth."""
+            h = self.headers.get("Authorization", "")
+            if not h.startswith("Basic "):
+                return "", False
+            try:
+                creds = base64.b64decode(h[6:].strip(), validate=True).decode("utf-8", "replace")
+            except (binascii.Error, ValueError):
+                return "", False
+            return creds.split(":", 1)[0], creds == a.service_auth
 
         def reply(self, status, body=b"", ctype="application/json"):
             self.send_response(status)
@@ -46,6 +63,19 @@ def main():
             self.wfile.write(body)
 
         def do_GET(self):
+            if self.path == "/service":
+                user, ok = self.basic_user()
+                if not ok:
+                    self.record(401, user=user)
+                    body = b"authentication required\n"
+                    self.send_response(401)
+                    self.send_header("WWW-Authenticate", 'Basic realm="Alaris PCU maintenance"')
+                    self.send_header("Content-Type", "text/plain")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    return self.wfile.write(body)
+                self.record(200, user=user)
+                return self.reply(200, json.dumps({"serial": "SN021", "firmware": "9.19"}).encode())
             if self.path != "/druglibrary":
                 self.record(404)
                 return self.reply(404)

@@ -110,6 +110,8 @@ std::string pcd10_event(std::time_t now, std::string_view control_id, std::strin
                   pump_id, eui, pt.care_area, pt.care_area, ts, control_id, kProfilePcd10),
       sft(dev),
       fmt::format("PID|||{}^^^DEMOHOSP^MR||{}||{}|{}", pt.id, pt.name, pt.dob, pt.sex),
+      // IPEC: the PCD-01 structure (PV1 required), only MSH-9.2 and MSH-21 differ.
+      fmt::format("PV1||I|{}^{}^1", pt.care_area, pt.bed),
       fmt::format("OBR|1|{}^{}||{}|||{}", control_id, pump_id, event, ts),
       fmt::format("OBX|1||70050^MDC_DEV_PUMP_INFUS_VMD^MDC|1.1.0.0|||||||X|||||||{}^{}^{}^EUI-64",
                   eui, dev.model, eui),

@@ -3,7 +3,10 @@
 // with no parser anomaly.
 #include "sim/hl7_messages.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <string>
 #include <vector>
@@ -179,7 +182,33 @@ TEST(SimMllp, Endpoints) {
   EXPECT_EQ(parse_endpoint("10.10.1.5:3000")->port, 3000);
   EXPECT_FALSE(parse_endpoint("10.10.1.5").has_value());
   EXPECT_FALSE(parse_endpoint("10.10.1.5:70000").has_value());
-  EXPECT_FALSE(parse_endpoint("host:80").has_value());
+  // Host names are accepted (resolved at connect time); malformed ones are not.
+  ASSERT_TRUE(parse_endpoint("pumpsrv.ward.internal:2575").has_value());
+  EXPECT_EQ(parse_endpoint("pumpsrv.ward.internal:2575")->host, "pumpsrv.ward.internal");
+  EXPECT_TRUE(parse_endpoint("localhost:80").has_value());
+  EXPECT_FALSE(parse_endpoint("bad host:80").has_value());
+  EXPECT_FALSE(parse_endpoint("a..b:80").has_value());
+  EXPECT_FALSE(parse_endpoint("-pump:80").has_value());
+  EXPECT_FALSE(parse_endpoint("pump-.ward:80").has_value());
+  EXPECT_FALSE(parse_endpoint(std::string(64, 'a') + ":80").has_value());
+  EXPECT_FALSE(parse_endpoint("pump;rm:80").has_value());
+}
+
+TEST(SimMllp, ConnectResolvesNames) {
+  // A name the resolver cannot answer fails with the reason, without connecting.
+  std::string err;
+  EXPECT_FALSE(connect_to(Endpoint{"no-such-host.invalid", 9}, 500, err).valid());
+  EXPECT_NE(err.find("cannot resolve no-such-host.invalid"), std::string::npos) << err;
+  // localhost resolves through /etc/hosts; a listener there accepts the connection.
+  Socket l = listen_on("127.0.0.1", 0, err);
+  ASSERT_TRUE(l.valid()) << err;
+  sockaddr_in sa{};
+  socklen_t len = sizeof sa;
+  ASSERT_EQ(getsockname(l.fd(), reinterpret_cast<sockaddr*>(&sa), &len), 0);
+  const auto ep = parse_endpoint("localhost:" + std::to_string(ntohs(sa.sin_port)));
+  ASSERT_TRUE(ep.has_value());
+  err.clear();
+  EXPECT_TRUE(connect_to(*ep, 2000, err).valid()) << err;
 }
 
 }  // namespace

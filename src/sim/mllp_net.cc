@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -26,6 +27,44 @@ bool to_sockaddr(const Endpoint& e, sockaddr_in& sa) {
   sa.sin_port = htons(e.port);
   return inet_pton(AF_INET, e.host.c_str(), &sa.sin_addr) == 1;
 }
+
+bool valid_host_name(std::string_view name) {
+  if (name.empty() || name.size() > 253) return false;
+  std::size_t label = 0;
+  char prev = '.';
+  for (const char c : name) {
+    if (c == '.') {
+      if (label == 0 || prev == '-') return false;
+      label = 0;
+    } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '-') {
+      if (c == '-' && label == 0) return false;
+      if (++label > 63) return false;
+    } else {
+      return false;
+    }
+    prev = c;
+  }
+  return prev != '-';
+}
+
+// The endpoint's IPv4 address: the literal, else the first A record the resolver returns.
+bool resolve(const Endpoint& e, sockaddr_in& sa, std::string& error) {
+  if (to_sockaddr(e, sa)) return true;
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  const int rc = ::getaddrinfo(e.host.c_str(), nullptr, &hints, &res);
+  if (rc != 0 || res == nullptr) {
+    error = "cannot resolve " + e.host + ": " + ::gai_strerror(rc);
+    return false;
+  }
+  std::memcpy(&sa.sin_addr, &reinterpret_cast<const sockaddr_in*>(res->ai_addr)->sin_addr,
+              sizeof sa.sin_addr);
+  ::freeaddrinfo(res);
+  return true;
+}
 }  // namespace
 
 void install_stop_handlers() {
@@ -49,7 +88,7 @@ std::optional<Endpoint> parse_endpoint(std::string_view text) {
     return std::nullopt;
   e.port = static_cast<std::uint16_t>(port);
   sockaddr_in sa{};
-  if (!to_sockaddr(e, sa)) return std::nullopt;
+  if (!to_sockaddr(e, sa) && !valid_host_name(e.host)) return std::nullopt;
   return e;
 }
 
@@ -69,10 +108,7 @@ void Socket::close() noexcept {
 
 Socket connect_to(const Endpoint& to, int timeout_ms, std::string& error) {
   sockaddr_in sa{};
-  if (!to_sockaddr(to, sa)) {
-    error = "bad address " + to.host;
-    return {};
-  }
+  if (!resolve(to, sa, error)) return {};
   Socket s(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!s.valid()) {
     error = std::strerror(errno);

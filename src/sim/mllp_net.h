@@ -18,10 +18,12 @@ void install_stop_handlers();
 inline constexpr std::size_t kMaxMessageBytes = 256 * 1024;
 
 struct Endpoint {
-  std::string host;  // dotted IPv4
+  std::string host;  // dotted IPv4, or a DNS host name resolved (IPv4) at each connect
   std::uint16_t port = 0;
 };
-// "10.10.1.5:3000" -> Endpoint; nullopt when malformed.
+// "10.10.1.5:3000" or "pumpsrv.ward.internal:3000" -> Endpoint; nullopt when malformed (a
+// host that is neither dotted IPv4 nor a valid host name: RFC 1123 labels of letters, digits
+// and '-', at most 63 characters each and 253 in all).
 std::optional<Endpoint> parse_endpoint(std::string_view text);
 
 // A TCP connection closed on destruction.
@@ -42,7 +44,9 @@ class Socket {
   int fd_ = -1;
 };
 
-// Connects within timeout_ms; an invalid Socket on failure (the reason in `error`).
+// Resolves a host name (getaddrinfo, so the system resolver: /etc/hosts, then DNS; bounded by
+// resolv.conf's timeout and attempts), then connects within timeout_ms; an invalid Socket on
+// failure (the reason in `error`).
 Socket connect_to(const Endpoint& to, int timeout_ms, std::string& error);
 // Listens on bind_ip:port (bind_ip empty = any address).
 Socket listen_on(std::string_view bind_ip, std::uint16_t port, std::string& error);
