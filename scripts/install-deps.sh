@@ -26,6 +26,9 @@ packages=(
   dcmtk
   # the testbed (testbed/run): namespaces, a real MQTT broker and clients, attack tools
   iproute2 mosquitto mosquitto-clients libmosquitto-dev nmap hping3 dsniff curl
+  # the testbed's DHCP/DNS server (dnsmasq-base: the binary, no system service), its DHCP
+  # client (busybox udhcpc) and the brute-force tool of the HTTP scenario
+  dnsmasq-base udhcpc hydra
 )
 
 missing=()

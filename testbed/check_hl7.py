@@ -128,7 +128,7 @@ def deframe(stream):
 
 def messages_from_pcap(path, ports):
     """Every MLLP message on the given TCP ports, per connection and direction, in order."""
-    filt = "tcp.len > 0 && tcp.port in {%s}" % " ".join(str(p) for p in ports)
+    filt = "tcp.len > 0 && (%s)" % " || ".join("tcp.port == %d" % p for p in ports)
     cmd = ["tshark", "-r", path, "-Y", filt, "-T", "fields", "-e", "tcp.stream", "-e", "ip.src",
            "-e", "tcp.srcport", "-e", "tcp.seq_raw", "-e", "tcp.payload"]
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
