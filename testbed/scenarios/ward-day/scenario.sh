@@ -9,7 +9,7 @@ for _s in alarm-suppression rogue-programming over-limit-dose drug-library-tampe
   source "$(dirname "${BASH_SOURCE[0]}")/../$_s/scenario.sh"
 done
 unset _s
-DEFAULT_DURATION=170
+DEFAULT_DURATION=185
 scenario_run() {
   PUMP1_ARGS="--alarm-after 6"
   start_ward "$1"
