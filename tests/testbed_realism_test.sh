@@ -26,16 +26,17 @@ fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 ok() { echo "ok: $*"; }
 
-ip netns list 2> /dev/null | awk '{print $1}' | sort > "$tmp/ns.before"
 WARD_SIM=$sim timeout 100 "$repo/testbed/run" benign --out "$tmp/run" --duration 25 > "$tmp/run.out" 2>&1
 rc=$?
-ip netns list 2> /dev/null | awk '{print $1}' | sort > "$tmp/ns.after"
 if [ $rc -eq 77 ]; then
   echo "SKIP: $(grep -m1 SKIP "$tmp/run.out")"
   exit 77
 fi
 [ $rc -eq 0 ] || { cat "$tmp/run.out"; tail -n 20 "$tmp"/run/logs/*.log; echo "FAIL: testbed/run exited $rc"; exit 1; }
-left=$(comm -13 "$tmp/ns.before" "$tmp/ns.after" | grep '^wsim' || true)
+# This run's namespaces (wsim<pid>-*, named in its log; other runs may be going on).
+prefix=$(grep -o -m1 'namespaces wsim[0-9]*-' "$tmp/run.out" | cut -d' ' -f2)
+[ -n "$prefix" ] || fail "testbed/run did not name its namespaces"
+left=$(ip netns list 2> /dev/null | awk '{print $1}' | grep "^${prefix:-wsim}" || true)
 [ -z "$left" ] && ok "no namespace left behind" || fail "namespaces left behind: $left"
 
 "$repo/testbed/check_realism.sh" "$tmp/run" || fails=$((fails + 1))
@@ -50,10 +51,10 @@ def rows(name):
     p = os.path.join(d, name)
     assert os.path.exists(p), "no %s (have %s)" % (name, sorted(os.listdir(d)))
     return [json.loads(x) for x in open(p) if x.strip()]
-dhcp = rows("dhcp.log")
+dhcp = rows("dhcp.jsonl")
 for host, mac, ip in (("cogmon", "02:00:0a:0a:03:1f", "10.10.3.31"), ("nurse", "02:00:0a:0a:04:32", "10.10.4.50")):
     mine = [r for r in dhcp if r.get("mac") == mac]
-    assert mine, "no DHCP exchange of %s in dhcp.log: %s" % (mac, dhcp)
+    assert mine, "no DHCP exchange of %s in dhcp.jsonl: %s" % (mac, dhcp)
     types = set()
     for r in mine:
         t = r.get("msg_types", [])
@@ -62,11 +63,11 @@ for host, mac, ip in (("cogmon", "02:00:0a:0a:03:1f", "10.10.3.31"), ("nurse", "
     assert any(r.get("assigned_addr") == ip for r in mine), (host, mine)
     assert any(r.get("host_name") == host for r in mine), (host, mine)
     print("ok: Ward's dhcp.log: %s (%s) DISCOVER/OFFER/REQUEST/ACK, leased %s" % (host, mac, ip))
-dns = rows("dns.log")
+dns = rows("dns.jsonl")
 for name, addr, client in (("pumpsrv.ward.internal", "10.10.1.5", "10.10.2.21"),
                            ("broker.ward.internal", "10.10.3.2", "10.10.3.31")):
     hits = [r for r in dns if r.get("query") == name and r.get("id.orig_h") == client]
-    assert hits, "no lookup of %s from %s in dns.log" % (name, client)
+    assert hits, "no lookup of %s from %s in dns.jsonl" % (name, client)
     assert any(addr in (r.get("answers") or []) for r in hits), (name, hits)
     print("ok: Ward's dns.log: %s asked for %s, answered %s" % (client, name, addr))
 print("ok: Ward's dns.log has %d lookups, dhcp.log %d exchanges" % (len(dns), len(dhcp)))

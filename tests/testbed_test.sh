@@ -28,17 +28,18 @@ fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 ok() { echo "ok: $*"; }
 
-ip netns list 2> /dev/null | awk '{print $1}' | sort > "$tmp/ns.before"
 WARD_SIM=$sim timeout 120 "$repo/testbed/run" rogue-programming --out "$tmp/run" --duration 18 \
   > "$tmp/run.out" 2>&1
 rc=$?
-ip netns list 2> /dev/null | awk '{print $1}' | sort > "$tmp/ns.after"
 if [ $rc -eq 77 ]; then
   echo "SKIP: $(grep -m1 SKIP "$tmp/run.out")"
   exit 77
 fi
 [ $rc -eq 0 ] || { cat "$tmp/run.out"; tail -n 20 "$tmp"/run/logs/*.log; echo "FAIL: testbed/run exited $rc"; exit 1; }
-left=$(comm -13 "$tmp/ns.before" "$tmp/ns.after" | grep '^wsim' || true)
+# This run's namespaces (wsim<pid>-*, named in its log; other runs may be going on).
+prefix=$(grep -o -m1 'namespaces wsim[0-9]*-' "$tmp/run.out" | cut -d' ' -f2)
+[ -n "$prefix" ] || fail "testbed/run did not name its namespaces"
+left=$(ip netns list 2> /dev/null | awk '{print $1}' | grep "^${prefix:-wsim}" || true)
 [ -z "$left" ] && ok "no namespace left behind" || fail "namespaces left behind: $left"
 
 run=$tmp/run
