@@ -30,8 +30,8 @@ def main(argv):
     ap.add_argument("--policy", required=True)
     ap.add_argument("runs", nargs="+")
     a = ap.parse_args(argv)
-    print("| scenario | packets | labelled class | labels | found | recall | precision | ttd_s | alerts | of them unmatched |")
-    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("| scenario | packets | labelled class | labels | found | recall | precision | ttd_s | alerts | unmatched | unmatched by class |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|")
     bad = 0
     for run in a.runs:
         name = os.path.basename(os.path.normpath(run))
@@ -47,18 +47,21 @@ def main(argv):
         with open(labels) as f:
             classes = sorted({l["class"] for l in json.load(f)})
         unmatched = s["alerts"] - s["true_alerts"] - s["related_alerts"]
+        by_class = ", ".join("%s %d" % (k, v["alerts"] - v["true_alerts"] - v["related_alerts"])
+                             for k, v in sorted(s["classes"].items())
+                             if v["alerts"] - v["true_alerts"] - v["related_alerts"] > 0)
         n = packets(cap)
         if not classes:
-            print("| %s | %d | (none) | 0 | - | - | - | - | %d | %d |" % (name, n, s["alerts"], unmatched))
+            print("| %s | %d | (none) | 0 | - | - | - | - | %d | %d | %s |" % (name, n, s["alerts"], unmatched, by_class))
         elif len(classes) > 1:
-            print("| %s | %d | %d classes | %d | %d | %s | %s | %s | %d | %d |" % (
+            print("| %s | %d | %d classes | %d | %d | %s | %s | %s | %d | %d | %s |" % (
                 name, n, len(classes), s["labels"], s["detected"], fmt(s["recall"]), fmt(s["precision"]),
-                fmt(s["time_to_detect_s"], 2), s["alerts"], unmatched))
+                fmt(s["time_to_detect_s"], 2), s["alerts"], unmatched, by_class))
         else:
             c = s["classes"][classes[0]]
-            print("| %s | %d | `%s` | %d | %d | %s | %s | %s | %d | %d |" % (
+            print("| %s | %d | `%s` | %d | %d | %s | %s | %s | %d | %d | %s |" % (
                 name, n, classes[0], c["labels"], c["detected"], fmt(c["recall"]), fmt(c["precision"]),
-                fmt(c["time_to_detect_s"], 2), s["alerts"], unmatched))
+                fmt(c["time_to_detect_s"], 2), s["alerts"], unmatched, by_class))
     return 1 if bad else 0
 
 
