@@ -31,7 +31,7 @@ print(" || ".join("(frame.time_epoch >= %.3f && frame.time_epoch <= %.3f)" % (l[
 fi
 not_attack=${windows:+"!($windows) && "}
 
-ts=(tshark -r "$cap" -d tcp.port==2575,hl7 -d tcp.port==3000,hl7 -d tcp.port==104,dicom)
+ts=(tshark -r "$cap" -d "tcp.port==2575,hl7" -d "tcp.port==3000,hl7" -d "tcp.port==104,dicom")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "${ts[@]}" -q -z io,phs > "$tmp/phs" 2> /dev/null
