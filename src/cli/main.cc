@@ -237,9 +237,8 @@ int run_eval_command(const EvalArgs& a) {
         ++ignored;
         return;
       }
-      alerts.push_back(
-          {std::string(e.rule), static_cast<double>(raised_at) / 1e9, ctx.src_h(), ctx.dst_h(),
-           std::string(ctx.service)});
+      alerts.push_back({std::string(e.rule), static_cast<double>(raised_at) / 1e9, ctx.src_h(),
+                        ctx.dst_h(), std::string(ctx.service)});
     };
     auto r = ward::engine::run_monitor(mo, &g_source);
     if (!r.ok()) {

@@ -111,30 +111,11 @@ std::string number(double v) {
   return buf.data();
 }
 
-// The profile name without linking the parser (parsers::hl7::pcd_profile_name).
-std::string_view profile_name(PcdProfile p) {
-  switch (p) {
-    case PcdProfile::kPcd01:
-      return "PCD-01";
-    case PcdProfile::kPcd03:
-      return "PCD-03";
-    case PcdProfile::kPcd04:
-      return "PCD-04";
-    case PcdProfile::kPcd10:
-      return "PCD-10";
-    case PcdProfile::kAck:
-      return "ACK";
-    case PcdProfile::kNone:
-      break;
-  }
-  return "HL7";
-}
-
 TimeNs seconds(double s) { return static_cast<TimeNs>(s * 1e9); }
 
 void add_message(AlertEvent& a, const Hl7Message& m) {
   a.evidence.emplace_back("message_type", std::string(m.message_type));
-  a.evidence.emplace_back("profile", std::string(profile_name(m.pcd)));
+  a.evidence.emplace_back("profile", std::string(parsers::hl7::pcd_profile_name(m.pcd)));
   if (!m.control_id.empty())
     a.evidence.emplace_back("message_control_id", std::string(m.control_id));
 }
@@ -237,8 +218,8 @@ void ClinicalDetector::on_report(const bus::EventContext& ctx, const Hl7Message&
         a.rule = "ward.clinical.spoofed_observation";
         a.severity = Severity::kHigh;
         a.technique = techniques::kSpoofReportingMessage;
-        a.summary = std::string(profile_name(m.pcd)) + " report in the name of " + device +
-                    " from " + sender.to_string() + ", but the device reports from " +
+        a.summary = std::string(parsers::hl7::pcd_profile_name(m.pcd)) + " report in the name of " +
+                    device + " from " + sender.to_string() + ", but the device reports from " +
                     it->second.host.to_string();
       }
       a.alert_id = make_alert_id(a.rule, "", device + "|" + sender.to_string());

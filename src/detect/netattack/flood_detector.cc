@@ -91,6 +91,18 @@ void FloodDetector::on_finish() {
   netattack::report_forgotten(bus_, "flood targets", n);
 }
 
+namespace {
+// UDP to a host that never answered (parsed protocols such as RTP and DNS are not counted:
+// streams are one-way) or ICMP echo requests; kKinds for anything else.
+Kind one_way_kind(const bus::EventContext& ctx, std::uint64_t resp_pkts) {
+  if (ctx.proto == bus::Transport::kUdp && resp_pkts == 0 && ctx.service.empty()) return kUdp;
+  if ((ctx.proto == bus::Transport::kIcmp && ctx.orig_p == 8) ||
+      (ctx.proto == bus::Transport::kIcmp6 && ctx.orig_p == 128))
+    return kIcmp;
+  return kKinds;
+}
+}  // namespace
+
 void FloodDetector::on_event(const bus::EventContext& ctx, const bus::Event& e) {
   const policy::Thresholds& t = policy_.thresholds;
   const TimeNs window = to_ns(t.flood_window_s);
@@ -101,14 +113,8 @@ void FloodDetector::on_event(const bus::EventContext& ctx, const bus::Event& e) 
   if (const auto* pr = bus::event_cast<flow::FlowProgress>(e)) {
     // A one-way UDP or ICMP flow still going: count its packets now, at this packet's time.
     weight = static_cast<double>(flow::FlowProgress::kEveryPackets);
-    if (ctx.proto == bus::Transport::kUdp && pr->resp_pkts == 0 && ctx.service.empty()) {
-      kind = kUdp;
-      key = {ctx.resp_h, {}, 0};
-    } else if ((ctx.proto == bus::Transport::kIcmp && ctx.orig_p == 8) ||
-               (ctx.proto == bus::Transport::kIcmp6 && ctx.orig_p == 128)) {
-      kind = kIcmp;
-      key = {ctx.resp_h, {}, 0};
-    }
+    kind = one_way_kind(ctx, pr->resp_pkts);
+    key = {ctx.resp_h, {}, 0};
     attacker = ctx.orig_h;
   } else if (const auto* r = bus::event_cast<flow::ConnRecord>(e)) {
     // A long record counts with its average rate over one window. Of a UDP or ICMP flow, the
@@ -122,12 +128,8 @@ void FloodDetector::on_event(const bus::EventContext& ctx, const bus::Event& e) 
     if (ctx.proto == bus::Transport::kTcp && syn_only(*r)) {
       kind = kSyn;
       key = {ctx.resp_h, {}, ctx.resp_p};
-    } else if (ctx.proto == bus::Transport::kUdp && r->resp_pkts == 0 && ctx.service.empty()) {
-      kind = kUdp;  // parsed protocols (RTP, DNS, ...) are not counted: streams are one-way
-      key = {ctx.resp_h, {}, 0};
-    } else if ((ctx.proto == bus::Transport::kIcmp && ctx.orig_p == 8) ||
-               (ctx.proto == bus::Transport::kIcmp6 && ctx.orig_p == 128)) {
-      kind = kIcmp;
+    } else {
+      kind = one_way_kind(ctx, r->resp_pkts);
       key = {ctx.resp_h, {}, 0};
     }
     attacker = ctx.orig_h;
