@@ -536,9 +536,13 @@ void DeviceTracker::on_hl7(const bus::EventContext& ctx, const bus::Event& e) {
   std::size_t seen = 0;
   std::string_view rest = m.raw;
   while (!rest.empty() && seen < kMaxSft) {
-    const auto end = rest.find_first_of("\r\n");
+    // One pass over the text: find_first_of with a set calls memchr per character, which
+    // made this scan a tenth of the monitor's time on HL7-heavy captures.
+    const auto it =
+        std::find_if(rest.begin(), rest.end(), [](char c) { return c == '\r' || c == '\n'; });
+    const auto end = static_cast<std::size_t>(it - rest.begin());
     const std::string_view seg = rest.substr(0, end);
-    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    rest = end == rest.size() ? std::string_view() : rest.substr(end + 1);
     if (seg.size() < 4 || seg.substr(0, 3) != "SFT" || seg[3] != m.field_sep) continue;
     ++seen;
     const auto f = split(seg, m.field_sep, 5);
