@@ -3,6 +3,7 @@
 #include "detect/anomaly_detector.h"
 #include "detect/camera_detector.h"
 #include "detect/clinical_detector.h"
+#include "detect/crypto_detector.h"
 #include "detect/dns_tunnel_detector.h"
 #include "detect/exfiltration_detector.h"
 #include "detect/infusion_detector.h"
@@ -31,6 +32,7 @@ std::vector<std::unique_ptr<bus::Subscriber>> make_detectors(const policy::Polic
   out.push_back(std::make_unique<CameraDetector>(policy, bus, stats, classes));
   out.push_back(std::make_unique<ExfiltrationDetector>(policy, bus, stats, classes));
   out.push_back(std::make_unique<DnsTunnelDetector>(policy, bus, stats));
+  out.push_back(std::make_unique<CryptoDetector>(policy, bus, stats, classes));
   return out;
 }
 

@@ -336,7 +336,9 @@ void read_zones(Reader& r, const YAML::Node& zn, Policy& p) {
   for (std::size_t i = 0; i < zn.size() && !r.failed(); ++i) {
     const std::string path = "zones[" + std::to_string(i) + "]";
     const YAML::Node z = zn[i];
-    r.check_keys(z, path, {"name", "cidrs", "device_classes", "security_level", "medical"});
+    r.check_keys(
+        z, path,
+        {"name", "cidrs", "device_classes", "security_level", "medical", "require_encryption"});
     if (r.failed()) return;
     Zone zone;
     zone.where = r.where(z);
@@ -404,6 +406,8 @@ void read_zones(Reader& r, const YAML::Node& zn, Policy& p) {
       if (v) zone.security_level = static_cast<int>(*v);
     }
     zone.medical = r.boolean(z["medical"], path + ".medical", false);
+    zone.require_encryption =
+        r.boolean(z["require_encryption"], path + ".require_encryption", false);
     p.zones.push_back(std::move(zone));
   }
 }

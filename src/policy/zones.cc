@@ -120,6 +120,11 @@ std::vector<std::string_view> application_names() {
   return out;
 }
 
+bool is_medical_class(std::string_view c) noexcept {
+  return c == "infusion_pump" || c == "patient_monitor" || c == "cognitive_monitor" ||
+         c == "imaging_modality";
+}
+
 std::string_view application_of(bus::Transport proto, std::uint16_t port) noexcept {
   for (const App& a : kApps)
     if (a.proto == proto && port >= a.lo && port <= a.hi) return a.name;

@@ -33,13 +33,18 @@ inline constexpr std::array<std::string_view, 10> kDeviceClassNames = {
     "imaging_modality", "pacs",          "camera",      "workstation",     "network_gear",
 };
 
+// True iff `device_class` (a kDeviceClassNames entry) is a medical device: an infusion pump,
+// a patient or cognitive monitor, an imaging modality.
+bool is_medical_class(std::string_view device_class) noexcept;
+
 struct Zone {
   std::string name;
   std::vector<Cidr> cidrs;                  // base masked to the prefix
   std::vector<std::string> device_classes;  // kDeviceClassNames entries; empty = any class
   int security_level = 0;                   // IEC 62443 SL-T 1..4; 0 = not given
   bool medical = false;
-  std::string where;  // "ward.yaml:40:5"
+  bool require_encryption = false;  // cleartext application protocols to or from it are alerted
+  std::string where;                // "ward.yaml:40:5"
 };
 
 // One entry of a conduit: a transport and a port range (the responder's port). kNone = any

@@ -70,8 +70,29 @@ TEST(Zones, TheLongestPrefixDecidesAHostsZone) {
   EXPECT_EQ(p->zone_name(p->zone_for_class("camera")), "cameras");
   EXPECT_EQ(p->zone_for_class("infusion_pump"), kUnzoned);  // that zone is given by CIDR
   EXPECT_TRUE(p->zones[1].medical);
+  EXPECT_FALSE(p->zones[1].require_encryption);  // off unless asked for
   EXPECT_EQ(p->zones[1].security_level, 3);
   EXPECT_EQ(p->zones[1].where, "ward.yaml:6:5");
+}
+
+TEST(Zones, RequireEncryptionIsReadPerZone) {
+  auto p = parse_policy(
+      "zones:\n  - name: pumps\n    cidrs: [10.10.2.0/24]\n"
+      "    require_encryption: true\n  - name: servers\n"
+      "    cidrs: [10.10.1.0/24]\n    require_encryption: no\n",
+      "w.yaml");
+  ASSERT_TRUE(p.ok()) << p.error().to_string();
+  EXPECT_TRUE(p->zones[0].require_encryption);
+  EXPECT_FALSE(p->zones[1].require_encryption);
+}
+
+TEST(Zones, MedicalClassesAreThePumpsMonitorsAndModalities) {
+  for (std::string_view c :
+       {"infusion_pump", "patient_monitor", "cognitive_monitor", "imaging_modality"})
+    EXPECT_TRUE(is_medical_class(c)) << c;
+  for (std::string_view c :
+       {"unknown", "pump_server", "pacs", "camera", "workstation", "network_gear", ""})
+    EXPECT_FALSE(is_medical_class(c)) << c;
 }
 
 TEST(Zones, ConduitsAllowTheirDirectionAndPortsOnly) {
@@ -106,7 +127,10 @@ std::string error_of(std::string_view yaml) {
 TEST(Zones, MistakesAreReportedWithLineAndColumn) {
   EXPECT_EQ(error_of("zones:\n  - name: a\n    cidr: [10.0.0.0/8]\n"),
             "w.yaml:3:5: zones[0]: unknown key 'cidr' (expected one of: name, cidrs, "
-            "device_classes, security_level, medical)");
+            "device_classes, security_level, medical, require_encryption)");
+  EXPECT_EQ(
+      error_of("zones:\n  - name: a\n    cidrs: [10.0.0.0/8]\n    require_encryption: always\n"),
+      "w.yaml:4:25: zones[0].require_encryption: expected true or false");
   EXPECT_EQ(error_of("zones:\n  - name: a\n    cidrs: [10.0.0.0/33]\n"),
             "w.yaml:3:13: zones[0].cidrs[0]: '10.0.0.0/33' is not an IP address or CIDR block");
   EXPECT_EQ(error_of("zones:\n  - name: a\n    cidrs: [10.1.0.0/16]\n  - name: b\n    cidrs: "

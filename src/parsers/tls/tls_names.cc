@@ -653,9 +653,35 @@ KeyExchange key_exchange_of(std::uint16_t cipher) noexcept {
   return KeyExchange::kOther;
 }
 
+std::string cipher_weaknesses(std::uint16_t cipher) {
+  const std::string_view n = cipher_name(cipher);
+  if (n.empty()) return {};
+  // RFC 9150 integrity-only TLS 1.3 suites carry no "NULL" in their names.
+  const bool integrity_only = cipher == 0xC0B4 || cipher == 0xC0B5;
+  struct Pattern {
+    std::string_view reason;
+    std::string_view a, b;  // either substring of the IANA name
+  };
+  static constexpr Pattern kPatterns[] = {
+      {"null", "_NULL", ""},  {"anon", "_anon_", ""},    {"export", "EXPORT", ""},
+      {"rc4", "_RC4_", ""},   {"des", "_DES_", "DES40"}, {"3des", "3DES", ""},
+      {"idea", "_IDEA_", ""}, {"md5", "_MD5", ""},
+  };
+  std::string out;
+  for (const Pattern& p : kPatterns) {
+    const bool hit = contains(n, p.a) || (!p.b.empty() && contains(n, p.b)) ||
+                     (p.reason == "null" && integrity_only);
+    if (!hit) continue;
+    if (!out.empty()) out += ',';
+    out += p.reason;
+  }
+  return out;
+}
+
 bool is_weak_cipher(std::uint16_t cipher) noexcept {
   const std::string_view n = cipher_name(cipher);
   if (n.empty()) return false;
+  if (cipher == 0xC0B4 || cipher == 0xC0B5) return true;
   for (std::string_view bad :
        {"_NULL", "EXPORT", "_anon_", "_RC4_", "_DES_", "DES40", "3DES", "_IDEA_", "_MD5"}) {
     if (contains(n, bad)) return true;

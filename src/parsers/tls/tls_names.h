@@ -28,9 +28,15 @@ namespace ward::parsers::tls {
 // Key exchange of a TLS <= 1.2 suite, from its name: what its ServerKeyExchange carries.
 enum class KeyExchange : std::uint8_t { kOther, kDhe, kEcdhe };
 [[nodiscard]] KeyExchange key_exchange_of(std::uint16_t cipher) noexcept;
-// True iff the suite offers no or broken protection: NULL encryption, export grade, anonymous
-// key exchange, RC4, (3)DES, IDEA or an MD5 MAC.
+// True iff the suite offers no or broken protection: NULL encryption (including the RFC 9150
+// integrity-only TLS 1.3 suites), export grade, anonymous key exchange, RC4, (3)DES, IDEA or an
+// MD5 MAC. Decided from the IANA name, so this and cipher_weaknesses() are the one place that
+// classifies suites.
 [[nodiscard]] bool is_weak_cipher(std::uint16_t cipher) noexcept;
+// Why a suite is weak: the reasons of is_weak_cipher() that apply, comma-separated in this
+// order: null, anon, export, rc4, des, 3des, idea, md5 ("anon,rc4,md5" for
+// TLS_DH_anon_WITH_RC4_128_MD5). Empty iff !is_weak_cipher(cipher).
+[[nodiscard]] std::string cipher_weaknesses(std::uint16_t cipher);
 
 // The IANA name of a named group ("x25519", "secp256r1"), or "unknown-<n>".
 [[nodiscard]] std::string group_name(std::uint16_t group);

@@ -506,6 +506,30 @@ TEST(TlsParser, LegacyVersionIsReportedForDetectors) {
   EXPECT_EQ(sink.anomalies, (std::vector<std::string>{"tls.legacy_version"}));
 }
 
+TEST(TlsNames, WeakSuitesAreClassifiedWithTheirReasons) {
+  EXPECT_EQ(cipher_weaknesses(0x0000), "null");            // TLS_NULL_WITH_NULL_NULL
+  EXPECT_EQ(cipher_weaknesses(0x0003), "export,rc4,md5");  // TLS_RSA_EXPORT_WITH_RC4_40_MD5
+  EXPECT_EQ(cipher_weaknesses(0x0004), "rc4,md5");         // TLS_RSA_WITH_RC4_128_MD5
+  EXPECT_EQ(cipher_weaknesses(0x0009), "des");             // TLS_RSA_WITH_DES_CBC_SHA
+  EXPECT_EQ(cipher_weaknesses(0x000A), "3des");            // TLS_RSA_WITH_3DES_EDE_CBC_SHA
+  EXPECT_EQ(cipher_weaknesses(0x0014), "export,des");      // TLS_DHE_RSA_EXPORT_WITH_DES40_CBC_SHA
+  EXPECT_EQ(cipher_weaknesses(0x0018), "anon,rc4,md5");    // TLS_DH_anon_WITH_RC4_128_MD5
+  EXPECT_EQ(cipher_weaknesses(0xC011), "rc4");             // TLS_ECDHE_RSA_WITH_RC4_128_SHA
+  EXPECT_EQ(cipher_weaknesses(0xC018), "anon");            // TLS_ECDH_anon_WITH_AES_128_CBC_SHA
+  EXPECT_EQ(cipher_weaknesses(0xC0B4), "null");            // TLS_SHA256_SHA256 (RFC 9150)
+  EXPECT_EQ(cipher_weaknesses(0x0007), "idea");            // TLS_RSA_WITH_IDEA_CBC_SHA
+  EXPECT_EQ(cipher_weaknesses(0xFEFE), "des");             // SSL_RSA_FIPS_WITH_DES_CBC_SHA
+  // Sound suites, and values the registry does not name.
+  for (std::uint16_t ok : {0x002F, 0x0035, 0x009C, 0xC02F, 0xC030, 0xCCA8, 0x1301, 0x1302, 0x1303,
+                           0x00FF, 0x5600, 0x0A0A})
+    EXPECT_EQ(cipher_weaknesses(ok), "") << cipher_display_name(ok);
+  // The two functions agree on every value.
+  for (unsigned c = 0; c <= 0xFFFF; ++c) {
+    const auto v = static_cast<std::uint16_t>(c);
+    ASSERT_EQ(is_weak_cipher(v), !cipher_weaknesses(v).empty()) << cipher_display_name(v);
+  }
+}
+
 TEST(TlsParser, Sslv2CompatibleClientHelloIsRecognised) {
   // RFC 5246 E.2: msg_type 1, version 3.1, cipher_spec_length 6, session_id_length 0,
   // challenge_length 16; two V2CipherSpecs: TLS_RSA_WITH_AES_128_CBC_SHA, SSL_CK_RC4_128_WITH_MD5.
