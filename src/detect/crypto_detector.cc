@@ -60,7 +60,7 @@ std::string utc_text(std::int64_t s) {
   const std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
   const std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
   const std::int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  char buf[40];
+  char buf[128];
   std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ",
                 static_cast<long long>(y), static_cast<long long>(m), static_cast<long long>(d),
                 static_cast<long long>(rem / 3600), static_cast<long long>(rem / 60 % 60),
@@ -152,7 +152,7 @@ void CryptoDetector::raise_scoped(const bus::EventContext& ctx, AlertEvent& a, c
   if (was_raised(a.alert_id) || pending_.size() >= kMaxPending) return;
   for (const Pending& p : pending_)
     if (p.alert.alert_id == a.alert_id) return;
-  Pending p;
+  Pending p{std::move(a)};  // AlertEvent moves by construction only
   p.medical_severity = medical_severity;
   p.ts = ctx.ts;
   p.uid = std::string(ctx.uid);
@@ -164,7 +164,6 @@ void CryptoDetector::raise_scoped(const bus::EventContext& ctx, AlertEvent& a, c
   p.proto = ctx.proto;
   p.dir = ctx.dir;
   p.server = server;
-  p.alert = std::move(a);
   pending_.push_back(std::move(p));
 }
 

@@ -162,15 +162,15 @@ TEST(CryptoCaptures, DeprecatedVersionAndWeakSuiteAlertsAgreeWithZeekSslLog) {
   for (const auto& [src, dst, version] : ward_dep) {
     if (pairs.count({src, dst}) == 0) continue;
     bool found = false;
-    for (const auto& r : rows) found |= std::get<0>(r) == src && std::get<1>(r) == dst &&
-                                        std::get<2>(r) == version;
+    for (const auto& r : rows)
+      found |= std::get<0>(r) == src && std::get<1>(r) == dst && std::get<2>(r) == version;
     EXPECT_TRUE(found) << "deprecated_tls " << src << " > " << dst << " " << version;
   }
   for (const auto& [src, dst, cipher] : ward_weak) {
     if (pairs.count({src, dst}) == 0) continue;
     bool found = false;
-    for (const auto& r : rows) found |= std::get<0>(r) == src && std::get<1>(r) == dst &&
-                                        std::get<3>(r) == cipher;
+    for (const auto& r : rows)
+      found |= std::get<0>(r) == src && std::get<1>(r) == dst && std::get<3>(r) == cipher;
     EXPECT_TRUE(found) << "weak_cipher " << src << " > " << dst << " " << cipher;
   }
   std::cout << "[ figures  ] Zeek ssl.log rows checked " << checked << " (deprecated " << dep_rows
@@ -223,7 +223,8 @@ TEST(CryptoCaptures, ExpiredCertificateAgreesWithZeekExpiringCertsNotice) {
             std::string::npos);
 
   const std::string zone = "zones:\n  - name: vendor\n    cidrs: [87.98.220.10/32]\n";
-  const Run med = run_capture("zeek/traces/tls/tls-expired-cert.pcap", zone + "    medical: true\n");
+  const Run med =
+      run_capture("zeek/traces/tls/tls-expired-cert.pcap", zone + "    medical: true\n");
   const auto med_exp = with_rule(med.alerts, "ward.crypto.certificate_expired");
   ASSERT_EQ(med_exp.size(), 1u) << rules_of(med.alerts);
   EXPECT_EQ(med_exp[0]["severity"], "medium");
