@@ -319,6 +319,16 @@ TEST(CryptoCaptures, DeprecatedTlsAgreesWithSuricataVerifyTlsVersion) {
   EXPECT_GE(deprecated_checks, 5);
 }
 
+// suricata-verify ssl_version_negated: `ssl_version:tls1.0` (sid 3) matches and
+// `ssl_version:!tls1.0` (sid 4) never does, on every packet of the session. One alert.
+TEST(CryptoCaptures, SuricataSslVersionRulesAndWardAgreeOnTls10) {
+  const MonitorRun r = run_capture("suricata-verify/ssl_version_negated/input.pcap");
+  ASSERT_EQ(r.alerts.size(), 1u) << rules_of(r.alerts);
+  EXPECT_EQ(r.alerts[0]["rule"], "ward.crypto.deprecated_tls");
+  EXPECT_EQ(r.alerts[0]["evidence"]["version"], "TLSv10");
+  EXPECT_EQ(r.alerts[0]["dst"]["ip"], "10.157.4.11");
+}
+
 // nDPI telnet.pcap: one Telnet session 192.168.0.2 -> 192.168.0.1:23 (nDPI: Telnet, risk
 // "Unsafe Protocol"). Without zones: one low alert. With the server in a medical zone: high.
 // With it in a zone that is not medical: none.
