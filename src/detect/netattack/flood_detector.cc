@@ -110,20 +110,37 @@ void FloodDetector::on_event(const bus::EventContext& ctx, const bus::Event& e) 
   Key key;
   IpAddr attacker;
   double weight = 1;
-  if (const auto* pr = bus::event_cast<flow::FlowProgress>(e)) {
+  if (bus::event_cast<flow::FlowStart>(e) != nullptr) {
+    // The datagram that opens a UDP flow counts when it is seen. A flood that sends each
+    // datagram from a new source port (hping3 --flood) makes one-packet flows, which would
+    // otherwise count only when they expire, a UDP timeout after the flood. Whether the flow
+    // will be answered is not known yet, so an opening request (a DNS query) counts too.
+    if (ctx.proto != bus::Transport::kUdp || ctx.dir != bus::Direction::kToServer) return;
+    kind = kUdp;
+    key = {ctx.resp_h, {}, 0};
+    attacker = ctx.orig_h;
+  } else if (const auto* pr = bus::event_cast<flow::FlowProgress>(e)) {
     // A one-way UDP or ICMP flow still going: count its packets now, at this packet's time.
-    weight = static_cast<double>(flow::FlowProgress::kEveryPackets);
+    // Of a UDP flow's first kEveryPackets, the opening datagram was counted at its start.
     kind = one_way_kind(ctx, pr->resp_pkts);
+    const bool first_udp = kind == kUdp && pr->orig_pkts == flow::FlowProgress::kEveryPackets;
+    weight = static_cast<double>(flow::FlowProgress::kEveryPackets - (first_udp ? 1 : 0));
     key = {ctx.resp_h, {}, 0};
     attacker = ctx.orig_h;
   } else if (const auto* r = bus::event_cast<flow::ConnRecord>(e)) {
     // A long record counts with its average rate over one window. Of a UDP or ICMP flow, the
-    // progress events already counted the multiples of kEveryPackets: only the rest remains.
+    // progress events already counted the multiples of kEveryPackets (and of a UDP flow the
+    // start its first datagram): only the rest remains.
     const double share =
         r->duration > window ? static_cast<double>(window) / static_cast<double>(r->duration) : 1;
-    const std::uint64_t pkts = ctx.proto == bus::Transport::kTcp
-                                   ? r->orig_pkts
-                                   : r->orig_pkts % flow::FlowProgress::kEveryPackets;
+    std::uint64_t pkts = r->orig_pkts;
+    if (ctx.proto != bus::Transport::kTcp) {
+      pkts = r->orig_pkts % flow::FlowProgress::kEveryPackets;
+      // Unanswered, so the originator sent the opening datagram, counted at the start.
+      if (ctx.proto == bus::Transport::kUdp && r->resp_pkts == 0 && pkts > 0 &&
+          r->orig_pkts < flow::FlowProgress::kEveryPackets)
+        --pkts;
+    }
     weight = static_cast<double>(pkts) * share;
     if (ctx.proto == bus::Transport::kTcp && syn_only(*r)) {
       kind = kSyn;

@@ -36,7 +36,7 @@ class ScanDetector final : public Detector {
 
 // ward.flood.{syn,udp,icmp,mqtt_connect,mqtt_publish,mqtt_malformed}: packet or message rates
 // per victim (per client and broker for PUBLISH, per source for malformed MQTT). Reads
-// ConnRecord, MqttMessage and AnomalyEvent.
+// FlowStart (UDP), FlowProgress, ConnRecord, MqttMessage and AnomalyEvent.
 class FloodDetector final : public Detector {
  public:
   FloodDetector(const policy::Policy& policy, const bus::EventBus& bus, DetectorStats& stats);

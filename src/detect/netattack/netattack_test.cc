@@ -308,6 +308,7 @@ TEST(FloodDetector, SynFloodFromSpoofedSourcesIsOneAlertPerVictim) {
 void one_way_flow(Harness& h, bus::EventContext c, std::uint64_t opkts, std::uint64_t rpkts,
                   TimeNs duration, const char* state = "S0") {
   const TimeNs start = c.ts;
+  flow_start(h, c, 0);
   for (std::uint64_t n = flow::FlowProgress::kEveryPackets; n <= opkts;
        n += flow::FlowProgress::kEveryPackets) {
     flow::FlowProgress p;
@@ -344,6 +345,44 @@ TEST(FloodDetector, UdpAndIcmpFloodsButNotParsedStreams) {
   one_way_flow(rtp, flow_ctx(ip("10.6.6.6"), ip("10.6.6.8"), 0, bus::Transport::kIcmp, sec(0), 8),
                3600, 3600, 3600 * kNsPerSec, "OTH");
   EXPECT_TRUE(rtp.alerts.empty());
+}
+
+// hping3 --udp --flood sends each datagram from a new source port: one-packet flows, whose
+// records come only when they expire. Their opening datagrams are counted as they arrive.
+TEST(FloodDetector, UdpFloodOfOnePacketFlowsIsRaisedWhileItLasts) {
+  Harness h;
+  TimeNs last_start = 0;
+  for (std::uint32_t i = 0; i < 25000; ++i) {  // 2500 datagrams/s for 10 s
+    auto c = flow_ctx(ip("10.6.6.6"), ip("10.6.6.9"), 7, bus::Transport::kUdp, sec(i * 0.0004),
+                      static_cast<std::uint16_t>(1024 + i % 60000));
+    flow_start(h, c, 0);
+    last_start = c.ts;
+    if (!h.alerts.empty()) break;
+  }
+  ASSERT_EQ(h.alerts.size(), 1u);
+  EXPECT_EQ(h.alerts[0].rule, "ward.flood.udp");
+  EXPECT_EQ(h.alerts[0].dst, "10.6.6.9");
+  EXPECT_EQ(h.alerts[0].ev.at("count"), "20000");  // the 2000/s default over 10 s
+  EXPECT_EQ(h.alerts[0].ts, last_start);
+  // The flows' records, a UDP timeout later, add nothing: each datagram was counted once.
+  for (std::uint32_t i = 0; i < 20000; ++i)
+    conn(h,
+         flow_ctx(ip("10.6.6.6"), ip("10.6.6.9"), 7, bus::Transport::kUdp, sec(60 + i * 0.0004),
+                  static_cast<std::uint16_t>(1024 + i % 60000)),
+         "S0", "D");
+  EXPECT_EQ(h.alerts.size(), 1u);
+
+  // DNS at 100 queries per second, each from a new port and answered: counted at their start,
+  // far under the limit.
+  Harness dns;
+  for (std::uint32_t i = 0; i < 3000; ++i) {
+    auto c = flow_ctx(ip("10.6.6.6"), ip("10.6.6.53"), 53, bus::Transport::kUdp, sec(i * 0.01),
+                      static_cast<std::uint16_t>(1024 + i));
+    flow_start(dns, c, 0);
+    c.service = "dns";
+    conn(dns, c, "SF", "Dd", 1, 1, 40, 80);
+  }
+  EXPECT_TRUE(dns.alerts.empty());
 }
 
 TEST(FloodDetector, MqttConnectPublishAndMalformedFloods) {
