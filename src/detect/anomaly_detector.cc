@@ -65,6 +65,9 @@ constexpr Mapping kMappings[] = {
      techniques::kExploitRemoteServices},
     {"mqtt.command_not_json", "ward.protocol.malformed", Severity::kMedium,
      techniques::kExploitRemoteServices},
+    // Log4Shell (CVE-2021-44228): a JNDI lookup a vulnerable Log4j would resolve and run.
+    {"http.jndi_lookup", "ward.exploit.jndi_injection", Severity::kHigh,
+     techniques::kExploitPublicFacingApplication},
     // Camera credentials anyone on the path can read (RFC 7617 §4; RFC 3986 §7.5).
     {"rtsp.credentials_in_url", "ward.protocol.cleartext_credentials", Severity::kMedium,
      techniques::kNetworkSniffing},

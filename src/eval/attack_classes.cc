@@ -5,7 +5,7 @@
 namespace ward::eval {
 namespace {
 
-constexpr std::array<std::string_view, 21> kClasses = {
+constexpr std::array<std::string_view, 22> kClasses = {
     "recon_scan",
     "ping_sweep",
     "syn_flood",
@@ -27,6 +27,7 @@ constexpr std::array<std::string_view, 21> kClasses = {
     "camera_unauthorized",
     "weak_crypto",
     "malformed_protocol",
+    "exploitation",
 };
 
 struct RuleClass {
@@ -73,6 +74,7 @@ constexpr RuleClass kRuleClasses[] = {
     {"ward.protocol.evasion", "malformed_protocol"},
     {"ward.protocol.resource_limit", "malformed_protocol"},
     {"ward.protocol.cleartext_credentials", "weak_crypto"},
+    {"ward.exploit.", "exploitation"},
 };
 
 }  // namespace

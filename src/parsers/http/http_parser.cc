@@ -10,6 +10,7 @@
 
 #include "clinical/phi.h"
 #include "parsers/http/http_log.h"
+#include "parsers/http/jndi.h"
 
 namespace ward::parsers::http {
 
@@ -829,6 +830,11 @@ void HttpParser::begin_request(const RequestLine& rl, std::string_view block, bo
   if (!h.authorization.empty()) authorization(tx, h.authorization);
   tx.fhir = is_fhir_media(h.content_type) || is_fhir_media(h.accept);
   fhir_request(tx, rl.uri);
+  if (auto lookup = find_jndi_lookup(rl.uri)) {
+    sink_.anomaly(anomaly::kJndiLookup, "uri: " + *lookup);
+  } else if (auto in_headers = find_jndi_lookup(block)) {
+    sink_.anomaly(anomaly::kJndiLookup, "headers: " + *in_headers);
+  }
 
   // RFC 9112 §6.3: the request body's length.
   st.mode = Mode::kStart;
@@ -856,7 +862,8 @@ void HttpParser::begin_request(const RequestLine& rl, std::string_view block, bo
     }
   }
   st.excerpt.clear();
-  st.excerpt_on = tx.fhir;
+  // FHIR bodies are read for PHI; every request body for JNDI lookups (injected form fields).
+  st.excerpt_on = true;
   start_body(st, h.content_encoding);
   if (chunked) {
     st.mode = Mode::kChunkSize;
@@ -1019,7 +1026,11 @@ void HttpParser::end_message(Direction dir, PerDirection& st) {
     } else {
       tx->response_done = true;
     }
-    if (st.excerpt_on && !st.excerpt.empty()) {
+    if (dir == Direction::kToServer && !st.excerpt.empty()) {
+      if (auto lookup = find_jndi_lookup(st.excerpt))
+        sink_.anomaly(anomaly::kJndiLookup, "body: " + *lookup);
+    }
+    if (st.excerpt_on && !st.excerpt.empty() && (dir == Direction::kToClient || tx->fhir)) {
       FhirScan scan;
       scan_fhir_body(st.excerpt, scan);
       if (!scan.type.empty()) {

@@ -87,6 +87,8 @@ inline constexpr std::string_view kTruncatedAtEnd = "http.truncated_at_end";
 inline constexpr std::string_view kGapUnrecoverable = "http.gap_unrecoverable";
 inline constexpr std::string_view kBadContentEncoding = "http.bad_content_encoding";
 inline constexpr std::string_view kDecompressionLimit = "http.decompression_limit";
+// A Log4j JNDI lookup (CVE-2021-44228) in the URI, a header or the request body (jndi.h).
+inline constexpr std::string_view kJndiLookup = "http.jndi_lookup";
 }  // namespace anomaly
 
 // Decodes standard base64 (RFC 4648 §4, padding optional). Returns false on any other byte.

