@@ -3,6 +3,7 @@
 #   make test   build with ASan+UBSan, then run every test (unit, golden, corpus replay, e2e)
 #   make testbed SCENARIO=rogue-programming   (root) a simulated ward in network namespaces,
 #               one labelled capture in testbed-out/SCENARIO (testbed/README.md)
+#   make demo-capture   (root) regenerate demo/ from the testbed's ward-day scenario
 # Other targets: build (release), bench (benchmarks over a large capture), fuzz (libFuzzer
 # build), format, clean.
 
@@ -10,7 +11,7 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 DEMO_OUT ?= demo-out
 
-.PHONY: all deps build build-asan demo test testbed bench fuzz format clean
+.PHONY: all deps build build-asan demo demo-capture test testbed bench fuzz format clean
 
 all: build
 
@@ -41,6 +42,12 @@ testbed: deps
 	cmake --preset release >/dev/null
 	cmake --build --preset release -j $(JOBS) --target ward ward-sim
 	WARD_SIM=build/release/ward-sim testbed/run $(SCENARIO) --out testbed-out/$(SCENARIO)
+
+# The demo capture and its labels come from the testbed (demo/README.md); needs root.
+demo-capture: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS) --target ward ward-sim
+	WARD_SIM=build/release/ward-sim testbed/make_demo.sh
 
 bench: build
 	bench/run_bench.sh

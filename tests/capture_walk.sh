@@ -13,7 +13,7 @@ if [ ! -d "$dir" ]; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-policy="$(dirname "$0")/../demo/ward.yaml"
+policy="$(dirname "$0")/../tests/data/synthetic-ward/ward.yaml"
 n=0; ok=0; input_errors=0; failures=0
 while IFS= read -r -d '' f; do
   n=$((n + 1))

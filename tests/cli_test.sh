@@ -22,8 +22,8 @@ expect_text() {  # expect_text NAME FILE TEXT
   if ! grep -qF -- "$3" "$2"; then echo "FAIL $1: '$3' not in output:"; cat "$2"; fails=$((fails + 1)); fi
 }
 
-demo=$repo/demo/ward-demo.pcap
-policy=$repo/demo/ward.yaml
+demo=$repo/tests/data/synthetic-ward/capture.pcap
+policy=$repo/tests/data/synthetic-ward/ward.yaml
 common=(--phi-key "$tmp/k" --seed 1)
 
 check "demo summary" 0 "$ward" monitor --read "$demo" --policy "$policy" --out "$tmp/logs" --db "$tmp/w.db" "${common[@]}"
@@ -157,8 +157,8 @@ check "monitor without the assessment" 0 "$ward" monitor --read "$demo" --no-vul
 check "a named corpus that does not exist is an error" 2 "$ward" monitor --read "$demo" --advisories "$tmp/none" "${common[@]}"
 expect_text "missing corpus named" "$tmp/err" "$tmp/none"
 
-# The scorecard over the demo and its labels (demo/labels.json).
-check "eval scorecard" 0 "$ward" eval --policy "$policy" --labels "$repo/demo/labels.json" "$demo" --format json
+# The scorecard over the demo and its labels (tests/data/synthetic-ward/labels.json).
+check "eval scorecard" 0 "$ward" eval --policy "$policy" --labels "$repo/tests/data/synthetic-ward/labels.json" "$demo" --format json
 python3 - "$tmp/out" <<'PY' || { echo "FAIL: eval scorecard"; fails=$((fails + 1)); }
 import json, sys
 s = json.load(open(sys.argv[1]))
@@ -168,16 +168,16 @@ assert s["precision"] == 1 and s["recall"] == 1
 assert 0 <= s["time_to_detect_s"] < 1
 assert s["classes"]["dose_limit"]["labels"] == 3 and s["classes"]["dose_limit"]["alerts"] == 5
 PY
-check "eval without the policy misses the clinical labels" 3 "$ward" eval --labels "$repo/demo/labels.json" "$demo" --min-recall 0.95
+check "eval without the policy misses the clinical labels" 3 "$ward" eval --labels "$repo/tests/data/synthetic-ward/labels.json" "$demo" --min-recall 0.95
 expect_text "missed labels listed" "$tmp/out" "missed: unauthorized_programming from 10.10.9.66"
-check "eval ignoring a class drops its alerts and labels stay missed" 0 "$ward" eval --policy "$policy" --labels "$repo/demo/labels.json" "$demo" --ignore-class phi_cleartext --format json
+check "eval ignoring a class drops its alerts and labels stay missed" 0 "$ward" eval --policy "$policy" --labels "$repo/tests/data/synthetic-ward/labels.json" "$demo" --ignore-class phi_cleartext --format json
 python3 - "$tmp/out" <<'PY' || { echo "FAIL: eval --ignore-class"; fails=$((fails + 1)); }
 import json, sys
 s = json.load(open(sys.argv[1]))
 assert s["alerts"] == 10 and s["classes"]["phi_cleartext"]["recall"] == 0, s
 PY
 expect_text "ignored alerts counted" "$tmp/err" "9 alerts of ignored classes not scored"
-check "unknown ignored class" 2 "$ward" eval --labels "$repo/demo/labels.json" "$demo" --ignore-class nope
+check "unknown ignored class" 2 "$ward" eval --labels "$repo/tests/data/synthetic-ward/labels.json" "$demo" --ignore-class nope
 printf '[{"class": "recon_scan", "attacker_ip": "10.0.0.1", "start_ts": "soon", "end_ts": 2}]' > "$tmp/bad-labels.json"
 check "bad labels are a usage error" 2 "$ward" eval --labels "$tmp/bad-labels.json" "$demo"
 expect_text "labels error names file and pointer" "$tmp/err" "bad-labels.json: /0/start_ts: must be a number (epoch seconds)"

@@ -36,7 +36,7 @@ for l in sys.stdin:
     print(a["rule"], a["src"]["ip"], a["dst"]["ip"], a["evidence"].get("port", ""), a["ts"])'
 }
 
-demo=$repo/demo/ward-demo.pcap
+demo=$repo/tests/data/synthetic-ward/capture.pcap
 common=(--phi-key "$tmp/k" --seed 1 --quiet)
 
 # 1. Learn from the whole demo: the proposal loads and the same capture raises no segmentation alert.

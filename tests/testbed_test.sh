@@ -46,7 +46,7 @@ run=$tmp/run
 [ -s "$run/capture.pcap" ] || { echo "FAIL: no capture"; exit 1; }
 
 # The labels, and the monitor's alerts checked against them.
-"$ward" monitor --read "$run/capture.pcap" --policy "$repo/demo/ward.yaml" --out "$tmp/logs" \
+"$ward" monitor --read "$run/capture.pcap" --policy "$repo/testbed/ward.yaml" --out "$tmp/logs" \
   --phi-key "$tmp/k" --seed 1 > "$tmp/summary" 2>&1 || { cat "$tmp/summary"; fail "ward monitor failed"; }
 python3 - "$run/labels.json" "$tmp/logs" << 'EOF' || fails=$((fails + 1))
 import glob, json, sys

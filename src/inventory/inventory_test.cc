@@ -1,5 +1,5 @@
 // Identification: what a user checks in `ward inventory` and the device log. Real captures come
-// from ../shared/data/pcap; the demo capture is demo/ward-demo.pcap (generator demo/).
+// from ../shared/data/pcap; the synthetic ward is tests/data/synthetic-ward/capture.pcap.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -97,7 +97,7 @@ TEST(Oui, AMissingTableIsAWarningAndIdentificationStillWorks) {
   ASSERT_EQ((*id)->warnings.size(), 1u);
   EXPECT_NE((*id)->warnings[0].find("/nonexistent/oui.csv"), std::string::npos);
   EXPECT_NE((*id)->warnings[0].find("ieee-data"), std::string::npos);
-  const auto ds = identify({source_dir() + "/demo/ward-demo.pcap"}, **id);
+  const auto ds = identify({source_dir() + "/tests/data/synthetic-ward/capture.pcap"}, **id);
   const Device* pump = with_ip(ds, "10.10.2.21");
   ASSERT_NE(pump, nullptr);
   EXPECT_EQ(pump->vendor(), "BD");
@@ -476,7 +476,7 @@ TEST(RealCaptures, WsDiscoveryNamesSdcDevicesAndOnvifCamerasWithoutPatientContex
 // ------------------------------------------------------------------------- the demo
 
 TEST(DemoCapture, PumpsMonitorsAndCamerasAreIdentifiedWithVendorModelAndFirmware) {
-  const auto ds = identify({source_dir() + "/demo/ward-demo.pcap"});
+  const auto ds = identify({source_dir() + "/tests/data/synthetic-ward/capture.pcap"});
   for (const char* p : {"10.10.2.21", "10.10.2.22", "10.10.2.23"}) {
     const Device* d = with_ip(ds, p);
     ASSERT_NE(d, nullptr) << p;
@@ -524,7 +524,8 @@ TEST(DemoCapture, PumpsMonitorsAndCamerasAreIdentifiedWithVendorModelAndFirmware
 // ------------------------------------------------------------ intended inventory
 
 std::vector<Device> demo_devices() {
-  static const std::vector<Device> ds = identify({source_dir() + "/demo/ward-demo.pcap"});
+  static const std::vector<Device> ds =
+      identify({source_dir() + "/tests/data/synthetic-ward/capture.pcap"});
   return ds;
 }
 

@@ -387,8 +387,9 @@ TEST(CryptoCaptures, CleartextHl7IntoAZoneThatRequiresEncryption) {
 
 // The demo's benign capture with the demo policy: no crypto finding.
 TEST(CryptoCaptures, DemoCaptureWithTheDemoPolicyHasNoCryptoFinding) {
-  const MonitorRun r = run_capture(source_dir() + "/demo/ward-demo.pcap",
-                                   read_file(source_dir() + "/demo/ward.yaml"));
+  const MonitorRun r =
+      run_capture(source_dir() + "/tests/data/synthetic-ward/capture.pcap",
+                  read_file(source_dir() + "/tests/data/synthetic-ward/ward.yaml"));
   EXPECT_TRUE(r.alerts.empty()) << rules_of(r.alerts);
 }
 

@@ -16,8 +16,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string demo_capture() { return source_dir() + "/demo/ward-demo.pcap"; }
-std::string demo_policy() { return source_dir() + "/demo/ward.yaml"; }
+std::string demo_capture() { return source_dir() + "/tests/data/synthetic-ward/capture.pcap"; }
+std::string demo_policy() { return source_dir() + "/tests/data/synthetic-ward/ward.yaml"; }
 
 std::multiset<std::string> rules_of(const std::vector<nlohmann::json>& alerts) {
   std::multiset<std::string> out;

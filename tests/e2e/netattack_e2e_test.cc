@@ -229,7 +229,7 @@ TEST(NetAttackCaptures, PingSweepUdpScanAndFloods) {
 // scan, flood, ARP or brute-force alert at the default thresholds.
 TEST(NetAttackCaptures, BenignCapturesRaiseNoNetworkAttackAlert) {
   for (const std::string& c :
-       {source_dir() + "/demo/ward-demo.pcap", std::string("ndpi/hl7.pcap"),
+       {source_dir() + "/tests/data/synthetic-ward/capture.pcap", std::string("ndpi/hl7.pcap"),
         std::string("ndpi/http.pcapng"), std::string("ndpi/tls_1.2_unidirectional_client.pcapng"),
         std::string("ndpi/rtsp_setup_http.pcapng"), std::string("ndpi/stun_dtls_rtp.pcapng"),
         std::string("zeek/traces/tls/chrome-34-google.pcap"), std::string("zeek/traces/mqtt.pcap"),

@@ -75,7 +75,7 @@ TEST(PrivacyCaptures, NdpiDnsExfiltrationNameIsEncodedData) {
 // Benign captures, including ordinary DNS and clinical traffic: none of these alerts.
 TEST(PrivacyCaptures, BenignCapturesRaiseNone) {
   for (const std::string& c :
-       {source_dir() + "/demo/ward-demo.pcap", std::string("ndpi/dns.pcap"),
+       {source_dir() + "/tests/data/synthetic-ward/capture.pcap", std::string("ndpi/dns.pcap"),
         std::string("ndpi/hl7.pcap"), std::string("ndpi/mqtt.pcap"), std::string("ndpi/rtsp.pcap"),
         std::string("ndpi/rtsp_setup_http.pcapng"), std::string("zeek/traces/mqtt.pcap"),
         std::string("zeek/traces/http/get.pcap"), std::string("ndpi/http.pcapng"),

@@ -3,7 +3,8 @@
 
 Debian's GStreamer RTSP server (gir1.2-gst-rtsp-server-1.0) serves /test: a generated test
 pattern (videotestsrc, a bounded number of frames) as JPEG over RTP (payload type 26). With
---auth USER:PASSWORD it requires HTTP Basic authentication (GstRtspServer.RTSPAuth).
+--auth USER:PASSWORD it requires HTTP Basic authentication (GstRtspServer.RTSPAuth), or Digest
+authentication (RFC 2617, the password never crosses the network) with --digest.
 It binds --address (127.0.0.1) on --port (0: a free port), prints "PORT <n>" on stdout, and logs one JSON line per
 request it handles ({"method", "uri", "session"}) so the test can compare what Ward saw with
 what the server did. It exits after --seconds (bounded), or on SIGTERM.
@@ -16,8 +17,9 @@ import sys
 import gi
 
 gi.require_version("Gst", "1.0")
+gi.require_version("GstRtsp", "1.0")
 gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
 
 
 def log(record):
@@ -27,6 +29,7 @@ def log(record):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--auth", default="", help="USER:PASSWORD for Basic authentication")
+    ap.add_argument("--digest", action="store_true", help="Digest instead of Basic")
     ap.add_argument("--frames", type=int, default=30)
     ap.add_argument("--seconds", type=int, default=30)
     ap.add_argument("--address", default="127.0.0.1")
@@ -48,7 +51,11 @@ def main():
         auth = GstRtspServer.RTSPAuth()
         token = GstRtspServer.RTSPToken()
         token.set_string("media.factory.role", "viewer")
-        auth.add_basic(GstRtspServer.RTSPAuth.make_basic(user, password), token)
+        if a.digest:
+            auth.set_supported_methods(GstRtsp.RTSPAuthMethod.DIGEST)
+            auth.add_digest(user, password, token)
+        else:
+            auth.add_basic(GstRtspServer.RTSPAuth.make_basic(user, password), token)
         server.set_auth(auth)
         factory.add_role_from_structure(Gst.Structure.new_from_string(
             "viewer, media.factory.access=(boolean)true, media.factory.construct=(boolean)true"))

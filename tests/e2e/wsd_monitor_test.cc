@@ -13,7 +13,7 @@ namespace {
 TEST(WsdMonitor, SdcAndOnvifDiscoveryIsLoggedAndThePatientScopeIsFlaggedNotWritten) {
   const std::string pcap = source_dir() + "/src/parsers/wsdiscovery/testdata/wsd_sdc_onvif.pcap";
   TempDir tmp;
-  (void)run_on(pcap, tmp, source_dir() + "/demo/ward.yaml");
+  (void)run_on(pcap, tmp, source_dir() + "/tests/data/synthetic-ward/ward.yaml");
   const std::string logs = tmp.path() + "/logs";
   const auto wsd = read_log(logs, "wsd");
   ASSERT_EQ(wsd.size(), 3u);

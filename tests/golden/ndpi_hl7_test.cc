@@ -44,7 +44,7 @@ TEST(NdpiHl7, TheFlowProtocolAndPacketCountsMatchNdpi) {
       << line;
 
   TempDir tmp;
-  (void)run_on(pcap, tmp, source_dir() + "/demo/ward.yaml");
+  (void)run_on(pcap, tmp, source_dir() + "/tests/data/synthetic-ward/ward.yaml");
   const auto conns = read_log(tmp.path() + "/logs", "conn");
   ASSERT_EQ(conns.size(), 1u);
   const auto& c = conns[0];

@@ -24,7 +24,7 @@ struct Capture {
 std::vector<Capture> captures() {
   const std::string sv = shared_data_dir() + "/pcap/suricata-verify/";
   std::vector<Capture> out = {
-      {source_dir() + "/demo/ward-demo.pcap", {"tcp.port==3000,hl7"}},
+      {source_dir() + "/tests/data/synthetic-ward/capture.pcap", {"tcp.port==3000,hl7"}},
       {shared_data_dir() + "/pcap/zeek/traces/mqtt.pcap", {}},
       {shared_data_dir() + "/pcap/ndpi/hl7.pcap", {"tcp.port==6661,hl7"}},
   };

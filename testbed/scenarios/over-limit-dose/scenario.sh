@@ -1,5 +1,5 @@
 # Over-limit dose through the legitimate path: a (compromised or mistaken) EHR order for heparin
-# at 4000 units/h, above the drug library's hard limit (2500 units/h in ICU, demo/ward.yaml),
+# at 4000 units/h, above the drug library's hard limit (2500 units/h in ICU, testbed/ward.yaml),
 # sent to the pump server, which forwards it to pump 1 without checking it.
 DEFAULT_DURATION=30
 attack_over_limit_dose() {

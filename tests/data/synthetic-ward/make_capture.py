@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes ward-demo.pcap: a small synthetic ward, deterministically (same bytes every run).
+"""Writes capture.pcap: a small synthetic ward (a test fixture), deterministically (same bytes every run).
 
 The capture is written directly (no sockets, no root): every TCP connection has a proper
 three-way handshake, sequence and acknowledgement numbers, segmentation at the MSS (some HL7
@@ -14,12 +14,12 @@ Hosts (10.10.0.0/16):
   10.10.4.50  nurse workstation (sends an MQTT pump command it is not authorised to send)
   10.10.9.66  rogue laptop (programs a pump directly; sends a malformed MQTT packet)
 
-What a monitor should find (see demo/README.md): a heparin order over the hard limit, a
+What a monitor should find (see README.md beside this file): a heparin order over the hard limit, a
 propofol order over the soft limit, an order for a drug outside the library, programming from
 the rogue host and from the workstation, PHI in cleartext (HL7 PID, MQTT JSON) and malformed
 MQTT.
 
-Usage: make_demo_capture.py OUT.pcap
+Usage: make_capture.py OUT.pcap
 """
 import struct
 import sys
