@@ -26,7 +26,7 @@ demo=$repo/tests/data/synthetic-ward/capture.pcap
 policy=$repo/tests/data/synthetic-ward/ward.yaml
 common=(--phi-key "$tmp/k" --seed 1)
 
-check "demo summary" 0 "$ward" monitor --read "$demo" --policy "$policy" --out "$tmp/logs" --db "$tmp/w.db" "${common[@]}"
+check "synthetic ward summary" 0 "$ward" monitor --read "$demo" --policy "$policy" --out "$tmp/logs" --db "$tmp/w.db" "${common[@]}"
 expect_text "summary names the alerts" "$tmp/out" "alerts: 4 critical"
 expect_text "summary lists a critical alert" "$tmp/out" "CRITICAL ward.infusion.hard_limit"
 expect_text "summary lists the segmentation alert" "$tmp/out" "HIGH    ward.segmentation.conduit_violation (x2)  10.10.9.66 -> 10.10.2.22"
@@ -168,6 +168,20 @@ assert s["precision"] == 1 and s["recall"] == 1
 assert 0 <= s["time_to_detect_s"] < 1
 assert s["classes"]["dose_limit"]["labels"] == 3 and s["classes"]["dose_limit"]["alerts"] == 5
 PY
+# The bundled demo (demo/: a testbed capture, its labels and policy): every labelled attack
+# found, no alert that matches no label, and the summary make demo prints.
+check "demo eval" 0 "$ward" eval --policy "$repo/demo/ward.yaml" --labels "$repo/demo/labels.json" "$repo/demo/ward-demo.pcap" --format json
+python3 - "$tmp/out" <<'PY' || { echo "FAIL: demo eval"; fails=$((fails + 1)); }
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["labels"] == 21 and s["detected"] == 21, s
+assert s["precision"] == 1 and s["recall"] == 1, s
+assert all(c["precision"] == 1 for c in s["classes"].values() if c["alerts"]), s["classes"]
+PY
+check "bundled demo summary" 0 "$ward" monitor --read "$repo/demo/ward-demo.pcap" --policy "$repo/demo/ward.yaml" "${common[@]}"
+expect_text "demo: the clinical attacks" "$tmp/out" "CRITICAL ward.infusion.alarm_suppression  10.10.9.66 -> 10.10.1.5"
+expect_text "demo: the floods" "$tmp/out" "HIGH    ward.flood.udp  10.10.9.66 -> 10.10.2.21"
+
 check "eval without the policy misses the clinical labels" 3 "$ward" eval --labels "$repo/tests/data/synthetic-ward/labels.json" "$demo" --min-recall 0.95
 expect_text "missed labels listed" "$tmp/out" "missed: unauthorized_programming from 10.10.9.66"
 check "eval ignoring a class drops its alerts and labels stay missed" 0 "$ward" eval --policy "$policy" --labels "$repo/tests/data/synthetic-ward/labels.json" "$demo" --ignore-class phi_cleartext --format json
