@@ -1,10 +1,14 @@
 // libpcap-backed sources. Offsets in error messages: for classic pcap files they are exact
 // (24-byte file header + 16-byte record header + caplen per packet); for pcapng, whose blocks
-// vary in size, the offset is where the reader stood when the error was found.
+// vary in size, the offset is where the reader stood when the error was found. A gzip-compressed
+// capture is read through zlib; its offsets count bytes of the decompressed capture.
 #include <pcap/pcap.h>
+#include <zlib.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <optional>
@@ -166,14 +170,44 @@ class LiveSource final : public PacketSource {
   SourceStats stats_;
 };
 
-bool looks_like_pcapng(const std::string& path) {
-  if (path == "-") return false;
+// The first 4 bytes of the file, and of its content when it is gzip-compressed (RFC 1952
+// magic 1f 8b); false if there are fewer.
+bool read_magic(const std::string& path, std::array<unsigned char, 4>& magic, bool& gzipped) {
+  gzipped = false;
   FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) return false;
-  std::array<unsigned char, 4> magic{};
   const bool ok = std::fread(magic.data(), 1, magic.size(), f) == magic.size();
   std::fclose(f);
-  return ok && magic[0] == 0x0a && magic[1] == 0x0d && magic[2] == 0x0d && magic[3] == 0x0a;
+  if (!ok || magic[0] != 0x1f || magic[1] != 0x8b) return ok;
+  gzipped = true;
+  gzFile gz = gzopen(path.c_str(), "rb");
+  if (gz == nullptr) return false;
+  const int n = gzread(gz, magic.data(), static_cast<unsigned>(magic.size()));
+  gzclose(gz);
+  return n == static_cast<int>(magic.size());
+}
+
+bool is_pcapng_magic(const std::array<unsigned char, 4>& m) {
+  return m[0] == 0x0a && m[1] == 0x0d && m[2] == 0x0d && m[3] == 0x0a;
+}
+
+// A FILE whose reads inflate a gzip file, for libpcap (glibc fopencookie). A corrupt or cut
+// stream reads as an error or an early end, which libpcap reports as a truncated capture.
+ssize_t gz_read(void* cookie, char* buf, std::size_t size) {
+  const int n = gzread(static_cast<gzFile>(cookie), buf,
+                       static_cast<unsigned>(std::min<std::size_t>(size, INT_MAX)));
+  return n < 0 ? -1 : n;
+}
+int gz_close(void* cookie) { return gzclose(static_cast<gzFile>(cookie)) == Z_OK ? 0 : EOF; }
+
+FILE* open_gzip(const std::string& path) {
+  gzFile gz = gzopen(path.c_str(), "rb");
+  if (gz == nullptr) return nullptr;
+  gzbuffer(gz, 1 << 16);
+  const cookie_io_functions_t io{gz_read, nullptr, nullptr, gz_close};
+  FILE* f = fopencookie(gz, "r", io);
+  if (f == nullptr) gzclose(gz);
+  return f;
 }
 
 }  // namespace
@@ -183,9 +217,20 @@ Result<std::unique_ptr<PacketSource>> open_file(const std::string& path,
   std::array<char, PCAP_ERRBUF_SIZE> err{};
   pcap_t* raw = nullptr;
   std::unique_ptr<char[]> buffer;
+  std::array<unsigned char, 4> magic{};
+  bool gzipped = false;
+  const bool have_magic = path != "-" && read_magic(path, magic, gzipped);
   if (path == "-") {
     raw = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO,
                                                   err.data());
+  } else if (gzipped) {
+    FILE* f = open_gzip(path);
+    if (f == nullptr) {
+      return unexpected(corrupt(path + ": cannot read gzip-compressed capture: " +
+                                std::strerror(errno != 0 ? errno : EINVAL)));
+    }
+    raw = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, err.data());
+    if (raw == nullptr) std::fclose(f);
   } else {
     // Our own FILE with a 64 KiB buffer: stdio's default 4 KiB costs a read() per few packets,
     // while buffers of 128 KiB and more fall out of the cache between the two copies (kernel to
@@ -205,8 +250,8 @@ Result<std::unique_ptr<PacketSource>> open_file(const std::string& path,
   if (raw == nullptr) return unexpected(corrupt(path + ": cannot read capture: " + err.data()));
   PcapPtr p(raw);
   if (Status s = apply_filter(p.get(), bpf_filter, path); !s.ok()) return unexpected(s);
-  return std::unique_ptr<PacketSource>(
-      std::make_unique<FileSource>(std::move(p), path, looks_like_pcapng(path), std::move(buffer)));
+  return std::unique_ptr<PacketSource>(std::make_unique<FileSource>(
+      std::move(p), path, have_magic && is_pcapng_magic(magic), std::move(buffer)));
 }
 
 Result<std::unique_ptr<PacketSource>> open_stream(FILE* f, const std::string& name) {

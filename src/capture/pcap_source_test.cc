@@ -1,11 +1,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <array>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "capture/packet_source.h"
 #include "decode/testing/frame_builder.h"
@@ -74,6 +76,65 @@ TEST_F(PcapSourceTest, ATruncatedFileNamesThePacketNumberAndByteOffset) {
   EXPECT_NE(msg.find("packet 3"), std::string::npos) << msg;
   EXPECT_NE(msg.find("byte offset 176"), std::string::npos) << msg;  // 24 + 2 * 76
   EXPECT_EQ(r.error().code(), StatusCode::kCorrupt);
+}
+
+// Captures are often archived gzip-compressed (".pcap.gz"): read through zlib, whatever the
+// name, with the same packets; a cut archive is a truncated capture, named with the packet
+// number and the offset in the decompressed capture.
+std::string gzip_file(const std::string& from, const std::string& to, std::size_t keep = 0) {
+  std::ifstream in(from, std::ios::binary);
+  const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  gzFile gz = gzopen(to.c_str(), "wb");
+  EXPECT_NE(gz, nullptr);
+  EXPECT_EQ(gzwrite(gz, data.data(), static_cast<unsigned>(data.size())),
+            static_cast<int>(data.size()));
+  gzclose(gz);
+  if (keep != 0) fs::resize_file(to, keep);
+  return to;
+}
+
+TEST_F(PcapSourceTest, ReadsGzipCompressedCaptures) {
+  const auto plain = decode::testing::write_pcap(path("plain.pcap"), 1, three_packets());
+  auto src = open_file(gzip_file(plain, path("ok.pcap.gz")));
+  ASSERT_TRUE(src.ok()) << src.error().to_string();
+  EXPECT_EQ((*src)->link_type(), 1);
+  RawPacket p;
+  for (int i = 0; i < 3; ++i) {
+    auto r = (*src)->next(p);
+    ASSERT_TRUE(r.ok()) << r.error().to_string();
+    ASSERT_TRUE(*r);
+    EXPECT_EQ(p.ts, (1'700'000'000'000'000LL + std::int64_t{i} * 1000) * 1000);
+    EXPECT_EQ(p.data[0], i);
+  }
+  EXPECT_FALSE(*(*src)->next(p));
+
+  // A cut archive: the packets before the cut, then an error naming where.
+  auto cut = open_file(gzip_file(plain, path("cut.pcap.gz"), 40));
+  ASSERT_TRUE(cut.ok()) << cut.error().to_string();
+  bool failed = false;
+  std::uint64_t read = 0;
+  for (int i = 0; i < 4 && !failed; ++i) {
+    auto r = (*cut)->next(p);
+    if (!r.ok()) {
+      failed = true;
+      EXPECT_NE(r.error().message().find("cut.pcap.gz: packet "), std::string::npos)
+          << r.error().message();
+      EXPECT_NE(r.error().message().find("byte offset"), std::string::npos);
+    } else if (!*r) {
+      break;
+    } else {
+      ++read;
+    }
+  }
+  EXPECT_TRUE(failed) << "a cut archive must not read as a complete capture";
+  EXPECT_LT(read, 3u);
+
+  // Not a capture inside: named as such.
+  std::ofstream(path("text")) << "hello, not a capture\n";
+  auto text = open_file(gzip_file(path("text"), path("text.gz")));
+  ASSERT_FALSE(text.ok());
+  EXPECT_NE(text.error().message().find("text.gz: cannot read capture"), std::string::npos)
+      << text.error().message();
 }
 
 TEST_F(PcapSourceTest, ACorruptRecordLengthIsAnErrorNotAHugeRead) {
