@@ -24,8 +24,9 @@ packages=(
   nftables
   # DICOM peers (storescp, storescu, echoscu, findscu, dcmqrscp) for tests/dicom_dcmtk_test.sh
   dcmtk
-  # the testbed (testbed/run): namespaces, a real MQTT broker and clients, attack tools
-  iproute2 mosquitto mosquitto-clients libmosquitto-dev nmap hping3 dsniff curl
+  # the testbed (testbed/run): namespaces, a real MQTT broker and clients, attack tools, and
+  # openssl, which makes each run's CA and server certificates (MQTT over TLS, HTTPS)
+  iproute2 mosquitto mosquitto-clients libmosquitto-dev nmap hping3 dsniff curl openssl
   # the testbed's DHCP/DNS server (dnsmasq-base: the binary, no system service), its DHCP
   # client (busybox udhcpc) and the brute-force tool of the HTTP scenario
   dnsmasq-base udhcpc hydra

@@ -2,9 +2,17 @@
 # testbed/check_realism.sh OUT: is a testbed run's traffic real? Over OUT/capture.pcap and
 # OUT/logs of a `testbed/run` (a scenario with the everyday ward: benign, or any attack one):
 #   - tshark decodes every simulated protocol (HL7, MQTT, RTSP, RTP, DICOM, HTTP, DNS, DHCP,
-#     ARP) and reports no malformed packet and no expert error outside the attack's windows;
+#     ARP, TLS, WS-Discovery's SOAP/XML) and reports no malformed packet and no expert error
+#     outside the attack's windows;
+#   - TLS: the broker's listener on 8883 and the FHIR server on 443 negotiated TLS 1.2 or later
+#     with no alert (close_notify aside); decrypted with the run's key log (logs/tls/keylog.txt, written by
+#     ward-sim), tshark reads MQTT CONNECT/PUBLISH of COGMON-0032 inside TLS and the FHIR
+#     POSTs of Observations answered 201 inside HTTPS;
+#   - WS-Discovery: the camera's Hello, the recorder's Probe and the camera's ProbeMatches,
+#     with the ONVIF type and scopes;
 #   - the real peers' logs show their sessions succeeded: Mosquitto (the cognitive monitor's
-#     CONNECT accepted, its PUBLISHes received), dcmtk (storescu's stores answered Success,
+#     CONNECT accepted, its PUBLISHes received; the TLS monitor's too, on the TLS listener),
+#     the FHIR server (Observations created, 201), dcmtk (storescu's stores answered Success,
 #     storescp received them), dnsmasq (DHCP leases acknowledged, names answered);
 #   - every HL7 message on the pump ports follows its IHE PCD segment structure
 #     (testbed/check_hl7.py).
@@ -31,11 +39,14 @@ print(" || ".join("(frame.time_epoch >= %.3f && frame.time_epoch <= %.3f)" % (l[
 fi
 not_attack=${windows:+"!($windows) && "}
 
-ts=(tshark -r "$cap" -d "tcp.port==2575,hl7" -d "tcp.port==3000,hl7" -d "tcp.port==104,dicom")
+keylog=$logs/tls/keylog.txt
+ts=(tshark -r "$cap" -d "tcp.port==2575,hl7" -d "tcp.port==3000,hl7" -d "tcp.port==104,dicom"
+  --enable-heuristic xml_udp -d "tcp.port==8883,tls")
+[ -s "$keylog" ] && ts+=(-o "tls.keylog_file:$keylog")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "${ts[@]}" -q -z io,phs > "$tmp/phs" 2> /dev/null
-for proto in hl7 mqtt rtsp rtp dicom http dns dhcp arp; do
+for proto in hl7 mqtt rtsp rtp dicom http dns dhcp arp tls xml; do
   n=$(awk -v p="$proto" '$1 == p {sub("frames:", "", $2); print $2; exit}' "$tmp/phs")
   [ "${n:-0}" -gt 0 ] && ok "tshark decodes $proto ($n frames)" || fail "tshark decodes no $proto"
 done
@@ -54,6 +65,67 @@ if grep -q "Sending CONNACK to COGMON-0031 (0, 0)" "$logs/mosquitto.log" 2> /dev
   ok "mosquitto: COGMON-0031 accepted (CONNACK 0), $(grep -c 'Received PUBLISH from COGMON-0031' "$logs/mosquitto.log") PUBLISH received"
 else
   fail "mosquitto log shows no accepted session and publishes of COGMON-0031"
+fi
+# TLS: the handshakes on the broker's TLS listener and the FHIR server, their versions, no alert.
+for port in 8883 443; do
+  hello=$("${ts[@]}" -Y "tcp.srcport == $port && tls.handshake.type == 2" -T fields \
+    -e tls.handshake.extensions.supported_version -e tls.handshake.version 2> /dev/null)
+  n=$(printf '%s\n' "$hello" | grep -c .)
+  # TLS 1.3 names itself in supported_versions (0x0304); 1.2 in the legacy version (0x0303).
+  old=$(printf '%s\n' "$hello" | grep . | awk '{v = ($1 != "") ? $1 : $2} v != "0x0304" && v != "0x0303"' | wc -l)
+  vers=$(printf '%s\n' "$hello" | grep . | awk '{v = ($1 != "") ? $1 : $2; print (v == "0x0304") ? "1.3" : (v == "0x0303") ? "1.2" : v}' | sort | uniq -c | awk '{printf "%s%s x%s", sep, $2, $1; sep=", "}')
+  # Any alert but close_notify (0), which ends every session cleanly.
+  alerts=$("${ts[@]}" -Y "${not_attack}tcp.port == $port && tls.alert_message.desc != 0" 2> /dev/null | wc -l)
+  if [ "$n" -ge 1 ] && [ "$old" -eq 0 ] && [ "$alerts" -eq 0 ]; then
+    ok "TLS on $port: $n handshakes, TLS $vers, no alert but close_notify"
+  else
+    fail "TLS on $port: $n handshakes ($vers), $old below 1.2, $alerts alerts"
+  fi
+done
+if [ -s "$keylog" ]; then
+  publishes=$("${ts[@]}" -Y "tcp.port == 8883 && mqtt.msgtype == 3" 2> /dev/null | wc -l)
+  connect=$("${ts[@]}" -Y 'tcp.port == 8883 && mqtt.clientid == "COGMON-0032"' 2> /dev/null | wc -l)
+  [ "$connect" -ge 1 ] && [ "$publishes" -ge 1 ] &&
+    ok "MQTT over TLS (decrypted with the key log): CONNECT of COGMON-0032, $publishes PUBLISH" ||
+    fail "MQTT over TLS: $connect CONNECT of COGMON-0032, $publishes PUBLISH"
+  posts=$("${ts[@]}" -Y 'tcp.port == 443 && http.request.method == "POST" && http.request.uri == "/fhir/Observation" && http.content_type == "application/fhir+json"' 2> /dev/null | wc -l)
+  created=$("${ts[@]}" -Y 'tcp.port == 443 && http.response.code == 201' 2> /dev/null | wc -l)
+  [ "$posts" -ge 1 ] && [ "$created" -eq "$posts" ] &&
+    ok "HTTP over TLS (decrypted): $posts POST /fhir/Observation (application/fhir+json), $created answered 201" ||
+    fail "HTTP over TLS: $posts POST /fhir/Observation, $created answered 201"
+else
+  fail "no TLS key log ($keylog)"
+fi
+# WS-Discovery: the camera announced itself and answered the recorder's probe.
+wsd=$("${ts[@]}" -Y "udp.port == 3702" -T fields -e ip.src -e ip.dst -e xml.cdata 2> /dev/null)
+hello=$(printf '%s\n' "$wsd" | grep -c "discovery/Hello")
+probe=$(printf '%s\n' "$wsd" | grep -c "discovery/Probe[^M]")
+matches=$(printf '%s\n' "$wsd" | grep "discovery/ProbeMatches" | grep -c "NetworkVideoTransmitter")
+if [ "$hello" -ge 1 ] && [ "$probe" -ge 1 ] && [ "$matches" -ge 1 ] &&
+  printf '%s\n' "$wsd" | grep -q "onvif://www.onvif.org/hardware/"; then
+  ok "WS-Discovery: $hello Hello, $probe Probe, $matches ProbeMatches (ONVIF NetworkVideoTransmitter, scopes)"
+else
+  fail "WS-Discovery: $hello Hello, $probe Probe, $matches ProbeMatches"
+fi
+# The FHIR server created the monitor's Observations; Mosquitto accepted it on the TLS listener.
+created=$(grep -c '"status": 201' "$logs/fhir.log" 2> /dev/null)
+refused=$(grep -Ec '"status": [45][0-9][0-9]|tls_error' "$logs/fhir.log" 2> /dev/null)
+[ "${created:-0}" -ge 1 ] && [ "${refused:-0}" -eq 0 ] && ok "FHIR server: $created Observations created (201), none refused" ||
+  fail "FHIR server: ${created:-0} created, ${refused:-0} refused or failed handshakes"
+# ...and the monitor saw every one of its uploads through (none lost to DNS, TLS or HTTP).
+done_line=$(grep -o "[0-9]* of [0-9]* FHIR uploads created" "$logs/cogmon2.log" 2> /dev/null)
+if [ -n "$done_line" ] && [ "$(echo "$done_line" | awk '{print ($1 == $3 && $1 > 0)}')" = 1 ] &&
+  ! grep -q "fhir: [^P]" "$logs/cogmon2.log"; then
+  ok "COGMON-0032: $done_line"
+else
+  fail "COGMON-0032: ${done_line:-no summary}; $(grep -m1 'fhir: [^P]' "$logs/cogmon2.log" 2> /dev/null)"
+fi
+if grep -q "New connection from 10.10.3.32:[0-9]* on port 8883" "$logs/mosquitto.log" 2> /dev/null &&
+  grep -q "New client connected from 10.10.3.32:[0-9]* as COGMON-0032" "$logs/mosquitto.log" &&
+  grep -q "Sending CONNACK to COGMON-0032 (0, 0)" "$logs/mosquitto.log"; then
+  ok "mosquitto: COGMON-0032 accepted over TLS (CONNACK 0), $(grep -c 'Received PUBLISH from COGMON-0032' "$logs/mosquitto.log") PUBLISH received"
+else
+  fail "mosquitto log shows no accepted TLS session of COGMON-0032"
 fi
 # dcmtk: both images stored (skipped by the runner without samples).
 if [ -f "$logs/storescu.log" ]; then

@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # The testbed's realism checks on a short benign run (testbed/run benign, 25 s):
-#   - testbed/check_realism.sh: tshark decodes HL7, MQTT, RTSP/RTP, DICOM, HTTP, DNS, DHCP and
-#     ARP with no malformed packet or expert error; Mosquitto, dcmtk and dnsmasq logged
-#     successful sessions; every HL7 message follows its IHE PCD segment structure;
+#   - testbed/check_realism.sh: tshark decodes HL7, MQTT, RTSP/RTP, DICOM, HTTP, DNS, DHCP, ARP,
+#     TLS (MQTT and HTTP inside it, with the run's key log) and WS-Discovery with no malformed
+#     packet or expert error; Mosquitto (plain and TLS), the FHIR server, dcmtk and dnsmasq
+#     logged successful sessions; every HL7 message follows its IHE PCD segment structure;
+#   - what Ward makes of the new paths: its tls log has the TLS monitor's sessions to the
+#     broker (8883, TLS 1.3) and to the FHIR server (443, TLS 1.2, the CA-signed certificate of
+#     fhir.ward.internal); no crypto, exfiltration or segmentation alert on them; its inventory
+#     names the camera from its WS-Discovery Hello (class camera, model P3245-LVE, location);
 #   - the ward's DHCP and DNS service: the cognitive monitor and the nurse workstation got their
 #     addresses by DHCP, and Ward's own dhcp and dns logs show those exchanges (DISCOVER, OFFER,
 #     REQUEST, ACK for each, with the host names) and the devices' lookups of the pump server
@@ -71,7 +76,69 @@ for name, addr, client in (("pumpsrv.ward.internal", "10.10.1.5", "10.10.2.21"),
     assert any(addr in (r.get("answers") or []) for r in hits), (name, hits)
     print("ok: Ward's dns.log: %s asked for %s, answered %s" % (client, name, addr))
 print("ok: Ward's dns.log has %d lookups, dhcp.log %d exchanges" % (len(dns), len(dhcp)))
+tls = rows("tls.jsonl")
+mqtts = [r for r in tls if r.get("id.orig_h") == "10.10.3.32" and r.get("id.resp_p") == 8883]
+assert mqtts and all(r.get("established") and r.get("version") == "TLSv13"
+                     and r.get("server_name") == "broker.ward.internal" for r in mqtts), mqtts
+https = [r for r in tls if r.get("id.orig_h") == "10.10.3.32" and r.get("id.resp_h") == "10.10.8.10"
+         and r.get("id.resp_p") == 443]
+assert https, "no TLS session to the FHIR server in tls.jsonl"
+for r in https:
+    assert r.get("established") and r.get("version") == "TLSv12", r
+    assert r.get("server_name") == "fhir.ward.internal" and r.get("sni_matches_cert"), r
+    assert r.get("issuer") == "CN=Ward testbed ward CA,O=Ward testbed hospital", r
+print("ok: Ward's tls.log: COGMON-0032 to the broker %d x TLS 1.3, to the FHIR server %d x TLS 1.2 "
+      "(certificate of fhir.ward.internal, issued by the ward's CA)" % (len(mqtts), len(https)))
+alerts = rows("alert.jsonl") if os.path.exists(os.path.join(d, "alert.jsonl")) else []
+new_hosts = ("10.10.3.32", "10.10.8.10")
+bad = [a for a in alerts
+       if a["rule"].startswith(("ward.crypto.", "ward.privacy.exfiltration", "ward.segmentation."))
+       or a["src"]["ip"] in new_hosts or a["dst"]["ip"] in new_hosts]
+assert not bad, bad
+print("ok: no crypto, exfiltration or segmentation alert, none on the TLS monitor or the FHIR server "
+      "(%d alerts in all)" % len(alerts))
+wsd = rows("wsd.jsonl")
+hello = [r for r in wsd if r.get("msg") == "Hello" and r.get("id.orig_h") == "10.10.6.61"]
+assert hello and hello[0].get("device_class") == "onvif_camera", hello
+assert any(r.get("msg") == "ProbeMatches" for r in wsd), wsd
+print("ok: Ward's wsd.log: the camera's Hello (onvif_camera) and ProbeMatches")
 EOF
+# With encryption required in the cognitive monitors' zone and the FHIR server's, the plain
+# MQTT monitor is reported and the TLS one (MQTT over TLS, HTTPS) is not.
+python3 - "$repo/testbed/ward.yaml" "$tmp/enc.yaml" << 'EOF' || fails=$((fails + 1))
+import sys
+s = open(sys.argv[1]).read()
+for zone in ("  - name: telemetry ", "  - name: fhir "):
+    i = s.index(zone)
+    j = s.index("security_level:", i)
+    j = s.index("\n", j) + 1
+    s = s[:j] + "    require_encryption: true\n" + s[j:]
+open(sys.argv[2], "w").write(s)
+EOF
+"$ward" monitor --read "$tmp/run/capture.pcap" --policy "$tmp/enc.yaml" --out "$tmp/enc" \
+  --phi-key "$tmp/k" --seed 1 > "$tmp/enc.summary" 2>&1 || { cat "$tmp/enc.summary"; fail "ward monitor (encryption required) failed"; }
+python3 - "$tmp/enc/alert.jsonl" << 'EOF' || fails=$((fails + 1))
+import json, sys
+crypto = [a for a in map(json.loads, open(sys.argv[1])) if a["rule"].startswith("ward.crypto.")]
+pairs = {(a["rule"], a["src"]["ip"], a["dst"]["ip"], a.get("service")) for a in crypto}
+assert pairs == {("ward.crypto.cleartext_protocol", "10.10.3.31", "10.10.3.2", "mqtt")}, crypto
+print("ok: encryption required in the telemetry and FHIR zones: the plain MQTT monitor is reported "
+      "(cleartext_protocol 10.10.3.31 -> 10.10.3.2), the TLS monitor is not")
+EOF
+inv=$("$ward" inventory --read "$tmp/run/capture.pcap" --format json 2> /dev/null)
+python3 -c '
+import json, sys
+devs = json.loads(sys.argv[1])["devices"]
+cam = [d for d in devs if "10.10.6.61" in d.get("ips", [])]
+assert cam, "no device 10.10.6.61 in the inventory"
+c = cam[0]
+assert c.get("class") == "camera" and c.get("model") == "P3245-LVE", c
+assert c.get("location") == "icu-corridor", c
+assert c.get("vendor") == "Axis Communications", c
+srcs = {e["source"] for e in c["attributes"]["class"][0]["evidence"]}
+assert "wsd.type" in srcs, srcs
+print("ok: ward inventory: 10.10.6.61 camera, Axis Communications P3245-LVE at icu-corridor (from WS-Discovery)")
+' "$inv" || fails=$((fails + 1))
 
 [ $fails -eq 0 ] || { echo "$fails check(s) failed"; exit 1; }
 echo "testbed realism: all checks passed"

@@ -4,7 +4,8 @@
 //   pump               reports PCD-01/PCD-10 to the pump server, accepts PCD-03 on a port
 //   pump-server        receives PCD-01/PCD-10, forwards EHR orders (PCD-03) to pumps
 //   ehr                sends PCD-03 orders to the pump server on a schedule
-//   cognitive-monitor  publishes JSON telemetry over MQTT (libmosquitto), optionally TLS
+//   cognitive-monitor  publishes JSON telemetry over MQTT (libmosquitto), optionally TLS, and
+//                      optionally uploads FHIR Observation summaries over HTTPS
 //   hl7-send           sends one HL7 message (built from flags, or from a file) over MLLP
 #include <fmt/format.h>
 #include <mosquitto.h>
@@ -19,11 +20,13 @@
 #include <ctime>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "sim/fhir_upload.h"
 #include "sim/hl7_messages.h"
 #include "sim/mllp_net.h"
 
@@ -489,20 +492,43 @@ struct CogOptions {
   std::string password;
   std::string cafile;
   std::string topic = "ward/icu/cogmon/{id}/telemetry";
+  std::string fhir;  // HOST[:PORT] of the FHIR server (HTTPS); empty: no uploads
+  std::string fhir_path = "/fhir/Observation";
+  std::string subject = "Patient/pseudo-0031";
+  std::string keylog;  // testbed only: TLS secrets for tshark
+  double fhir_interval = 10;
   double interval = 2;
   int count = 0;
   double duration = 60;
 };
 
 int run_cognitive_monitor(const CogOptions& o) {
+  if (!o.keylog.empty() && !set_tls_keylog(o.keylog)) {
+    log_line(o.id, "cannot open key log " + o.keylog);
+    return 1;
+  }
   mosquitto_lib_init();
   mosquitto* m = mosquitto_new(o.id.c_str(), true, nullptr);
   int rc = m == nullptr ? MOSQ_ERR_NOMEM : MOSQ_ERR_SUCCESS;
+  // TLS: libmosquitto uses our context (no defaults of its own): TLS 1.2 at least, the
+  // broker's chain verified against --cafile and its name against --broker, the key log.
+  SSL_CTX* tls_ctx = nullptr;
+  if (rc == MOSQ_ERR_SUCCESS && !o.cafile.empty()) {
+    std::string error;
+    tls_ctx = new_verifying_client_ctx(o.cafile, o.broker, error);
+    if (tls_ctx == nullptr) {
+      log_line(o.id, "tls: " + error);
+      rc = MOSQ_ERR_TLS;
+    }
+    if (rc == MOSQ_ERR_SUCCESS) rc = mosquitto_void_option(m, MOSQ_OPT_SSL_CTX, tls_ctx);
+    if (rc == MOSQ_ERR_SUCCESS) rc = mosquitto_int_option(m, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0);
+    // Tells libmosquitto to use TLS; the context above does the verifying.
+    if (rc == MOSQ_ERR_SUCCESS)
+      rc = mosquitto_tls_set(m, o.cafile.c_str(), nullptr, nullptr, nullptr, nullptr);
+  }
   if (rc == MOSQ_ERR_SUCCESS && !o.user.empty())
     rc = mosquitto_username_pw_set(m, o.user.c_str(),
                                    o.password.empty() ? nullptr : o.password.c_str());
-  if (rc == MOSQ_ERR_SUCCESS && !o.cafile.empty())
-    rc = mosquitto_tls_set(m, o.cafile.c_str(), nullptr, nullptr, nullptr, nullptr);
   if (rc == MOSQ_ERR_SUCCESS) rc = mosquitto_connect(m, o.broker.c_str(), o.port, 30);
   // Publish only once the broker has accepted the session (CONNACK 0), like a careful device.
   static int connack = -1;
@@ -520,6 +546,18 @@ int run_cognitive_monitor(const CogOptions& o) {
   if (auto p = topic.find("{id}"); p != std::string::npos) topic.replace(p, 4, o.id);
   Bound bound{o.count, o.duration};
   int sent = 0;
+  int uploads = 0;
+  int uploads_ok = 0;
+  auto last_upload = Clock::now();
+  std::time_t period_start = std::time(nullptr);
+  std::optional<Endpoint> fhir;
+  if (!o.fhir.empty()) {
+    fhir = parse_endpoint(o.fhir.find(':') == std::string::npos ? o.fhir + ":443" : o.fhir);
+    if (!fhir || o.cafile.empty()) {
+      log_line(o.id, "--fhir needs HOST[:PORT] and --cafile");
+      rc = MOSQ_ERR_INVAL;
+    }
+  }
   // Invented but plausible readings for a dementia-care room sensor and wearable.
   static constexpr const char* kStates[] = {"awake", "resting", "asleep", "awake"};
   while (rc == MOSQ_ERR_SUCCESS && !bound.expired(sent)) {
@@ -530,6 +568,31 @@ int run_cognitive_monitor(const CogOptions& o) {
     rc = mosquitto_publish(m, nullptr, topic.c_str(), static_cast<int>(payload.size()),
                            payload.data(), 1, false);
     ++sent;
+    // The period's summary, as a FHIR Observation, every --fhir-interval seconds.
+    if (rc == MOSQ_ERR_SUCCESS && fhir &&
+        Clock::now() - last_upload >=
+            std::chrono::milliseconds(static_cast<long>(o.fhir_interval * 1000))) {
+      last_upload = Clock::now();
+      CogSummary sum;
+      sum.device_id = o.id;
+      sum.subject = o.subject;
+      sum.start = period_start;
+      sum.end = period_start = std::time(nullptr);
+      sum.mean_heart_rate = 64 + uploads % 5 + 0.5;
+      sum.steps = 1200 + 13 * sent;
+      sum.sleep_hours = 6.5 + 0.25 * (uploads % 4);
+      sum.gait_speed_m_s = 0.84 + 0.01 * (uploads % 5);
+      sum.night_wandering_events = uploads % 3 == 2 ? 1 : 0;
+      std::string error;
+      const auto status =
+          https_post(HttpsPost{fhir->host, fhir->port, o.fhir_path, "application/fhir+json",
+                               fhir_observation_json(sum), o.cafile},
+                     5000, error);
+      ++uploads;
+      if (status && *status == 201) ++uploads_ok;
+      log_line(o.id, status ? fmt::format("fhir: POST {} -> {}", o.fhir_path, *status)
+                            : "fhir: " + error);
+    }
     const auto until =
         Clock::now() + std::chrono::milliseconds(static_cast<long>(o.interval * 1000));
     while (rc == MOSQ_ERR_SUCCESS && Clock::now() < until && !g_stop.load() &&
@@ -542,9 +605,12 @@ int run_cognitive_monitor(const CogOptions& o) {
     mosquitto_loop(m, 100, 1);
     mosquitto_destroy(m);
   }
+  if (tls_ctx != nullptr) SSL_CTX_free(tls_ctx);
   mosquitto_lib_cleanup();
-  log_line(o.id, fmt::format("done: {} publishes", sent));
-  return rc == MOSQ_ERR_SUCCESS ? 0 : 1;
+  log_line(o.id, fhir ? fmt::format("done: {} publishes, {} of {} FHIR uploads created", sent,
+                                    uploads_ok, uploads)
+                      : fmt::format("done: {} publishes", sent));
+  return rc == MOSQ_ERR_SUCCESS && uploads_ok == uploads ? 0 : 1;
 }
 
 }  // namespace
@@ -600,7 +666,16 @@ int main(int argc, char** argv) {
   c->add_option("--port", cog.port);
   c->add_option("--user", cog.user);
   c->add_option("--password", cog.password);
-  c->add_option("--cafile", cog.cafile, "CA certificate: connect with TLS");
+  c->add_option("--cafile", cog.cafile,
+                "CA certificate (PEM): MQTT over TLS 1.2+, the broker's name verified");
+  c->add_option(
+      "--fhir", cog.fhir,
+      "FHIR server HOST[:PORT] (HTTPS, default port 443): POST summaries as Observations");
+  c->add_option("--fhir-path", cog.fhir_path, "the Observation endpoint's path");
+  c->add_option("--fhir-interval", cog.fhir_interval, "seconds between FHIR uploads");
+  c->add_option("--keylog", cog.keylog,
+                "testbed only: append TLS secrets to this file (NSS key log format) for tshark");
+  c->add_option("--subject", cog.subject, "the Observations' subject (pseudonymous reference)");
   c->add_option("--topic", cog.topic, "topic; {id} is replaced by --id");
   c->add_option("--interval", cog.interval);
   c->add_option("--count", cog.count);
