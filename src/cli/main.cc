@@ -58,14 +58,19 @@ void install_signal_handlers() {
   sigaction(SIGTERM, &sa, nullptr);
 }
 
-int run_monitor_command(const ward::engine::MonitorOptions& opts, const std::string& format,
-                        bool quiet, const std::string& fail_on) {
+int run_monitor_command(ward::engine::MonitorOptions opts, const std::string& format, bool quiet,
+                        const std::string& fail_on) {
   ward::detect::Severity threshold = ward::detect::Severity::kCritical;
   if (!fail_on.empty() && !ward::detect::parse_severity(fail_on, threshold)) {
     std::cerr << "ward monitor: --fail-on must be one of info, low, medium, high, critical\n";
     return 2;
   }
   install_signal_handlers();
+  if (!quiet) {
+    opts.on_listening = [](const std::string& interface) {
+      std::cerr << "ward monitor: listening on " << interface << " (Ctrl-C stops)" << std::endl;
+    };
+  }
   auto r = ward::engine::run_monitor(opts, &g_source);
   if (!r.ok()) {
     std::cerr << "ward monitor: " << r.error().message() << "\n";

@@ -209,6 +209,7 @@ Result<MonitorReport> run_monitor(const MonitorOptions& o,
     auto s = capture::open_live({.interface = o.interface, .bpf_filter = o.bpf_filter});
     if (!s.ok()) return unexpected(s.error());
     source = std::move(*s);
+    if (o.on_listening) o.on_listening(o.interface);
   }
   report.source = source->describe();
 

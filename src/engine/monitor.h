@@ -68,6 +68,9 @@ struct MonitorOptions {
   // More subscribers for this run (after the detectors and the inventory), e.g. the flow
   // matrix of `ward policy learn`. Not owned; they must outlive the call.
   std::vector<bus::Subscriber*> subscribers;
+  // Called once a live capture is active, with the interface name: packets are seen from then
+  // on (the CLI says so, as tcpdump does). Not called for files.
+  std::function<void(const std::string& interface)> on_listening;
 };
 
 // One assessed device, for the summary.
