@@ -9,6 +9,8 @@
 //   ward vuln update --from DIR
 //   ward vuln assess --read a.pcap [--sbom DIR] [--format table|json|csv]
 //   ward inventory --read a.pcap [--read b.pcap] [--intended cmms.csv] [--format table|json|csv]
+//   ward baseline learn --read a.pcap [--read b.pcap] [--policy ward.yaml] --out baseline.json
+//   ward monitor --read c.pcap --baseline baseline.json ...
 //   ward eval --policy ward.yaml --labels labels.json capture.pcap [--format json]
 //   ward version
 // Exit codes: 0 success; 1 an input or output error during the run (everything before it was
@@ -21,10 +23,12 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "common/json_writer.h"
 #include "detect/alert.h"
+#include "detect/baseline.h"
 #include "engine/monitor.h"
 #include "engine/observed_device.h"
 #include "engine/policy_tools.h"
@@ -197,6 +201,51 @@ int run_vuln_assess(const InventoryArgs& a, const ward::vuln::VulnPaths& paths,
   std::cout << r.out;
   std::cerr << r.err;
   return std::max(rc, r.exit_code);
+}
+
+// `ward baseline learn`: every capture into one behaviour baseline, written to `out`.
+int run_baseline_learn(const InventoryArgs& a, const std::string& out) {
+  const char* who = "ward baseline learn";
+  auto id = ward::inventory::load_identification("", a.fingerprints_path, a.oui_path);
+  if (!id.ok()) {
+    std::cerr << who << ": " << id.error().message() << "\n";
+    return 2;
+  }
+  for (const auto& w : (*id)->warnings) std::cerr << who << ": warning: " << w << "\n";
+  ward::inventory::DeviceTracker tracker((*id)->tracker_options());
+  ward::detect::Baseline baseline;
+  install_signal_handlers();
+  int rc = 0;
+  for (const std::string& path : a.reads) {
+    ward::engine::MonitorOptions mo;
+    mo.read_path = path;
+    mo.policy_path = a.policy_path;
+    mo.uid_seed = a.seed;
+    mo.tracker = &tracker;
+    mo.ephemeral_phi_key = true;
+    mo.baseline = &baseline;
+    mo.baseline_learn = true;
+    auto r = ward::engine::run_monitor(mo, &g_source);
+    if (!r.ok()) {
+      std::cerr << who << ": " << r.error().message() << "\n";
+      return 2;
+    }
+    for (const auto& w : r->warnings) std::cerr << who << ": warning: " << w << "\n";
+    if (!r->input_error.ok()) {
+      std::cerr << who << ": " << r->input_error.message() << "\n";
+      rc = 1;
+    }
+  }
+  if (baseline.devices.empty())
+    std::cerr << who << ": warning: no device was identified: the baseline is empty\n";
+  if (auto s = ward::detect::save_baseline(baseline, out); !s.ok()) {
+    std::cerr << who << ": " << s.message() << "\n";
+    return 2;
+  }
+  std::cerr << who << ": " << baseline.devices.size() << " devices over "
+            << static_cast<long long>(baseline.learned_s) << " s of traffic, written to " << out
+            << "\n";
+  return rc;
 }
 
 struct EvalArgs {
@@ -425,6 +474,9 @@ int main(int argc, char** argv) {
   bool no_detect = false;
   mon->add_flag("--no-detect", no_detect,
                 "run no detector (no alerts): to measure what detection costs");
+  std::string baseline_path;
+  mon->add_option("--baseline", baseline_path,
+                  "behaviour baseline from `ward baseline learn`: check from the first packet");
   mon->add_flag("--no-vuln", no_vuln, "do not assess the identified devices against advisories")
       ->excludes(mon_adv);
 
@@ -546,6 +598,20 @@ int main(int argc, char** argv) {
                   "extra fingerprint rules (YAML); they take precedence over the defaults");
   mon->add_option("--oui", mo.oui_path, "IEEE OUI table (default /usr/share/ieee-data/oui.csv)");
 
+  InventoryArgs baseline_args;
+  std::string baseline_out;
+  auto* base = app.add_subcommand("baseline", "Learn per-device behaviour baselines");
+  base->require_subcommand(1);
+  auto* base_learn = base->add_subcommand(
+      "learn", "Learn each identified device's peers, services and rates from captures");
+  base_learn->add_option("-r,--read", baseline_args.reads, "pcap or pcapng file(s) to read")
+      ->required();
+  base_learn->add_option("-p,--policy", baseline_args.policy_path, "policy file (ward.yaml)");
+  base_learn->add_option("-o,--out", baseline_out, "baseline file to write (JSON)")->required();
+  base_learn->add_option("--fingerprints", baseline_args.fingerprints_path,
+                         "extra fingerprint rules (YAML)");
+  base_learn->add_option("--oui", baseline_args.oui_path, "IEEE OUI table");
+
   app.add_subcommand("version", "Print the version");
 
   try {
@@ -602,10 +668,21 @@ int main(int argc, char** argv) {
     return r.exit_code;
   }
   if (inv->parsed()) return run_inventory_command(inv_args);
+  if (base_learn->parsed()) return run_baseline_learn(baseline_args, baseline_out);
   if (eval->parsed()) return run_eval_command(eval_args);
 
   if (*seed_opt) mo.uid_seed = seed;
   mo.detect = !no_detect;
+  std::optional<ward::detect::Baseline> loaded_baseline;
+  if (!baseline_path.empty()) {
+    auto b = ward::detect::load_baseline(baseline_path);
+    if (!b.ok()) {
+      std::cerr << "ward monitor: " << b.error().message() << "\n";
+      return 2;
+    }
+    loaded_baseline = std::move(*b);
+    mo.baseline = &*loaded_baseline;
+  }
   // The shipped corpus may be missing from a partial install: then the assessment is off
   // (said on stderr). A corpus named with --advisories must load.
   if (!no_vuln) {

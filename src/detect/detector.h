@@ -45,6 +45,14 @@ class Detector : public bus::Subscriber {
 };
 
 class DeviceClassSource;  // segmentation_detector.h
+struct Baseline;          // baseline.h
+
+// Where the behaviour detector keeps its baseline (behaviour_detector.h). A null baseline: the
+// detector learns its own during the run.
+struct BehaviourSetup {
+  Baseline* baseline = nullptr;
+  bool learn_only = false;  // learn from all the input, raise nothing (`ward baseline learn`)
+};
 
 // Every detector, configured from the policy. They publish on `bus` and must be subscribed to
 // it by the caller (in the returned order). `classes` (the inventory's view, may be null) must
@@ -52,6 +60,7 @@ class DeviceClassSource;  // segmentation_detector.h
 std::vector<std::unique_ptr<bus::Subscriber>> make_detectors(const policy::Policy& policy,
                                                              const bus::EventBus& bus,
                                                              DetectorStats& stats,
-                                                             DeviceClassSource* classes = nullptr);
+                                                             DeviceClassSource* classes = nullptr,
+                                                             BehaviourSetup behaviour = {});
 
 }  // namespace ward::detect

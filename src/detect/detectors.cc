@@ -1,7 +1,9 @@
 // The list of detectors: one line each. MqttClinical comes first because it publishes the
 // clinical events the detectors after it consume.
 #include "detect/anomaly_detector.h"
+#include "detect/behaviour_detector.h"
 #include "detect/camera_detector.h"
+#include "detect/class_protocol_detector.h"
 #include "detect/clinical_detector.h"
 #include "detect/crypto_detector.h"
 #include "detect/dns_tunnel_detector.h"
@@ -17,7 +19,8 @@ namespace ward::detect {
 std::vector<std::unique_ptr<bus::Subscriber>> make_detectors(const policy::Policy& policy,
                                                              const bus::EventBus& bus,
                                                              DetectorStats& stats,
-                                                             DeviceClassSource* classes) {
+                                                             DeviceClassSource* classes,
+                                                             BehaviourSetup behaviour) {
   std::vector<std::unique_ptr<bus::Subscriber>> out;
   out.push_back(std::make_unique<MqttClinical>(policy, bus));
   out.push_back(std::make_unique<InfusionDetector>(policy, bus, stats));
@@ -33,6 +36,9 @@ std::vector<std::unique_ptr<bus::Subscriber>> make_detectors(const policy::Polic
   out.push_back(std::make_unique<ExfiltrationDetector>(policy, bus, stats, classes));
   out.push_back(std::make_unique<DnsTunnelDetector>(policy, bus, stats));
   out.push_back(std::make_unique<CryptoDetector>(policy, bus, stats, classes));
+  out.push_back(std::make_unique<ClassProtocolDetector>(policy, bus, stats, classes));
+  out.push_back(std::make_unique<BehaviourDetector>(policy, bus, stats, classes, behaviour.baseline,
+                                                    behaviour.learn_only));
   return out;
 }
 

@@ -15,6 +15,7 @@
 #include "decode/decode_events.h"
 #include "detect/alert.h"
 #include "detect/alert_log.h"
+#include "detect/baseline.h"
 #include "detect/detector.h"
 #include "detect/eve_log.h"
 #include "detect/segmentation_detector.h"
@@ -278,7 +279,12 @@ Result<MonitorReport> run_monitor(const MonitorOptions& o,
   inventory::DeviceTracker& devices = o.tracker != nullptr ? *o.tracker : *own_tracker;
   InventoryClasses classes(devices);
   std::vector<std::unique_ptr<bus::Subscriber>> detectors;
-  if (o.detect) detectors = detect::make_detectors(policy, bus, detector_stats, &classes);
+  detect::Baseline own_baseline;
+  detect::Baseline& baseline = o.baseline != nullptr ? *o.baseline : own_baseline;
+  const std::uint64_t baseline_dropped = baseline.dropped;
+  if (o.detect)
+    detectors = detect::make_detectors(policy, bus, detector_stats, &classes,
+                                       {.baseline = &baseline, .learn_only = o.baseline_learn});
   for (auto& d : detectors) bus.subscribe(*d);
   bus.subscribe(devices);
   for (bus::Subscriber* extra : o.subscribers) bus.subscribe(*extra);
@@ -424,6 +430,12 @@ Result<MonitorReport> run_monitor(const MonitorOptions& o,
   report.alerts_by_severity = summary.by_severity;
   report.top_alerts = summary.top();
   report.alerts_suppressed = detector_stats.suppressed;
+  if (baseline.dropped > baseline_dropped)
+    report.warnings.push_back(
+        "behaviour baseline: " + std::to_string(baseline.dropped - baseline_dropped) +
+        " peers, ports, protocols or devices not kept (caps reached: " +
+        std::to_string(detect::Baseline::kMaxItems) + " per set, " +
+        std::to_string(detect::Baseline::kMaxDevices) + " devices)");
   if (own_tracker) report.inventory = devices.snapshot();
   report.devices = own_tracker ? report.inventory.size() : devices.snapshot().size();
   report.inventory_stats = devices.stats();

@@ -29,6 +29,7 @@
 
 namespace ward::detect {
 struct AlertEvent;
+struct Baseline;
 }  // namespace ward::detect
 
 namespace ward::engine {
@@ -65,6 +66,12 @@ struct MonitorOptions {
   // current packet's, or the last packet's while flows are drained at the end). `ward eval`.
   std::function<void(const bus::EventContext&, const detect::AlertEvent&, TimeNs raised_at)>
       on_alert;
+  // The behaviour baseline (detect/baseline.h): one loaded from a file (checked from the first
+  // packet), or where `ward baseline learn` collects one (with baseline_learn: learned from all
+  // the input, the behaviour rules raise nothing). Null: the run learns its own for
+  // thresholds.baseline.learn_s, then checks. Not owned.
+  detect::Baseline* baseline = nullptr;
+  bool baseline_learn = false;
   // More subscribers for this run (after the detectors and the inventory), e.g. the flow
   // matrix of `ward policy learn`. Not owned; they must outlive the call.
   std::vector<bus::Subscriber*> subscribers;

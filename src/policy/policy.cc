@@ -195,7 +195,69 @@ constexpr ThresholdKey kThresholdKeys[] = {
     {"exfiltration.bytes", &Thresholds::exfiltration_bytes},
     {"dns.tunnel_names", &Thresholds::dns_tunnel_names},
     {"dns.tunnel_window_s", &Thresholds::dns_tunnel_window_s},
+    {"baseline.learn_s", &Thresholds::baseline_learn_s},
+    {"baseline.rate_factor", &Thresholds::baseline_rate_factor},
+    {"baseline.rate_floor", &Thresholds::baseline_rate_floor},
 };
+
+// `device_protocols:` a mapping of device class to a list of protocol names, or `any`.
+void read_device_protocols(Reader& r, const YAML::Node& n, Policy& p) {
+  if (!n.IsMap()) {
+    r.fail(n, "device_protocols", "expected a mapping of device class to a list of protocols");
+    return;
+  }
+  for (const auto& kv : n) {
+    const std::string cls = kv.first.Scalar();
+    const std::string path = "device_protocols." + cls;
+    if (cls == "unknown" || std::find(kDeviceClassNames.begin(), kDeviceClassNames.end(), cls) ==
+                                kDeviceClassNames.end()) {
+      std::string msg = "unknown device class '" + cls + "' (expected one of: ";
+      for (std::size_t i = 1; i < kDeviceClassNames.size(); ++i)
+        msg += (i == 1 ? "" : ", ") + std::string(kDeviceClassNames[i]);
+      r.fail(kv.first, "device_protocols", msg + ")");
+      return;
+    }
+    const std::vector<std::string> names = r.strings(kv.second, path);
+    if (r.failed()) return;
+    if (!kv.second.IsSequence()) {
+      r.fail(kv.second, path, "expected a list");
+      return;
+    }
+    auto it = std::find_if(p.device_protocols.begin(), p.device_protocols.end(),
+                           [&](const ClassProtocols& c) { return c.device_class == cls; });
+    if (names.size() == 1 && names[0] == "any") {  // the check is off for this class
+      if (it != p.device_protocols.end()) p.device_protocols.erase(it);
+      continue;
+    }
+    if (names.empty()) {
+      r.fail(kv.second, path, "list the protocols this class uses (or [any] to not check it)");
+      return;
+    }
+    ClassProtocols c;
+    c.device_class = cls;
+    c.where = r.where(kv.second);
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      const std::string_view canon = canonical_protocol(names[i]);
+      if (canon.empty()) {
+        std::string msg = "unknown protocol '" + names[i] + "' (expected one of: ";
+        bool first = true;
+        for (std::string_view k : protocol_names()) {
+          msg += (first ? "" : ", ") + std::string(k);
+          first = false;
+        }
+        r.fail(kv.second[i], path + "[" + std::to_string(i) + "]", msg + ", or any)");
+        return;
+      }
+      c.protocols.emplace_back(canon);
+    }
+    std::sort(c.protocols.begin(), c.protocols.end());
+    c.protocols.erase(std::unique(c.protocols.begin(), c.protocols.end()), c.protocols.end());
+    if (it != p.device_protocols.end())
+      *it = std::move(c);
+    else
+      p.device_protocols.push_back(std::move(c));
+  }
+}
 
 void read_thresholds(Reader& r, const YAML::Node& n, Thresholds& t) {
   if (!n.IsMap()) {
@@ -630,9 +692,10 @@ Result<Policy> parse_policy(std::string_view yaml_text, const std::string& name)
   p.path = name;
   if (!root || root.IsNull()) return p;  // an empty policy: every check that needs data is off
   try {
-    r.check_keys(root, "policy",
-                 {"version", "site", "drug_library", "infusion", "phi", "alerts", "limits",
-                  "thresholds", "zones", "conduits", "roles", "maintenance_windows"});
+    r.check_keys(
+        root, "policy",
+        {"version", "site", "drug_library", "infusion", "phi", "alerts", "limits", "thresholds",
+         "zones", "conduits", "roles", "maintenance_windows", "device_protocols"});
     if (root["version"]) {
       const std::string v = r.str(root["version"], "version");
       if (v != "1")
@@ -781,6 +844,8 @@ Result<Policy> parse_policy(std::string_view yaml_text, const std::string& name)
     }
     if (const YAML::Node mw = root["maintenance_windows"]; mw && !r.failed())
       read_maintenance_windows(r, mw, p);
+    if (const YAML::Node dp = root["device_protocols"]; dp && !r.failed())
+      read_device_protocols(r, dp, p);
     if (!r.failed()) p.zone_index.build(p.zones);
   } catch (const YAML::Exception& e) {  // e.g. a scalar where a map was expected
     return unexpected(invalid_argument(name + ":" + std::to_string(e.mark.line + 1) + ":" +
@@ -788,6 +853,35 @@ Result<Policy> parse_policy(std::string_view yaml_text, const std::string& name)
   }
   if (r.failed()) return unexpected(invalid_argument(r.error()));
   return p;
+}
+
+std::vector<ClassProtocols> Policy::default_device_protocols() {
+  // DOMAIN.md section 1: what each class speaks in normal operation, plus the address and time
+  // services every networked device uses. Telnet and FTP are left to the crypto and infusion
+  // rules (docs/detection.md); SSH is a protocol no class here uses by default.
+  const std::vector<std::string> common = {"dhcp", "dns", "ntp", "tls", "http"};
+  auto make = [&](std::string cls, std::vector<std::string> extra) {
+    ClassProtocols c;
+    c.device_class = std::move(cls);
+    c.protocols = common;
+    c.protocols.insert(c.protocols.end(), extra.begin(), extra.end());
+    std::sort(c.protocols.begin(), c.protocols.end());
+    c.where = "built-in default";
+    return c;
+  };
+  return {
+      make("infusion_pump", {"hl7", "mqtt", "ws-discovery"}),
+      make("patient_monitor", {"hl7", "mqtt", "ws-discovery"}),
+      make("cognitive_monitor", {"mqtt"}),
+      make("imaging_modality", {"dicom", "hl7"}),
+      make("camera", {"rtsp", "rtp", "ws-discovery"}),
+  };
+}
+
+const ClassProtocols* Policy::protocols_for(std::string_view device_class) const noexcept {
+  for (const ClassProtocols& c : device_protocols)
+    if (c.device_class == device_class) return &c;
+  return nullptr;
 }
 
 Result<Policy> load_policy(const std::string& path) {

@@ -85,6 +85,20 @@ struct Thresholds {
   double exfiltration_bytes = 65536;  // bytes in one connection that count as an upload
   double dns_tunnel_names = 30;       // distinct query names under one domain from one client ...
   double dns_tunnel_window_s = 60;    // ... within this many seconds
+  // Behaviour baseline (docs/detection.md): learned over the first learn_s of packet time; a
+  // rate spike is a minute with more than max(rate_factor x the learned busiest minute,
+  // rate_floor) flows or application messages of one device.
+  double baseline_learn_s = 3600;
+  double baseline_rate_factor = 5;
+  double baseline_rate_floor = 120;
+};
+
+// The application protocols (zones.h canonical_protocol names) a device class uses
+// (`device_protocols:`); ward.segmentation.unexpected_protocol flags the others.
+struct ClassProtocols {
+  std::string device_class;            // a kDeviceClassNames entry
+  std::vector<std::string> protocols;  // canonical names, sorted
+  std::string where;                   // "ward.yaml:60:3", or "built-in default"
 };
 
 // A named group of hosts with a role (`roles:`): device gateways, camera viewers, upload
@@ -131,6 +145,14 @@ struct Policy {
   ZoneIndex zone_index;
   Roles roles;
   std::vector<MaintenanceWindow> maintenance_windows;
+  // Built-in lists for the medical device classes and cameras, each replaced by the policy's
+  // entry for its class; a class without an entry (or with `any`) is not checked.
+  std::vector<ClassProtocols> device_protocols = default_device_protocols();
+
+  // The built-in device_protocols (docs/policy.md).
+  static std::vector<ClassProtocols> default_device_protocols();
+  // The protocols `device_class` uses, or nullptr if the class is not checked.
+  [[nodiscard]] const ClassProtocols* protocols_for(std::string_view device_class) const noexcept;
 
   // The drug named by `id` (RXG-4.1) or `name` (RXG-4.2), or nullptr.
   [[nodiscard]] const Drug* find_drug(std::string_view id, std::string_view name) const;

@@ -220,6 +220,56 @@ TEST(Policy, RoleAndWindowErrorsNameLineAndColumn) {
   }
 }
 
+TEST(Policy, DeviceProtocolsHaveDefaultsThatThePolicyReplacesPerClass) {
+  auto d = parse_policy("", "ward.yaml");
+  ASSERT_TRUE(d.ok());
+  const ClassProtocols* cam = d->protocols_for("camera");
+  ASSERT_NE(cam, nullptr);
+  EXPECT_EQ(cam->where, "built-in default");
+  EXPECT_EQ(cam->protocols, (std::vector<std::string>{"dhcp", "dns", "http", "ntp", "rtp", "rtsp",
+                                                      "tls", "ws-discovery"}));
+  EXPECT_NE(d->protocols_for("infusion_pump"), nullptr);
+  EXPECT_EQ(d->protocols_for("workstation"), nullptr);  // general purpose: not checked
+  EXPECT_EQ(d->thresholds.baseline_learn_s, 3600);
+
+  auto p = parse_policy(
+      "thresholds:\n  baseline.learn_s: 600\n  baseline.rate_floor: 30\n"
+      "device_protocols:\n  camera: [rtsp, https, wsd]\n  infusion_pump: [any]\n"
+      "  pacs: [dicom]\n",
+      "ward.yaml");
+  ASSERT_TRUE(p.ok()) << p.error().to_string();
+  EXPECT_EQ(p->thresholds.baseline_learn_s, 600);
+  EXPECT_EQ(p->thresholds.baseline_rate_floor, 30);
+  // Aliases are folded: https is TLS, wsd is WS-Discovery.
+  EXPECT_EQ(p->protocols_for("camera")->protocols,
+            (std::vector<std::string>{"rtsp", "tls", "ws-discovery"}));
+  EXPECT_EQ(p->protocols_for("camera")->where, "ward.yaml:5:11");
+  EXPECT_EQ(p->protocols_for("infusion_pump"), nullptr);  // `any`: off
+  EXPECT_EQ(p->protocols_for("pacs")->protocols, std::vector<std::string>{"dicom"});
+  EXPECT_NE(p->protocols_for("patient_monitor"), nullptr);  // untouched default
+}
+
+TEST(Policy, DeviceProtocolErrorsNameLineAndColumn) {
+  const auto cases = std::to_array<BadCase>({
+      {"unknown class", "device_protocols:\n  toaster: [http]\n",
+       "ward.yaml:2:3: device_protocols: unknown device class 'toaster'"},
+      {"unknown protocol", "device_protocols:\n  camera: [rtsp, gopher]\n",
+       "ward.yaml:2:18: device_protocols.camera[1]: unknown protocol 'gopher'"},
+      {"empty list", "device_protocols:\n  camera: []\n",
+       "ward.yaml:2:11: device_protocols.camera: list the protocols"},
+      {"not a list", "device_protocols:\n  camera: rtsp\n",
+       "ward.yaml:2:11: device_protocols.camera: expected a list"},
+      {"bad learn period", "thresholds:\n  baseline.learn_s: 0\n",
+       "ward.yaml:2:21: thresholds.baseline.learn_s: expected a number > 0"},
+  });
+  for (const BadCase& c : cases) {
+    auto p = parse_policy(c.yaml, "ward.yaml");
+    ASSERT_FALSE(p.ok()) << c.name;
+    EXPECT_NE(p.error().message().find(c.expect), std::string::npos)
+        << c.name << ": " << p.error().message();
+  }
+}
+
 TEST(Policy, AMissingFileIsNotFound) {
   auto p = load_policy("/nonexistent/ward.yaml");
   ASSERT_FALSE(p.ok());

@@ -131,6 +131,31 @@ std::string_view application_of(bus::Transport proto, std::uint16_t port) noexce
   return {};
 }
 
+std::string_view canonical_protocol(std::string_view name) noexcept {
+  if (name == "https" || name == "mqtts" || name == "dicom-tls" || name == "ldaps") return "tls";
+  if (name == "wsd") return "ws-discovery";
+  static constexpr std::string_view kParsersOnly[] = {"tls", "rtp"};  // no well-known port here
+  for (std::string_view p : kParsersOnly)
+    if (p == name) return p;
+  for (const App& a : kApps)
+    if (a.name == name) return a.name;
+  return {};
+}
+
+std::vector<std::string_view> protocol_names() {
+  std::vector<std::string_view> out = {"tls", "rtp"};
+  for (const App& a : kApps) out.push_back(canonical_protocol(a.name));
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+std::string_view flow_protocol(std::string_view service, bus::Transport proto,
+                               std::uint16_t resp_port) noexcept {
+  if (!service.empty()) return canonical_protocol(service);
+  return canonical_protocol(application_of(proto, resp_port));
+}
+
 bool is_unicast(const IpAddr& ip) noexcept {
   if (ip.is_v4()) {
     const std::uint32_t a = ip.v4_host_order();

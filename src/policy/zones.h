@@ -77,6 +77,18 @@ std::vector<std::string_view> application_names();
 // The application name of a transport and responder port ("hl7" for tcp/2575), or "".
 std::string_view application_of(bus::Transport proto, std::uint16_t port) noexcept;
 
+// Application protocol names for the per-class protocol check (policy `device_protocols`):
+// the parsers' service names and the application names above, with the TLS-wrapped ones
+// ("https", "mqtts", "dicom-tls", "ldaps") folded into "tls" and "wsd" spelled "ws-discovery".
+// Returns the canonical name, or "" if `name` is none of them.
+std::string_view canonical_protocol(std::string_view name) noexcept;
+// The canonical names canonical_protocol() accepts, sorted, for messages and docs.
+std::vector<std::string_view> protocol_names();
+// The application protocol of a flow: the parser's service if one recognised it, else by the
+// responder's port (application_of), canonical. "" when neither names one.
+std::string_view flow_protocol(std::string_view service, bus::Transport proto,
+                               std::uint16_t resp_port) noexcept;
+
 // True iff `ip` is a public unicast address: not private (RFC 1918, fc00::/7), link-local,
 // loopback, unspecified, multicast or broadcast. The inventory's notion of internet exposure.
 bool is_public_unicast(const IpAddr& ip) noexcept;
