@@ -11,7 +11,7 @@
 //   ward inventory --read a.pcap [--read b.pcap] [--intended cmms.csv] [--format table|json|csv]
 //   ward baseline learn --read a.pcap [--read b.pcap] [--policy ward.yaml] --out baseline.json
 //   ward monitor --read c.pcap --baseline baseline.json ...
-//   ward eval --policy ward.yaml --labels labels.json capture.pcap [--format json]
+//   ward eval --policy ward.yaml --labels labels.json capture.pcap [--format json] [--baseline B]
 //   ward version
 // Exit codes: 0 success; 1 an input or output error during the run (everything before it was
 // processed and written); 2 a usage or configuration error; 3 alerts at or above --fail-on.
@@ -257,6 +257,7 @@ struct EvalArgs {
   double min_precision = -1;
   double min_recall = -1;
   std::vector<std::string> ignore_classes;
+  std::string baseline_path;
 };
 
 // `ward eval`: runs the monitor over the captures and scores its alerts against the labels.
@@ -273,6 +274,15 @@ int run_eval_command(const EvalArgs& a) {
       return 2;
     }
   }
+  std::optional<ward::detect::Baseline> baseline;
+  if (!a.baseline_path.empty()) {
+    auto b = ward::detect::load_baseline(a.baseline_path);
+    if (!b.ok()) {
+      std::cerr << "ward eval: " << b.error().message() << "\n";
+      return 2;
+    }
+    baseline = std::move(*b);
+  }
   std::vector<ward::eval::ObservedAlert> alerts;
   std::size_t ignored = 0;
   install_signal_handlers();
@@ -282,6 +292,7 @@ int run_eval_command(const EvalArgs& a) {
     mo.read_path = path;
     mo.policy_path = a.policy_path;
     mo.ephemeral_phi_key = true;
+    if (baseline) mo.baseline = &*baseline;  // loaded: not extended by the captures
     mo.on_alert = [&alerts, &a, &ignored](const ward::bus::EventContext& ctx,
                                           const ward::detect::AlertEvent& e,
                                           ward::TimeNs raised_at) {
@@ -580,6 +591,8 @@ int main(int argc, char** argv) {
   eval->add_option("--ignore-class", eval_args.ignore_classes,
                    "do not score alerts of this class (repeatable), e.g. phi_cleartext where "
                    "cleartext HL7 is known and accepted");
+  eval->add_option("--baseline", eval_args.baseline_path,
+                    "behaviour baseline from `ward baseline learn` (docs/detection.md)");
   InventoryArgs inv_args;
   auto* inv = app.add_subcommand(
       "inventory", "Identify the devices in captures; reconcile with an intended inventory");

@@ -58,6 +58,7 @@ bool BehaviourDetector::tracked_host(const IpAddr& ip) const noexcept {
 
 void BehaviourDetector::on_event(const bus::EventContext& ctx, const bus::Event& e) {
   if (classes_ == nullptr || ctx.ts <= 0) return;
+  last_ts_ = std::max(last_ts_, ctx.ts);
   if (first_ts_ == 0) {
     first_ts_ = ctx.ts;
     const double learn_s = std::min(policy_.thresholds.baseline_learn_s, 1e6);
@@ -91,9 +92,7 @@ void BehaviourDetector::on_event(const bus::EventContext& ctx, const bus::Event&
 
 void BehaviourDetector::on_finish() {
   if (classes_ == nullptr || !learning_) return;
-  TimeNs last = first_ts_;
-  for (const auto& [ip, m] : minutes_) last = std::max(last, m.index * kMinute + kMinute - 1);
-  end_learning(last, true);
+  end_learning(last_ts_, true);
 }
 
 void BehaviourDetector::end_learning(TimeNs now, bool force_refresh) {
@@ -103,7 +102,9 @@ void BehaviourDetector::end_learning(TimeNs now, bool force_refresh) {
   for (auto it = baseline_->devices.begin(); it != baseline_->devices.end();) {
     if (it->second.device_class.empty()) {  // learned in this run: keep identified devices
       const std::string_view cls = classes_->device_class(it->first);
-      if (cls.empty() || cls == "unknown" || cls == "workstation" || cls == "network_gear") {
+      // A device that completed no connection has nothing to compare with.
+      if (cls.empty() || cls == "unknown" || cls == "workstation" || cls == "network_gear" ||
+          it->second.peers.items.empty()) {
         it = baseline_->devices.erase(it);
         continue;
       }

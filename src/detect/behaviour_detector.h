@@ -6,8 +6,8 @@
 // non-public unicast host adds to its baseline (baseline.h): peers by direction, the ports and
 // application protocols it uses as a client or serves, and its busiest minute of flows and of
 // application messages. When the period ends, only the devices the inventory identified
-// (DeviceClassSource) are kept, except workstations and network gear, whose traffic follows
-// their users rather than a device's job.
+// (DeviceClassSource) and seen in at least one connection are kept, except workstations and
+// network gear, whose traffic follows their users rather than a device's job.
 //
 // Checking, for the devices in the baseline (a host not in it is never checked here):
 //   ward.behaviour.new_peer      a connection to or from a peer it never had in that
@@ -83,6 +83,7 @@ class BehaviourDetector final : public Detector {
   bool learn_only_;
   bool learning_ = true;
   TimeNs first_ts_ = 0;
+  TimeNs last_ts_ = 0;
   TimeNs learn_end_ = 0;              // packet time the learning period ends (checking starts)
   std::map<IpAddr, Minute> minutes_;  // bounded by Baseline::kMaxDevices
   std::unordered_map<std::string, std::size_t> per_device_alerts_;

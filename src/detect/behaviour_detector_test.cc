@@ -381,6 +381,7 @@ TEST(ClassProtocolDetector, ProtocolsOfTheClassRaiseNothing) {
   h.flow({"10.10.4.50", "10.10.9.9", 22, 5});  // workstations are not checked
   h.flow({"10.10.9.9", "10.10.2.21", 22, 6, bus::Transport::kTcp, {}, false});  // closed port
   h.flow({"10.10.2.21", "10.10.9.9", 9999, 7});  // no protocol named: not judged
+  h.flow({"10.10.6.61", "10.10.9.9", 445, 8, bus::Transport::kTcp, {}, false});  // unanswered
   EXPECT_TRUE(h.alerts.empty()) << h.alerts[0].summary;
 }
 

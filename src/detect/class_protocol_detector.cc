@@ -10,13 +10,14 @@ void ClassProtocolDetector::on_event(const bus::EventContext& ctx, const bus::Ev
   if (conn == nullptr || classes_ == nullptr || policy_.device_protocols.empty()) return;
   const std::string_view protocol = policy::flow_protocol(ctx.service, ctx.proto, ctx.resp_p);
   if (protocol.empty() || protocol == "telnet" || protocol == "ftp") return;
-  classes_->refresh(ctx.ts, false);
-  if (policy::is_unicast(ctx.orig_h)) check(ctx, ctx.orig_h, ctx.resp_h, false, protocol);
-  // Serving counts only when the device answered: a probe of a closed port is not its protocol.
+  // Only an exchange counts: a scan's probe of a closed port is neither side's protocol (the
+  // scan detector reports scans), and an unanswered attempt names a port, not a protocol.
   const bool answered = conn->resp_pkts > 0 && (ctx.proto != bus::Transport::kTcp ||
                                                 conn->resp_bytes > 0 || conn->conn_state == "SF");
-  if (answered && policy::is_unicast(ctx.resp_h))
-    check(ctx, ctx.resp_h, ctx.orig_h, true, protocol);
+  if (!answered) return;
+  classes_->refresh(ctx.ts, false);
+  if (policy::is_unicast(ctx.orig_h)) check(ctx, ctx.orig_h, ctx.resp_h, false, protocol);
+  if (policy::is_unicast(ctx.resp_h)) check(ctx, ctx.resp_h, ctx.orig_h, true, protocol);
 }
 
 void ClassProtocolDetector::check(const bus::EventContext& in, const IpAddr& device,

@@ -1,7 +1,8 @@
 // Zero trust by device class: a device speaking an application protocol its class never uses.
 //   ward.segmentation.unexpected_protocol  a device whose inventory class has a protocol list
 //       (policy `device_protocols`, built-in defaults for pumps, monitors, imaging modalities
-//       and cameras) uses, as a client, or serves (and answers) a protocol not in that list.
+//       and cameras) uses, as a client, or serves a protocol not in that list, in a connection
+//       the server answered (a scan's unanswered probes are the scan detector's).
 //       T0886 Remote Services. High for a medical device, else medium. One alert per (device,
 //       protocol, role).
 // A flow's protocol is its parser's service, else the responder's well-known port
