@@ -592,7 +592,7 @@ int main(int argc, char** argv) {
                    "do not score alerts of this class (repeatable), e.g. phi_cleartext where "
                    "cleartext HL7 is known and accepted");
   eval->add_option("--baseline", eval_args.baseline_path,
-                    "behaviour baseline from `ward baseline learn` (docs/detection.md)");
+                   "behaviour baseline from `ward baseline learn` (docs/detection.md)");
   InventoryArgs inv_args;
   auto* inv = app.add_subcommand(
       "inventory", "Identify the devices in captures; reconcile with an intended inventory");
