@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Behaviour baseline and per-class protocols from the command line, on the demo capture: with
+# Behaviour baseline and per-class protocols from the command line, on the synthetic ward capture (tests/data/synthetic-ward): with
 # the default policy neither raises anything; with a 100 s learning period the rogue laptop's
 # connection to a pump is the one new peer; `ward baseline learn` writes a baseline under which
 # the same capture raises nothing, and removing the laptop from a pump's peers brings the alert
@@ -39,32 +39,33 @@ for l in sys.stdin:
     print(a["rule"], a["src"]["ip"], a["dst"]["ip"], e.get("new", e.get("protocol", "")))' | sort
 }
 
-demo=$repo/demo/ward-demo.pcap
+demo=$repo/tests/data/synthetic-ward/capture.pcap
+policy=$repo/tests/data/synthetic-ward/ward.yaml
 common=(--phi-key "$tmp/k" --seed 1 --quiet --no-vuln)
 
 # Defaults: an hour of learning is longer than the capture; the demo's devices speak their
 # classes' protocols.
-check "monitor, default policy" 0 "$ward" monitor --read "$demo" --policy "$repo/demo/ward.yaml" \
+check "monitor, default policy" 0 "$ward" monitor --read "$demo" --policy "$policy" \
   --out "$tmp/default" "${common[@]}"
 expect "no behaviour or class-protocol alert by default" "$(new_alerts "$tmp/default")" ""
 
 # 100 s of learning: the pump server has reached all three pumps by then; the rogue laptop
 # programs pump 10.10.2.22 at 150 s.
-{ cat "$repo/demo/ward.yaml"; printf 'thresholds:\n  baseline.learn_s: 100\n'; } > "$tmp/learn100.yaml"
+{ cat "$policy"; printf 'thresholds:\n  baseline.learn_s: 100\n'; } > "$tmp/learn100.yaml"
 check "monitor, 100 s learning" 0 "$ward" monitor --read "$demo" --policy "$tmp/learn100.yaml" \
   --out "$tmp/l100" "${common[@]}"
 expect "the rogue laptop is the one new peer" "$(new_alerts "$tmp/l100")" \
   "ward.behaviour.new_peer 10.10.9.66 10.10.2.22 in 10.10.9.66"
 
 # A baseline learned from the whole capture: nothing is new.
-check "baseline learn" 0 "$ward" baseline learn --read "$demo" --policy "$repo/demo/ward.yaml" \
+check "baseline learn" 0 "$ward" baseline learn --read "$demo" --policy "$policy" \
   --out "$tmp/baseline.json"
 expect "learned devices" "$("$PY" -c 'import json,sys
 d = json.load(open(sys.argv[1]))
 print(" ".join(x["ip"] + "=" + x["device_class"] for x in d["devices"]))' "$tmp/baseline.json")" \
   "10.10.1.5=pump_server 10.10.2.21=infusion_pump 10.10.2.22=infusion_pump 10.10.2.23=infusion_pump 10.10.3.31=cognitive_monitor 10.10.5.41=patient_monitor 10.10.5.42=patient_monitor 10.10.6.61=camera 10.10.6.62=camera"
 check "monitor with the learned baseline" 0 "$ward" monitor --read "$demo" \
-  --policy "$repo/demo/ward.yaml" --baseline "$tmp/baseline.json" --out "$tmp/learned" "${common[@]}"
+  --policy "$policy" --baseline "$tmp/baseline.json" --out "$tmp/learned" "${common[@]}"
 expect "nothing new under a baseline of the same capture" "$(new_alerts "$tmp/learned")" ""
 
 # The same baseline without the laptop among pump 10.10.2.22's peers.
@@ -77,7 +78,7 @@ for x in d["devices"]:
 json.dump(d, open(sys.argv[2], "w"))
 PYEOF
 check "monitor with an edited baseline" 0 "$ward" monitor --read "$demo" \
-  --policy "$repo/demo/ward.yaml" --baseline "$tmp/edited.json" --out "$tmp/edited" "${common[@]}"
+  --policy "$policy" --baseline "$tmp/edited.json" --out "$tmp/edited" "${common[@]}"
 expect "the removed peer is new again" "$(new_alerts "$tmp/edited")" \
   "ward.behaviour.new_peer 10.10.9.66 10.10.2.22 in 10.10.9.66"
 
@@ -96,7 +97,7 @@ check "missing baseline is a configuration error" 2 "$ward" monitor --read "$dem
   --baseline "$tmp/none.json" "${common[@]}"
 
 # A policy whose pumps may use only DHCP and DNS: their HL7 is flagged, once per pump and role.
-{ cat "$repo/demo/ward.yaml"; printf 'device_protocols:\n  infusion_pump: [dhcp, dns]\n'; } > "$tmp/nohl7.yaml"
+{ cat "$policy"; printf 'device_protocols:\n  infusion_pump: [dhcp, dns]\n'; } > "$tmp/nohl7.yaml"
 check "monitor, pumps without HL7" 0 "$ward" monitor --read "$demo" --policy "$tmp/nohl7.yaml" \
   --out "$tmp/nohl7" "${common[@]}"
 expect "the pumps' HL7 is unexpected" "$(new_alerts "$tmp/nohl7")" \

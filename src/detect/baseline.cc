@@ -73,7 +73,6 @@ bool Baseline::add(ItemSet& set, const std::string& item) {
   if (set.items.count(item) != 0) return false;
   if (set.items.size() >= kMaxItems) {
     set.saturated = true;
-    ++dropped;
     return false;
   }
   set.items.insert(item);

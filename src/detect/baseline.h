@@ -3,9 +3,9 @@
 // fills it during its learning period (or `ward baseline learn`) and checks traffic against it
 // afterwards; it is saved to and loaded from a JSON file (format in docs/detection.md).
 //
-// Every set is bounded: an item beyond a cap is not recorded, the set is marked saturated
+// Every set is bounded: an item beyond a cap is not recorded and the set is marked saturated
 // (its check is then off for that device: a device that talks to hundreds of peers has no
-// useful peer baseline) and the overflow is counted.
+// useful peer baseline). Devices beyond kMaxDevices are not recorded and are counted.
 #pragma once
 
 #include <cstddef>

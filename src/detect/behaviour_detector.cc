@@ -56,6 +56,15 @@ bool BehaviourDetector::tracked_host(const IpAddr& ip) const noexcept {
   return policy::is_unicast(ip) && !policy::is_public_unicast(ip);
 }
 
+bool BehaviourDetector::learnable(const IpAddr& ip, TimeNs now) {
+  if (baseline_->devices.count(ip) != 0) return true;
+  if (!tracked_host(ip)) return false;
+  // Only hosts the inventory identified: spoofed sources of a flood are not devices.
+  classes_->refresh(now, false);
+  const std::string_view cls = classes_->device_class(ip);
+  return !cls.empty() && cls != "unknown" && cls != "workstation" && cls != "network_gear";
+}
+
 void BehaviourDetector::on_event(const bus::EventContext& ctx, const bus::Event& e) {
   if (classes_ == nullptr || ctx.ts <= 0) return;
   last_ts_ = std::max(last_ts_, ctx.ts);
@@ -125,7 +134,7 @@ void BehaviourDetector::count(const bus::EventContext& ctx, const IpAddr& device
   if (!tracked_host(device)) return;
   auto dev = baseline_->devices.find(device);
   if (dev == baseline_->devices.end()) {
-    if (!learning_) return;  // only devices in the baseline are checked
+    if (!learning_ || !learnable(device, ctx.ts)) return;  // only baseline devices are checked
     if (baseline_->devices.size() >= Baseline::kMaxDevices) {
       ++baseline_->dropped;
       return;
@@ -185,7 +194,7 @@ void BehaviourDetector::observe(const bus::EventContext& ctx, const IpAddr& devi
   if (learning_ || ctx.ts < learn_end_) {
     if (baseline_->loaded && !learn_only_) return;  // a loaded baseline is not extended
     if (dev == baseline_->devices.end()) {
-      if (!learning_) return;  // a device first seen now: filtered out at the period's end
+      if (!learning_ || !learnable(device, ctx.ts)) return;
       if (baseline_->devices.size() >= Baseline::kMaxDevices) {
         ++baseline_->dropped;
         return;

@@ -3,11 +3,11 @@
 //
 // Learning: for `thresholds.baseline.learn_s` of packet time from the first event of the run
 // (or not at all when the baseline was loaded from a file), every connection record of a
-// non-public unicast host adds to its baseline (baseline.h): peers by direction, the ports and
-// application protocols it uses as a client or serves, and its busiest minute of flows and of
-// application messages. When the period ends, only the devices the inventory identified
-// (DeviceClassSource) and seen in at least one connection are kept, except workstations and
-// network gear, whose traffic follows their users rather than a device's job.
+// non-public unicast host the inventory has identified adds to its baseline (baseline.h): peers by
+// direction, the ports and application protocols it uses as a client or serves, and its busiest
+// minute of flows and of application messages. When the period ends, only the devices the inventory
+// identified (DeviceClassSource) and seen in at least one connection are kept, except workstations
+// and network gear, whose traffic follows their users rather than a device's job.
 //
 // Checking, for the devices in the baseline (a host not in it is never checked here):
 //   ward.behaviour.new_peer      a connection to or from a peer it never had in that
@@ -76,6 +76,8 @@ class BehaviourDetector final : public Detector {
   void raise_spike(const bus::EventContext& ctx, const IpAddr& device, bool message,
                    std::uint64_t n, std::uint64_t learned_max, double limit);
   [[nodiscard]] bool tracked_host(const IpAddr& ip) const noexcept;
+  // True iff `ip` is in the baseline or may join it: a private host the inventory identified.
+  bool learnable(const IpAddr& ip, TimeNs now);
 
   DeviceClassSource* classes_;
   Baseline own_;

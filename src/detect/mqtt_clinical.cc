@@ -43,7 +43,8 @@ bool looks_like_json_object(std::string_view s) {
 
 }  // namespace
 
-MqttClinical::MqttClinical(const policy::Policy& policy, const bus::EventBus& bus) : policy_(policy), bus_(bus) {}
+MqttClinical::MqttClinical(const policy::Policy& policy, const bus::EventBus& bus)
+    : policy_(policy), bus_(bus) {}
 
 bool MqttClinical::is_command_topic(std::string_view topic) const noexcept {
   for (const auto& f : policy_.mqtt_command_topics)
@@ -62,7 +63,8 @@ void MqttClinical::on_event(const bus::EventContext& ctx, const bus::Event& e) {
                    "payload on a pump command topic is not a JSON object");
     return;
   }
-  const bool maybe_phi = policy_.phi_detect_cleartext && json_mentions_any(payload, policy_.phi_json_fields);
+  const bool maybe_phi =
+      policy_.phi_detect_cleartext && json_mentions_any(payload, policy_.phi_json_fields);
   if (!command && !maybe_phi) return;
 
   const Json j = Json::parse(payload, nullptr, /*allow_exceptions=*/false);
