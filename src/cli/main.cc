@@ -111,11 +111,12 @@ struct InventoryArgs {
   std::uint64_t seed = 1;
 };
 
-// Runs the monitor pipeline over every capture into one identification engine. Returns 0, or 1
-// after an input error in a capture (what was read before it counts), or 2 for a usage or
-// configuration error; `who` prefixes the messages.
+// Runs the monitor pipeline over every capture into one identification engine and, with
+// `learn`, one behaviour baseline. Returns 0, or 1 after an input error in a capture (what was
+// read before it counts), or 2 for a usage or configuration error; `who` prefixes the messages.
 int collect_inventory(const InventoryArgs& a, const char* who,
-                      std::vector<ward::inventory::Device>& devices) {
+                      std::vector<ward::inventory::Device>& devices,
+                      ward::detect::Baseline* learn = nullptr) {
   auto id = ward::inventory::load_identification("", a.fingerprints_path, a.oui_path);
   if (!id.ok()) {
     std::cerr << who << ": " << id.error().message() << "\n";
@@ -132,11 +133,17 @@ int collect_inventory(const InventoryArgs& a, const char* who,
     mo.uid_seed = a.seed;
     mo.tracker = &tracker;
     mo.ephemeral_phi_key = true;
+    if (learn != nullptr) {
+      mo.baseline = learn;
+      mo.baseline_learn = true;
+    }
     auto r = ward::engine::run_monitor(mo, &g_source);
     if (!r.ok()) {
       std::cerr << who << ": " << r.error().message() << "\n";
       return 2;
     }
+    if (learn != nullptr)
+      for (const auto& w : r->warnings) std::cerr << who << ": warning: " << w << "\n";
     if (!r->input_error.ok()) {
       std::cerr << who << ": " << r->input_error.message() << "\n";
       rc = 1;
@@ -206,36 +213,10 @@ int run_vuln_assess(const InventoryArgs& a, const ward::vuln::VulnPaths& paths,
 // `ward baseline learn`: every capture into one behaviour baseline, written to `out`.
 int run_baseline_learn(const InventoryArgs& a, const std::string& out) {
   const char* who = "ward baseline learn";
-  auto id = ward::inventory::load_identification("", a.fingerprints_path, a.oui_path);
-  if (!id.ok()) {
-    std::cerr << who << ": " << id.error().message() << "\n";
-    return 2;
-  }
-  for (const auto& w : (*id)->warnings) std::cerr << who << ": warning: " << w << "\n";
-  ward::inventory::DeviceTracker tracker((*id)->tracker_options());
   ward::detect::Baseline baseline;
-  install_signal_handlers();
-  int rc = 0;
-  for (const std::string& path : a.reads) {
-    ward::engine::MonitorOptions mo;
-    mo.read_path = path;
-    mo.policy_path = a.policy_path;
-    mo.uid_seed = a.seed;
-    mo.tracker = &tracker;
-    mo.ephemeral_phi_key = true;
-    mo.baseline = &baseline;
-    mo.baseline_learn = true;
-    auto r = ward::engine::run_monitor(mo, &g_source);
-    if (!r.ok()) {
-      std::cerr << who << ": " << r.error().message() << "\n";
-      return 2;
-    }
-    for (const auto& w : r->warnings) std::cerr << who << ": warning: " << w << "\n";
-    if (!r->input_error.ok()) {
-      std::cerr << who << ": " << r->input_error.message() << "\n";
-      rc = 1;
-    }
-  }
+  std::vector<ward::inventory::Device> devices;
+  const int rc = collect_inventory(a, who, devices, &baseline);
+  if (rc == 2) return rc;
   if (baseline.devices.empty())
     std::cerr << who << ": warning: no device was identified: the baseline is empty\n";
   if (auto s = ward::detect::save_baseline(baseline, out); !s.ok()) {
