@@ -12,6 +12,7 @@
 
 #include "bus/event.h"
 #include "common/net.h"
+#include "parsers/auth/credential_check.h"
 
 namespace ward::parsers::http {
 
@@ -54,6 +55,10 @@ struct HttpTransaction : bus::Event {
   // Basic: the user name decoded from the credentials; Digest: username="..."; never a
   // password (the parser does not keep it).
   std::string_view username;
+  // The credentials checked against parsers/auth's factory accounts and weak passwords: Basic
+  // always, Digest when the response accepted them (1xx-3xx). kNone otherwise; no password.
+  auth::Weakness credential_weakness = auth::Weakness::kNone;
+  std::string_view credential_detail;  // static text: "Axis factory account"
 
   std::string_view fhir_resource_type;  // "Patient", from the path or the JSON/XML body
   std::string_view fhir_id;             // resource id, from the path or the body

@@ -99,6 +99,7 @@ void HttpLog::format(std::string& out, const bus::EventContext& ctx,
   for (const std::string_view t : tx.tags) w.value(t);
   w.end_array();
   write_if(w, "username", tx.username);
+  write_if(w, "credentials", auth::weakness_name(tx.credential_weakness));
   write_if(w, "auth_scheme", auth_scheme_name(tx.auth_scheme));
   write_if(w, "request_content_type", tx.request_content_type);
   write_if(w, "response_content_type", tx.response_content_type);

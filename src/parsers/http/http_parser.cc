@@ -490,6 +490,8 @@ struct Tx {
   std::uint64_t resp_body_len = 0;
   std::uint32_t resp_headers = 0;
   AuthScheme auth = AuthScheme::kNone;
+  auth::Verdict credentials;       // Basic: at the request; Digest: when accepted
+  std::string digest_credentials;  // a Digest header until the response (no password)
   bool fhir = false;
   std::string fhir_type, fhir_id;
   std::array<std::string_view, kMaxPhi> phi{};
@@ -582,6 +584,15 @@ class HttpParser final : public StreamParser {
   void end_message(Direction dir, PerDirection& st);
   void try_emit();
   void emit(Tx& tx);
+  // Checks the Digest credentials of an accepted transaction (auth::check_digest), at most
+  // kMaxDigestChecks times per connection; an accepted user's verdict is reused for the same
+  // user (a server keeps one password per user). Refused attempts are never hashed.
+  void check_digest(Tx& tx);
+  static constexpr int kMaxDigestChecks = 4;
+  static constexpr std::size_t kMaxDigestBytes = 2048;
+  int digest_checks_ = 0;
+  std::string digest_user_;
+  auth::Verdict digest_verdict_;
   void flush_all();
   void phi(Tx& tx, std::string_view where, const FhirScan& scan);
   Tx& new_tx(bool with_request);
@@ -721,10 +732,12 @@ void HttpParser::authorization(Tx& tx, std::string_view value) {
     }
     // The password is in `decoded` only until here: overwrite it before it is freed.
     std::fill(decoded.begin(), decoded.end(), '\0');
+    tx.credentials = auth::check_basic(rest);
     sink_.anomaly(anomaly::kCleartextCredentials, "basic");
   } else if (iequals(scheme, "Digest")) {
     // RFC 7616 §3.4: username="..." (the response is a hash, not the password).
     tx.auth = AuthScheme::kDigest;
+    if (rest.size() <= kMaxDigestBytes) tx.digest_credentials = std::string(rest);
     std::size_t p = 0;
     while (p < rest.size()) {
       const std::size_t eq = rest.find('=', p);
@@ -1047,7 +1060,24 @@ void HttpParser::end_message(Direction dir, PerDirection& st) {
   try_emit();
 }
 
+void HttpParser::check_digest(Tx& tx) {
+  const std::string digest = std::move(tx.digest_credentials);
+  tx.digest_credentials.clear();
+  if (digest.empty() || tx.status_code < 200 || tx.status_code >= 400) return;
+  if (digest_checks_ > 0 && tx.username == digest_user_) {
+    tx.credentials = digest_verdict_;
+  } else if (digest_checks_ < kMaxDigestChecks) {
+    ++digest_checks_;
+    digest_user_ = tx.username;
+    auth::DigestCredentials d;
+    digest_verdict_ =
+        auth::parse_digest(digest, d) ? auth::check_digest(tx.method, d) : auth::Verdict{};
+    tx.credentials = digest_verdict_;
+  }
+}
+
 void HttpParser::emit(Tx& tx) {
+  check_digest(tx);
   HttpTransaction e;
   e.ts = tx.ts;
   e.trans_depth = tx.depth;
@@ -1074,6 +1104,8 @@ void HttpParser::emit(Tx& tx) {
   e.response_header_count = tx.resp_headers;
   e.auth_scheme = tx.auth;
   e.username = tx.username;
+  e.credential_weakness = tx.credentials.weakness;
+  e.credential_detail = tx.credentials.detail;
   e.fhir = tx.fhir;
   e.fhir_resource_type = tx.fhir_type;
   e.fhir_id = tx.fhir_id;

@@ -51,6 +51,9 @@ std::string describe(const bus::Event& e) {
     if (t->auth_scheme != AuthScheme::kNone)
       s +=
           " auth=" + std::string(auth_scheme_name(t->auth_scheme)) + ":" + std::string(t->username);
+    if (t->credential_weakness != auth::Weakness::kNone)
+      s += " credentials=" + std::string(auth::weakness_name(t->credential_weakness)) + " (" +
+           std::string(t->credential_detail) + ")";
     if (t->fhir) s += " fhir=" + std::string(t->fhir_resource_type) + "/" + std::string(t->fhir_id);
     if (!t->phi_fields.empty()) s += " phi=" + join(t->phi_fields);
     if (!t->tags.empty()) s += " tags=" + join(t->tags);
@@ -335,6 +338,7 @@ TEST(HttpParser, BasicAuthLogsTheUserNameOnlyAndFlagsCleartextCredentials) {
   const auto r =
       run({to_server("GET / HTTP/1.0\r\nHost: h\r\nAuthorization: Basic dGVzdDoxOjM0\r\n\r\n")});
   EXPECT_THAT(r.events, ElementsAre(HasSubstr("auth=basic:test")));
+  EXPECT_THAT(r.events[0], HasSubstr("credentials=weak (shorter than 8 characters)"));
   EXPECT_THAT(r.events[0], Not(HasSubstr("1:34")));
   EXPECT_THAT(r.anomalies, ElementsAre("http.cleartext_credentials"));
 }
@@ -345,6 +349,27 @@ TEST(HttpParser, DigestAuthKeepsTheUserNameAndIsNotCleartext) {
                      "username=\"nurse1\", nonce=\"abc\", response=\"deadbeef\"\r\n\r\n")});
   EXPECT_THAT(r.events, ElementsAre(HasSubstr("auth=digest:nurse1")));
   EXPECT_THAT(r.anomalies, IsEmpty());
+}
+
+// Digest for admin / admin (a factory account of several camera vendors) on GET /service with
+// qop=auth, the response computed with Python's hashlib (RFC 7616 §3.4.1).
+constexpr std::string_view kDigestAdminAdmin =
+    "Authorization: Digest username=\"admin\", realm=\"cam\", nonce=\"abc\", uri=\"/service\", "
+    "qop=auth, nc=00000001, cnonce=\"xyz\", response=\"059b45cb299bcdbc96c032f836a9a8b4\"\r\n";
+
+TEST(HttpParser, DigestCredentialsAreCheckedOnlyWhenTheServerAcceptsThem) {
+  const std::string request =
+      "GET /service HTTP/1.1\r\nHost: pump\r\n" + std::string(kDigestAdminAdmin) + "\r\n";
+  const auto r = run({to_server(request),
+                      to_client("HTTP/1.1 401 Unauthorized\r\n"
+                                "Content-Length: 0\r\n\r\n"),
+                      to_server(request),
+                      to_client("HTTP/1.1 200 OK\r\n"
+                                "Content-Length: 0\r\n\r\n")});
+  ASSERT_EQ(r.events.size(), 2U);
+  EXPECT_THAT(r.events[0], AllOf(HasSubstr("status=401"), Not(HasSubstr("credentials="))));
+  EXPECT_THAT(r.events[1], AllOf(HasSubstr("status=200"), HasSubstr("auth=digest:admin"),
+                                 HasSubstr("credentials=default (Dahua, Sony")));
 }
 
 TEST(HttpParser, BearerTokensAreNamedButNeverKept) {

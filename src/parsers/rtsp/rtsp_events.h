@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "bus/event.h"
+#include "parsers/auth/credential_check.h"
 
 namespace ward::parsers::rtsp {
 
@@ -65,6 +66,12 @@ struct RtspRequest {
   std::string user_agent;
   std::string auth_scheme;  // Authorization scheme ("Basic", "Digest")
   std::string auth_user;    // its user name (password never kept)
+  // The credentials checked against parsers/auth's factory accounts and weak passwords: Basic
+  // and a URL password when the request is parsed, Digest when a 2xx/3xx response accepts
+  // them. kNone for anything else. A password is never kept.
+  auth::Weakness credential_weakness = auth::Weakness::kNone;
+  std::string_view credential_detail;  // static text: "Axis factory account"
+  std::string digest_credentials;      // parser-internal: a Digest header until its response
   std::string content_type;
   std::uint64_t body_bytes = 0;
   TransportInfo transport;

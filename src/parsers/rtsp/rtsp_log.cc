@@ -78,6 +78,7 @@ void RtspLog::format(std::string& out, const bus::EventContext& ctx, const RtspT
     write_if(w, "user_agent", r->user_agent);
     write_if(w, "auth_scheme", r->auth_scheme);
     write_if(w, "username", r->auth_user);
+    write_if(w, "credentials", auth::weakness_name(r->credential_weakness));
     if (r->body_bytes > 0) w.kv("request_body_len", r->body_bytes);
   } else if (tx.response_has_cseq) {
     w.kv("cseq", tx.response_cseq);

@@ -213,6 +213,7 @@ struct UrlParts {
   std::string sanitized;  // without the userinfo
   std::string user;
   bool password = false;
+  auth::Verdict verdict;  // of the user:password, checked here; the password is not kept
 };
 
 // rtsp://[user[:password]@]host[:port]/path (RFC 2326 §3.2, RFC 3986 §3.2.1).
@@ -230,6 +231,8 @@ UrlParts split_url(std::string_view uri, std::size_t max_bytes) {
       const std::size_t colon = userinfo.find(':');
       out.user = std::string(clip(userinfo.substr(0, colon), 256));
       out.password = colon != std::string_view::npos;
+      if (out.password)
+        out.verdict = auth::check_password(userinfo.substr(0, colon), userinfo.substr(colon + 1));
       out.sanitized = std::string(uri.substr(0, auth_start));
       out.sanitized.append(uri.substr(auth_start + at + 1));
       if (out.sanitized.size() > max_bytes) out.sanitized.resize(max_bytes);
@@ -422,7 +425,16 @@ class RtspParser final : public StreamParser {
   }
 
   EventSink& sink_;
+  // Checks the Digest credentials of an accepted request (auth::check_digest), at most
+  // kMaxDigestChecks times per connection; an accepted user's verdict is reused for the same
+  // user (a server keeps one password per user).
+  void check_digest(RtspRequest& r);
+  static constexpr int kMaxDigestChecks = 4;
+
   const Limits limits_;
+  int digest_checks_ = 0;
+  std::string digest_user_;  // the last user checked, and its verdict
+  auth::Verdict digest_verdict_;
   std::array<PerDirection, 2> dirs_{};
   std::deque<RtspRequest> pending_;  // both directions, oldest first, at most max_pending
   std::vector<Channel> channels_;
@@ -622,11 +634,22 @@ void RtspParser::on_request(Direction dir, const StartLine& s, const Headers& h,
     r.auth_user = auth_user_name(
         scheme, sp == std::string_view::npos ? std::string_view{} : h.authorization.substr(sp + 1));
     // RFC 7617 §4: Basic sends the password in clear (base64 only).
-    if (iequals(scheme, "Basic"))
+    if (iequals(scheme, "Basic")) {
       sink_.anomaly(anomaly::kBasicAuthCleartext, "Authorization: Basic over plain RTSP");
+      const auth::Verdict v = auth::check_authorization(s.method, h.authorization);
+      r.credential_weakness = v.weakness;
+      r.credential_detail = v.detail;
+    } else if (iequals(scheme, "Digest") && h.authorization.size() <= max) {
+      r.digest_credentials = std::string(h.authorization);  // checked if a response accepts it
+    }
   }
-  if (r.credentials_in_url)
+  if (r.credentials_in_url) {
     sink_.anomaly(anomaly::kCredentialsInUrl, "a password in the request URL (not logged)");
+    if (r.credential_weakness == auth::Weakness::kNone) {
+      r.credential_weakness = url.verdict.weakness;
+      r.credential_detail = url.verdict.detail;
+    }
+  }
   r.content_type = std::string(clip(h.content_type, max));
   r.body_bytes = body_bytes;
   if (!h.transport.empty()) r.transport = parse_transport(h.transport, max);
@@ -668,6 +691,7 @@ void RtspParser::on_response(Direction dir, const StartLine& s, const Headers& h
       }
     }
   }
+  if (match != kNone && s.status >= 200 && s.status < 400) check_digest(pending_[match]);
   const RtspRequest* req = match == kNone ? nullptr : &pending_[match];
   if (req == nullptr)
     once(kOnceUnmatched, anomaly::kUnmatchedResponse, "a response without a request seen");
@@ -715,6 +739,21 @@ void RtspParser::on_response(Direction dir, const StartLine& s, const Headers& h
   }
   sink_.emit(tx);
   if (match != kNone) pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(match));
+}
+
+void RtspParser::check_digest(RtspRequest& r) {
+  if (r.digest_credentials.empty()) return;
+  if (digest_checks_ > 0 && r.auth_user == digest_user_) {
+    r.credential_weakness = digest_verdict_.weakness;
+    r.credential_detail = digest_verdict_.detail;
+  } else if (digest_checks_ < kMaxDigestChecks) {
+    ++digest_checks_;
+    digest_user_ = r.auth_user;
+    digest_verdict_ = auth::check_authorization(r.method, r.digest_credentials);
+    r.credential_weakness = digest_verdict_.weakness;
+    r.credential_detail = digest_verdict_.detail;
+  }
+  r.digest_credentials.clear();
 }
 
 void RtspParser::announce_rtp_flows(const RtspRequest& req, const TransportInfo& t) {

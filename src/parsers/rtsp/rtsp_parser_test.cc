@@ -45,6 +45,9 @@ std::string describe(const bus::Event& e) {
       if (!r->session.empty()) s += " session=" + r->session;
       if (!r->url_user.empty()) s += " url_user=" + r->url_user;
       if (!r->auth_scheme.empty()) s += " auth=" + r->auth_scheme + ":" + r->auth_user;
+      if (r->credential_weakness != auth::Weakness::kNone)
+        s += " credentials=" + std::string(auth::weakness_name(r->credential_weakness)) + " (" +
+             std::string(r->credential_detail) + ")";
       if (r->transport.present()) s += " req_transport=" + r->transport.raw;
       if (r->sdp.present) s += " req_sdp_media=" + std::to_string(r->sdp.media.size());
     } else {
@@ -295,6 +298,33 @@ TEST(Rtsp, A401ThenA200WithBasicCredentialsIsAnAuthenticationSuccess) {
   for (const std::string& e : sink.events) EXPECT_THAT(e, Not(HasSubstr("s3cret")));
 }
 
+// Digest for root / pass (Axis's factory account) on DESCRIBE rtsp://10.10.6.61:554/test, the
+// response computed with Python's hashlib (RFC 2617 §3.2.2.1 without qop).
+constexpr std::string_view kDigestAxisRoot =
+    "Digest username=\"root\", realm=\"AXIS_ACCC8E000000\", nonce=\"0123456789abcdef\", "
+    "uri=\"rtsp://10.10.6.61:554/test\", response=\"d99658ab89150cd2619dfc434ddac389\"";
+
+TEST(Rtsp, AcceptedFactoryCredentialsAreMarkedRefusedOnesAreNotChecked) {
+  ExpectingSink sink;
+  const std::string describe = "DESCRIBE rtsp://10.10.6.61:554/test RTSP/1.0\r\nCSeq: ";
+  run(sink,
+      {to_server(describe + "2\r\nAuthorization: " + std::string(kDigestAxisRoot) + "\r\n\r\n"),
+       to_client("RTSP/1.0 401 Unauthorized\r\nCSeq: 2\r\n"
+                 "WWW-Authenticate: Digest realm=\"AXIS_ACCC8E000000\", nonce=\"1\"\r\n\r\n"),
+       to_server(describe + "3\r\nAuthorization: " + std::string(kDigestAxisRoot) + "\r\n\r\n"),
+       to_client("RTSP/1.0 200 OK\r\nCSeq: 3\r\nContent-Length: 0\r\n\r\n"),
+       to_server("DESCRIBE rtsp://root:pass@10.10.6.61/test RTSP/1.0\r\nCSeq: 4\r\n\r\n"),
+       to_client("RTSP/1.0 200 OK\r\nCSeq: 4\r\nContent-Length: 0\r\n\r\n")});
+  EXPECT_THAT(sink.events,
+              ElementsAre("DESCRIBE rtsp://10.10.6.61:554/test cseq=2 auth=Digest:root -> 401 "
+                          "challenge=Digest auth_result=failure",
+                          "DESCRIBE rtsp://10.10.6.61:554/test cseq=3 auth=Digest:root "
+                          "credentials=default (Axis factory account) -> 200 auth_result=success",
+                          "DESCRIBE rtsp://10.10.6.61/test cseq=4 url_user=root "
+                          "credentials=default (Axis factory account) -> 200"));
+  for (const std::string& e : sink.events) EXPECT_THAT(e, Not(HasSubstr("pass")));
+}
+
 TEST(Rtsp, RepeatedRefusalsOfCredentialsAreAuthenticationFailures) {
   ExpectingSink sink;
   run(sink,
@@ -320,8 +350,10 @@ TEST(Rtsp, CredentialsInTheUrlLeaveOnlyTheUserNameAndAnAnomaly) {
   run(sink, {to_server("DESCRIBE rtsp://admin:12345@192.0.2.7:554/Streaming/Channels/101 "
                        "RTSP/1.0\r\nCSeq: 1\r\n\r\n"),
              to_client("RTSP/1.0 200 OK\r\nCSeq: 1\r\n\r\n")});
+  // admin / 12345 is Hikvision's factory account: checked, marked, and not kept.
   EXPECT_THAT(sink.events, ElementsAre("DESCRIBE rtsp://192.0.2.7:554/Streaming/Channels/101 "
-                                       "cseq=1 url_user=admin -> 200"));
+                                       "cseq=1 url_user=admin credentials=default (Hikvision "
+                                       "and Panasonic factory account) -> 200"));
   EXPECT_THAT(sink.anomalies, ElementsAre("rtsp.credentials_in_url"));
   EXPECT_THAT(sink.events[0], Not(HasSubstr("12345")));
 }
