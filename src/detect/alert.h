@@ -59,6 +59,7 @@ inline constexpr Technique kExfiltrationOverAlternativeProtocol{
     "T1048", "Exfiltration Over Alternative Protocol", "Exfiltration"};
 inline constexpr Technique kVideoCapture{"T1125", "Video Capture", "Collection"};
 inline constexpr Technique kDefaultCredentials{"T0812", "Default Credentials", "Lateral Movement"};
+inline constexpr Technique kValidAccounts{"T0859", "Valid Accounts", "Persistence"};
 inline constexpr Technique kExploitPublicFacingApplication{
     "T0819", "Exploit Public-Facing Application", "Initial Access"};
 }  // namespace techniques

@@ -11,7 +11,9 @@
 #include "detect/alert.h"
 #include "detect/alert_log.h"
 #include "detect/detector.h"
+#include "parsers/http/http_events.h"
 #include "parsers/mqtt/mqtt_events.h"
+#include "parsers/rtsp/rtsp_events.h"
 
 namespace ward::detect {
 namespace {
@@ -281,6 +283,68 @@ TEST(AnomalyDetector, CameraCredentialsInClearAreAnAlert) {
   ASSERT_EQ(h.alerts.size(), 1u);
   EXPECT_EQ(h.alerts[0].rule, "ward.protocol.cleartext_credentials");
   EXPECT_EQ(h.alerts[0].technique, "T0842");
+}
+
+// An RTSP DESCRIBE with checked credentials, answered `status`.
+void rtsp_describe(Harness& h, const char* src, int status, parsers::auth::Weakness weakness,
+                   std::string_view detail, const char* user = "root") {
+  parsers::rtsp::RtspRequest r;
+  r.method = "DESCRIBE";
+  r.uri = "rtsp://10.10.2.20/test";
+  r.auth_scheme = "Digest";
+  r.auth_user = user;
+  r.credential_weakness = weakness;
+  r.credential_detail = detail;
+  parsers::rtsp::RtspTransaction t;
+  t.request = &r;
+  t.has_response = true;
+  t.status = status;
+  h.bus.publish(Harness::ctx(src), t);
+}
+
+TEST(CredentialDetector, AcceptedFactoryCredentialsAreOneHighAlertPerServerAndUser) {
+  using parsers::auth::Weakness;
+  Harness h;
+  rtsp_describe(h, "10.10.9.66", 401, Weakness::kDefault, "Axis factory account");  // refused
+  EXPECT_TRUE(h.alerts.empty());
+  rtsp_describe(h, "10.10.9.66", 200, Weakness::kDefault, "Axis factory account");
+  rtsp_describe(h, "10.10.9.67", 200, Weakness::kDefault, "Axis factory account");  // same
+  ASSERT_EQ(h.alerts.size(), 1u);
+  EXPECT_EQ(h.alerts[0].rule, "ward.auth.default_credentials");
+  EXPECT_EQ(h.alerts[0].severity, "high");
+  EXPECT_EQ(h.alerts[0].technique, "T0812");
+  EXPECT_EQ(h.alerts[0].evidence["user"], "root");
+  EXPECT_EQ(h.alerts[0].evidence["why"], "Axis factory account");
+  EXPECT_EQ(h.alerts[0].evidence["protocol"], "rtsp");
+  EXPECT_EQ(h.alerts[0].evidence["scheme"], "Digest");
+  EXPECT_NE(h.alerts[0].summary.find("accepted the Axis factory account (root)"),
+            std::string::npos);
+  rtsp_describe(h, "10.10.9.66", 200, Weakness::kNone, "", "viewer");  // a strong password
+  EXPECT_EQ(h.alerts.size(), 1u);
+}
+
+TEST(CredentialDetector, AnAcceptedWeakHttpPasswordIsMedium) {
+  using parsers::auth::Weakness;
+  Harness h;
+  parsers::http::HttpTransaction t;
+  t.has_request = t.has_response = true;
+  t.method = "GET";
+  t.uri = "/service";
+  t.auth_scheme = parsers::http::AuthScheme::kBasic;
+  t.username = "biomed";
+  t.credential_weakness = Weakness::kWeak;
+  t.credential_detail = "a common password";
+  t.status_code = 403;  // refused: nothing
+  h.bus.publish(Harness::ctx("10.10.4.4"), t);
+  EXPECT_TRUE(h.alerts.empty());
+  t.status_code = 200;
+  h.bus.publish(Harness::ctx("10.10.4.4"), t);
+  ASSERT_EQ(h.alerts.size(), 1u);
+  EXPECT_EQ(h.alerts[0].rule, "ward.auth.weak_credentials");
+  EXPECT_EQ(h.alerts[0].severity, "medium");
+  EXPECT_EQ(h.alerts[0].technique, "T0859");
+  EXPECT_EQ(h.alerts[0].evidence["scheme"], "basic");
+  EXPECT_EQ(h.alerts[0].evidence["why"], "a common password");
 }
 
 TEST(AlertLog, WritesOneJsonObjectWithTechniqueHostsAndEvidence) {

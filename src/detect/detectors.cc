@@ -5,6 +5,7 @@
 #include "detect/camera_detector.h"
 #include "detect/class_protocol_detector.h"
 #include "detect/clinical_detector.h"
+#include "detect/credential_detector.h"
 #include "detect/crypto_detector.h"
 #include "detect/dns_tunnel_detector.h"
 #include "detect/exfiltration_detector.h"
@@ -36,6 +37,7 @@ std::vector<std::unique_ptr<bus::Subscriber>> make_detectors(const policy::Polic
   out.push_back(std::make_unique<ExfiltrationDetector>(policy, bus, stats, classes));
   out.push_back(std::make_unique<DnsTunnelDetector>(policy, bus, stats));
   out.push_back(std::make_unique<CryptoDetector>(policy, bus, stats, classes));
+  out.push_back(std::make_unique<CredentialDetector>(policy, bus, stats, classes));
   out.push_back(std::make_unique<ClassProtocolDetector>(policy, bus, stats, classes));
   out.push_back(std::make_unique<BehaviourDetector>(policy, bus, stats, classes, behaviour.baseline,
                                                     behaviour.learn_only));

@@ -5,7 +5,7 @@
 namespace ward::eval {
 namespace {
 
-constexpr std::array<std::string_view, 22> kClasses = {
+constexpr std::array<std::string_view, 23> kClasses = {
     "recon_scan",
     "ping_sweep",
     "syn_flood",
@@ -25,6 +25,7 @@ constexpr std::array<std::string_view, 22> kClasses = {
     "exfiltration",
     "phi_cleartext",
     "camera_unauthorized",
+    "default_credentials",
     "weak_crypto",
     "malformed_protocol",
     "exploitation",
@@ -69,6 +70,7 @@ constexpr RuleClass kRuleClasses[] = {
     {"ward.privacy.dns_tunnel", "exfiltration"},
     {"ward.privacy.phi_cleartext", "phi_cleartext"},
     {"ward.camera.", "camera_unauthorized"},
+    {"ward.auth.", "default_credentials"},
     {"ward.crypto.", "weak_crypto"},
     {"ward.protocol.malformed", "malformed_protocol"},
     {"ward.protocol.evasion", "malformed_protocol"},

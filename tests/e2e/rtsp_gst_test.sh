@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # RTSP and RTP end to end with real peers: Debian's GStreamer RTSP server (rtsp_server.py)
 # streams a generated JPEG test pattern over RTP/UDP to `gst-launch-1.0 rtspsrc` on loopback,
-# tcpdump records it, and `ward monitor` reads the capture. Three runs: no authentication,
-# Basic authentication with the right password, and with a wrong one. Checked against what the
+# tcpdump records it, and `ward monitor` reads the capture. Four runs: no authentication,
+# Basic authentication with the right password, and with a wrong one, and Digest with the
+# camera's factory account left enabled (Axis root/pass) beside the one the hospital set,
+# which Ward must report (ward.auth.default_credentials). Checked against what the
 # server logged (methods, URIs, session id) and what tshark decodes (RTP SSRC, payload type,
 # packet count): the rtsp log's requests and statuses, the auth outcome, that no password
 # reaches any log, and that the RTP flows are parsed as RTP and linked to the RTSP connection.
@@ -23,10 +25,11 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"; }
 trap cleanup EXIT
 
-# run_case NAME SERVER_AUTH CLIENT_CREDENTIALS
+# run_case NAME SERVER_AUTH CLIENT_CREDENTIALS [SERVER_ARGS...]
 run_case() {
   local name=$1 auth=$2 creds=$3 port="" i
-  timeout 60 "$py" "$here/rtsp_server.py" ${auth:+--auth "$auth"} --frames 20 --seconds 45 \
+  shift 3
+  timeout 60 "$py" "$here/rtsp_server.py" ${auth:+--auth "$auth"} "$@" --frames 20 --seconds 45 \
     > "$tmp/$name.server" 2> "$tmp/$name.server.err" &
   local server=$!
   pids+=("$server")
@@ -73,6 +76,8 @@ def read(log):
     return [json.loads(l) for l in open(p)] if os.path.exists(p) else []
 server = [json.loads(l) for l in open(os.path.join(tmp, name + ".server")) if l.startswith("{")]
 rtsp, rtp, conn, anomalies = read("rtsp"), read("rtp"), read("conn"), read("anomaly")
+alerts = read("alert")
+cred_alerts = [a for a in alerts if a.get("rule", "").startswith("ward.auth.")]
 errors = []
 def check(cond, what):
     if not cond: errors.append(what)
@@ -104,10 +109,30 @@ elif name == "basic":
     check(authed and all(r.get("username") == "user" and r.get("auth_result") == "success" for r in authed),
           f"authenticated requests {authed}")
     check(any(a["name"] == "rtsp.basic_auth_cleartext" for a in anomalies), "no rtsp.basic_auth_cleartext anomaly")
+    # "secret" is on every common-password list: the camera accepted a weak password.
+    check(all(r.get("credentials") == "weak" for r in authed), f"credentials {authed}")
+    check([(a["rule"], a["severity"]) for a in cred_alerts] == [("ward.auth.weak_credentials", "medium")],
+          f"credential alerts {cred_alerts}")
 elif name == "badpass":
     check([s["method"] for s in server] == ["OPTIONS"], f"the server handled requests {server}")
     check("failure" in results and "success" not in results, f"auth results {results}")
     check(any(a["name"] == "rtsp.auth_failed" for a in anomalies), "no rtsp.auth_failed anomaly")
+    check(not cred_alerts, f"a refused password raised {cred_alerts}")
+elif name == "digest_factory":
+    first401 = next((r for r in rtsp if r.get("status") == 401), {})
+    check("Digest" in first401.get("www_authenticate", ""), f"first 401 {first401}")
+    authed = [r for r in rtsp if r.get("auth_scheme") == "Digest"]
+    check(authed and all(r.get("username") == "root" and r.get("auth_result") == "success"
+                         and r.get("credentials") == "default" for r in authed),
+          f"digest requests {authed}")
+    check(not any(a["name"] == "rtsp.basic_auth_cleartext" for a in anomalies), "Digest is not cleartext")
+    check(len(cred_alerts) == 1 and cred_alerts[0]["rule"] == "ward.auth.default_credentials"
+          and cred_alerts[0]["severity"] == "high" and cred_alerts[0]["technique"]["id"] == "T0812"
+          and cred_alerts[0]["evidence"].get("why") == "Axis factory account"
+          and cred_alerts[0]["evidence"].get("user") == "root",
+          f"credential alerts {cred_alerts}")
+if name == "noauth":
+    check(not cred_alerts, f"credential alerts without authentication: {cred_alerts}")
 
 # RTP: parsed as RTP, linked to the RTSP connection, same streams as tshark decodes.
 rtsp_uids = {r["uid"] for r in rtsp}
@@ -143,7 +168,8 @@ else:
 # No password in any log.
 for f in os.listdir(logs):
     text = open(os.path.join(logs, f)).read()
-    check("secret" not in text and "wrongpw" not in text, f"a password in {f}")
+    check("secret" not in text and "wrongpw" not in text and "pass\"" not in text
+          and "h0spital-Cam-7" not in text, f"a password in {f}")
 if errors:
     print("\n".join(errors)); sys.exit(1)
 print(f"{name}: {len(rtsp)} rtsp transactions, {len(rtp)} rtp sources: ok")
@@ -153,4 +179,5 @@ PY
 run_case noauth "" ""
 run_case basic "user:secret" "user:secret"
 run_case badpass "user:secret" "user:wrongpw"
+run_case digest_factory "recorder:h0spital-Cam-7" "root:pass" --auth "root:pass" --digest
 echo "rtsp end to end: ok"

@@ -3,8 +3,9 @@
 
 Debian's GStreamer RTSP server (gir1.2-gst-rtsp-server-1.0) serves /test: a generated test
 pattern (videotestsrc, a bounded number of frames) as JPEG over RTP (payload type 26). With
---auth USER:PASSWORD it requires HTTP Basic authentication (GstRtspServer.RTSPAuth), or Digest
-authentication (RFC 2617, the password never crosses the network) with --digest.
+--auth USER:PASSWORD (repeatable: one account each) it requires HTTP Basic authentication
+(GstRtspServer.RTSPAuth), or Digest authentication (RFC 2617, the password never crosses the
+network) with --digest.
 It binds --address (127.0.0.1) on --port (0: a free port), prints "PORT <n>" on stdout, and logs one JSON line per
 request it handles ({"method", "uri", "session"}) so the test can compare what Ward saw with
 what the server did. It exits after --seconds (bounded), or on SIGTERM.
@@ -28,7 +29,8 @@ def log(record):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--auth", default="", help="USER:PASSWORD for Basic authentication")
+    ap.add_argument("--auth", action="append", default=[],
+                    help="USER:PASSWORD of an account (repeat for more); Basic unless --digest")
     ap.add_argument("--digest", action="store_true", help="Digest instead of Basic")
     ap.add_argument("--frames", type=int, default=30)
     ap.add_argument("--seconds", type=int, default=30)
@@ -47,15 +49,17 @@ def main():
         "! jpegenc ! rtpjpegpay name=pay0 pt=26 )")
     factory.set_shared(False)
     if a.auth:
-        user, password = a.auth.split(":", 1)
         auth = GstRtspServer.RTSPAuth()
         token = GstRtspServer.RTSPToken()
         token.set_string("media.factory.role", "viewer")
         if a.digest:
             auth.set_supported_methods(GstRtsp.RTSPAuthMethod.DIGEST)
-            auth.add_digest(user, password, token)
-        else:
-            auth.add_basic(GstRtspServer.RTSPAuth.make_basic(user, password), token)
+        for account in a.auth:
+            user, password = account.split(":", 1)
+            if a.digest:
+                auth.add_digest(user, password, token)
+            else:
+                auth.add_basic(GstRtspServer.RTSPAuth.make_basic(user, password), token)
         server.set_auth(auth)
         factory.add_role_from_structure(Gst.Structure.new_from_string(
             "viewer, media.factory.access=(boolean)true, media.factory.construct=(boolean)true"))
