@@ -41,7 +41,11 @@ void CameraDetector::on_event(const bus::EventContext& ctx, const bus::Event& e)
     if (!user.empty()) a.evidence.emplace_back("user", user);
     if (!t->request->user_agent.empty())
       a.evidence.emplace_back("user_agent", t->request->user_agent);
-    raise(ctx, a);
+    // The transaction is published when the response arrives: src is the viewer (the request's
+    // sender), dst the camera.
+    bus::EventContext from_viewer = ctx;
+    from_viewer.dir = t->request->dir;
+    raise(from_viewer, a);
     return;
   }
   if (const auto* s = bus::event_cast<parsers::rtp::RtpStream>(e)) {
@@ -69,7 +73,9 @@ void CameraDetector::on_event(const bus::EventContext& ctx, const bus::Event& e)
     a.evidence.emplace_back("packets", std::to_string(s->packets));
     a.evidence.emplace_back("bytes", std::to_string(s->bytes));
     a.evidence.emplace_back("transport", std::string(s->transport));
-    raise(ctx, a);
+    bus::EventContext from_camera = ctx;  // src is the camera, dst the viewer
+    from_camera.dir = s->sender;
+    raise(from_camera, a);
   }
 }
 

@@ -82,7 +82,9 @@ void CredentialDetector::report(const bus::EventContext& ctx, const Accepted& in
   a.evidence.emplace_back("uri", std::string(in.uri));
   a.evidence.emplace_back("status", std::to_string(in.status));
   if (!in.server.empty()) a.evidence.emplace_back("server", std::string(in.server));
-  raise(ctx, a);
+  bus::EventContext from_client = ctx;  // published with the response: src is the client
+  from_client.dir = bus::Direction::kToServer;
+  raise(from_client, a);
 }
 
 }  // namespace ward::detect

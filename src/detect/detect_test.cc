@@ -51,6 +51,7 @@ struct Captured {
   std::string summary;
   std::map<std::string, std::string> evidence;
   std::string id;
+  std::string src;  // the alert's sender (EventContext::src_h)
 };
 
 struct Harness : bus::Subscriber, bus::LogSink {
@@ -72,7 +73,7 @@ struct Harness : bus::Subscriber, bus::LogSink {
     bus.subscribe(*this);
     bus.subscribe(log);
   }
-  void on_event(const bus::EventContext&, const bus::Event& e) override {
+  void on_event(const bus::EventContext& ctx, const bus::Event& e) override {
     if (const auto* a = bus::event_cast<AlertEvent>(e)) {
       Captured c{std::string(a->rule),
                  std::string(severity_name(a->severity)),
@@ -81,6 +82,7 @@ struct Harness : bus::Subscriber, bus::LogSink {
                  {},
                  a->alert_id};
       for (const auto& [k, v] : a->evidence) c.evidence[std::string(k)] = v;
+      c.src = ctx.src_h().to_string();
       alerts.push_back(std::move(c));
     } else if (const auto* an = bus::event_cast<bus::AnomalyEvent>(e)) {
       anomalies.emplace_back(an->id);
@@ -299,7 +301,9 @@ void rtsp_describe(Harness& h, const char* src, int status, parsers::auth::Weakn
   t.request = &r;
   t.has_response = true;
   t.status = status;
-  h.bus.publish(Harness::ctx(src), t);
+  bus::EventContext c = Harness::ctx(src);
+  c.dir = bus::Direction::kToClient;  // published when the response arrives
+  h.bus.publish(c, t);
 }
 
 TEST(CredentialDetector, AcceptedFactoryCredentialsAreOneHighAlertPerServerAndUser) {
@@ -317,6 +321,7 @@ TEST(CredentialDetector, AcceptedFactoryCredentialsAreOneHighAlertPerServerAndUs
   EXPECT_EQ(h.alerts[0].evidence["why"], "Axis factory account");
   EXPECT_EQ(h.alerts[0].evidence["protocol"], "rtsp");
   EXPECT_EQ(h.alerts[0].evidence["scheme"], "Digest");
+  EXPECT_EQ(h.alerts[0].src, "10.10.9.66");  // the client, though raised on the response
   EXPECT_NE(h.alerts[0].summary.find("accepted the Axis factory account (root)"),
             std::string::npos);
   rtsp_describe(h, "10.10.9.66", 200, Weakness::kNone, "", "viewer");  // a strong password
