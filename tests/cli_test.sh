@@ -142,7 +142,7 @@ assert cves == ["CVE-2020-25165"], cves
 # Suricata EVE: one alert record per alert in Ward's own log, with Suricata's keys.
 alerts = [json.loads(l) for l in open(logs + "/alert.jsonl")]
 eve = [json.loads(l) for l in open(logs + "/eve.jsonl")]
-assert len(eve) == len(alerts) == 19, (len(eve), len(alerts))
+assert len(eve) == len(alerts) == 20, (len(eve), len(alerts))
 for e, a in zip(eve, alerts):
     assert e["event_type"] == "alert" and e["alert"]["action"] == "allowed"
     assert e["src_ip"] == a["src"]["ip"] and e["dest_ip"] == a["dst"]["ip"]
@@ -162,7 +162,8 @@ check "eval scorecard" 0 "$ward" eval --policy "$policy" --labels "$repo/tests/d
 python3 - "$tmp/out" <<'PY' || { echo "FAIL: eval scorecard"; fails=$((fails + 1)); }
 import json, sys
 s = json.load(open(sys.argv[1]))
-assert s["labels"] == 11 and s["detected"] == 11 and s["alerts"] == 19 and s["true_alerts"] == 19, s
+assert s["labels"] == 12 and s["detected"] == 12 and s["alerts"] == 20 and s["true_alerts"] == 20, s
+assert s["classes"]["default_credentials"]["recall"] == 1  # the monitor's short MQTT password
 assert s["classes"]["segmentation_violation"]["labels"] == 2 and s["classes"]["segmentation_violation"]["recall"] == 1
 assert s["precision"] == 1 and s["recall"] == 1
 assert 0 <= s["time_to_detect_s"] < 1
@@ -188,7 +189,7 @@ check "eval ignoring a class drops its alerts and labels stay missed" 0 "$ward" 
 python3 - "$tmp/out" <<'PY' || { echo "FAIL: eval --ignore-class"; fails=$((fails + 1)); }
 import json, sys
 s = json.load(open(sys.argv[1]))
-assert s["alerts"] == 10 and s["classes"]["phi_cleartext"]["recall"] == 0, s
+assert s["alerts"] == 11 and s["classes"]["phi_cleartext"]["recall"] == 0, s
 PY
 expect_text "ignored alerts counted" "$tmp/err" "9 alerts of ignored classes not scored"
 check "unknown ignored class" 2 "$ward" eval --labels "$repo/tests/data/synthetic-ward/labels.json" "$demo" --ignore-class nope

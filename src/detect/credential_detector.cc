@@ -2,6 +2,7 @@
 
 #include "detect/segmentation_detector.h"
 #include "parsers/http/http_events.h"
+#include "parsers/mqtt/mqtt_events.h"
 #include "parsers/rtsp/rtsp_events.h"
 
 namespace ward::detect {
@@ -52,6 +53,22 @@ void CredentialDetector::on_event(const bus::EventContext& ctx, const bus::Event
     a.status = t->status_code;
     a.server = t->server;
     report(ctx, a);
+    return;
+  }
+  if (const auto* t = bus::event_cast<parsers::mqtt::MqttTransaction>(e)) {
+    using Kind = parsers::mqtt::MqttTransaction::Kind;
+    if (t->kind != Kind::kConnect || t->credentials.weakness == Weakness::kNone) return;
+    if (t->connack_code != std::uint8_t{0}) return;  // 0: accepted (3.1.1 and 5.0)
+    Accepted a;
+    a.protocol = "mqtt";
+    a.scheme = "CONNECT";
+    a.user = t->username;
+    a.weakness = t->credentials.weakness;
+    a.detail = t->credentials.detail;
+    a.method = "CONNECT";
+    a.uri = t->client_id;
+    a.status = 0;
+    report(ctx, a);
   }
 }
 
@@ -79,7 +96,7 @@ void CredentialDetector::report(const bus::EventContext& ctx, const Accepted& in
   a.evidence.emplace_back("credentials", std::string(parsers::auth::weakness_name(in.weakness)));
   a.evidence.emplace_back("why", std::string(in.detail));
   a.evidence.emplace_back("method", std::string(in.method));
-  a.evidence.emplace_back("uri", std::string(in.uri));
+  a.evidence.emplace_back(in.protocol == "mqtt" ? "client_id" : "uri", std::string(in.uri));
   a.evidence.emplace_back("status", std::to_string(in.status));
   if (!in.server.empty()) a.evidence.emplace_back("server", std::string(in.server));
   bus::EventContext from_client = ctx;  // published with the response: src is the client

@@ -1,5 +1,6 @@
-// Default and weak credentials that a device accepted (RTSP and HTTP, checked by parsers/auth):
-//   ward.auth.default_credentials  a server answered 2xx/3xx to a vendor's factory account
+// Default and weak credentials that a server accepted (RTSP, HTTP and MQTT CONNECT, checked by
+// parsers/auth):
+//   ward.auth.default_credentials  a server answered 2xx/3xx (CONNACK 0) to a factory account
 //                                  (Axis root/pass, Hikvision admin/12345, ...): anyone who
 //                                  knows the vendor can log in (T0812, high)
 //   ward.auth.weak_credentials     a server accepted a weak password: empty, the user name,

@@ -352,6 +352,25 @@ TEST(CredentialDetector, AnAcceptedWeakHttpPasswordIsMedium) {
   EXPECT_EQ(h.alerts[0].evidence["why"], "a common password");
 }
 
+TEST(CredentialDetector, AnMqttConnectAcceptedWithAFactoryPasswordIsReported) {
+  Harness h;
+  parsers::mqtt::MqttTransaction t;
+  t.kind = parsers::mqtt::MqttTransaction::Kind::kConnect;
+  t.client_id = "COGMON-0031";
+  t.username = "admin";
+  t.has_password = true;
+  t.credentials = parsers::auth::check_password("admin", "admin");
+  t.connack_code = 5;  // not authorised: nothing
+  h.bus.publish(Harness::ctx("10.10.3.31"), t);
+  EXPECT_TRUE(h.alerts.empty());
+  t.connack_code = 0;
+  h.bus.publish(Harness::ctx("10.10.3.31"), t);
+  ASSERT_EQ(h.alerts.size(), 1u);
+  EXPECT_EQ(h.alerts[0].rule, "ward.auth.default_credentials");
+  EXPECT_EQ(h.alerts[0].evidence["protocol"], "mqtt");
+  EXPECT_EQ(h.alerts[0].evidence["client_id"], "COGMON-0031");
+}
+
 TEST(AlertLog, WritesOneJsonObjectWithTechniqueHostsAndEvidence) {
   Harness h;
   h.bus.publish(Harness::ctx("10.10.7.66"), program("heparin", 1200, "units/h"));

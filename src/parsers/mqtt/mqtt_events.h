@@ -14,6 +14,7 @@
 
 #include "bus/event.h"
 #include "common/bytes.h"
+#include "parsers/auth/credential_check.h"
 
 namespace ward::parsers::mqtt {
 
@@ -82,6 +83,9 @@ struct MqttMessage : bus::Event {
   std::span<const Property> will_properties;
   std::string_view username;
   bool has_password = false;  // the password itself is never exposed in events
+  // The user name and password checked against parsers/auth (factory accounts, weak
+  // passwords) while the CONNECT is parsed; kNone without a password.
+  auth::Verdict credentials;
 
   // CONNACK
   bool session_present = false;
@@ -117,6 +121,7 @@ struct MqttTransaction : bus::Event {
   std::string client_id;
   std::string username;
   bool has_password = false;
+  auth::Verdict credentials;  // see MqttMessage::credentials (detail: static text)
   std::string will_topic;
   std::string will_payload;    // excerpt
   std::string connect_status;  // "Connection Accepted", "Not authorized", ... or "" if no CONNACK

@@ -136,6 +136,8 @@ void MqttLog::format(std::string& out, const bus::EventContext& ctx,
         w.kv("connect_seen", false);
       } else {
         w.kv("password_present", tx.has_password);
+        if (tx.credentials.weakness != auth::Weakness::kNone)
+          w.kv("credentials", auth::weakness_name(tx.credentials.weakness));
         w.kv("clean_session", tx.clean_session);
         w.kv("keep_alive", static_cast<unsigned>(tx.keep_alive));
       }

@@ -524,6 +524,7 @@ class Decoder {
       ByteView password;  // read past, never kept
       if (!read_binary(r, password)) return fail("truncated password");
       m.has_password = true;
+      m.credentials = auth::check_password(m.username, as_chars(password));
     }
     return at_end(r);
   }
@@ -1017,6 +1018,7 @@ void MqttParser::on_connect(Direction dir, const MqttMessage& m) {
   tx.client_id = bounded(m.client_id, limits_.max_string_bytes);
   tx.username = bounded(m.username, limits_.max_string_bytes);
   tx.has_password = m.has_password;
+  tx.credentials = m.credentials;
   tx.clean_session = m.flag_clean_session;
   tx.keep_alive = m.keep_alive;
   if (m.flag_will) {

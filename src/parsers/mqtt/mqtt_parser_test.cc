@@ -248,6 +248,9 @@ std::string describe_transaction(const MqttTransaction& t) {
       if (t.connack_code) os << " code=" << int{*t.connack_code};
       if (!t.username.empty()) os << " user=" << t.username;
       if (t.has_password) os << " password";
+      if (t.credentials.weakness != auth::Weakness::kNone)
+        os << " credentials=" << auth::weakness_name(t.credentials.weakness) << " ("
+           << t.credentials.detail << ")";
       if (!t.will_topic.empty()) os << " will=" << t.will_topic << ":" << printable(t.will_payload);
       break;
     case MqttTransaction::Kind::kPublish:
@@ -722,6 +725,11 @@ TEST(MqttVersions, EveryPacketTypeDecodesInMqtt311) {
           "msg unsubscribe v4 q1 id=4 topics=a/#/0/0,b/0/0,", "msg unsuback v4 id=4",
           "msg pingreq v4", "msg pingresp v4", "msg disconnect v4"));
   EXPECT_THAT(s.sink.anomalies, IsEmpty());
+  // suricata-verify's client logs in as user / pass: "pass" is a common password (checked while
+  // the CONNECT is parsed; the password itself is in no event).
+  ASSERT_FALSE(s.sink.txs.empty());
+  EXPECT_EQ(s.sink.txs[0].credentials.weakness, auth::Weakness::kWeak);
+  EXPECT_EQ(s.sink.txs[0].credentials.detail, "a common password");
 }
 
 TEST(MqttVersions, EveryPacketTypeDecodesInMqtt5) {
