@@ -17,6 +17,14 @@ void CameraDetector::on_event(const bus::EventContext& ctx, const bus::Event& e)
     const std::string& method = t->request->method;
     if (method != "DESCRIBE" && method != "SETUP" && method != "PLAY") return;
     if (rtsp_servers_.size() < kMaxCameras) rtsp_servers_.insert(ctx.resp_h);
+    const bool accepted = t->has_response && t->status >= 200 && t->status < 300;
+    if (method == "SETUP" && accepted) {
+      const parsers::rtsp::TransportInfo& tr =
+          t->response_transport != nullptr ? *t->response_transport : t->request->transport;
+      const std::string profile = tr.profile.empty() ? std::string("RTP/AVP") : tr.profile;
+      if (setup_profile_.size() < kMaxCameras || setup_profile_.count({ctx.resp_h, ctx.orig_h}))
+        setup_profile_[{ctx.resp_h, ctx.orig_h}] = profile;
+    }
     if (policy_.roles.camera_viewers.empty()) return;
     if (policy::Policy::find_host(policy_.roles.camera_viewers, ctx.orig_h) != nullptr) return;
     const bool served = t->has_response && t->status >= 200 && t->status < 300;
@@ -57,7 +65,31 @@ void CameraDetector::on_event(const bus::EventContext& ctx, const bus::Event& e)
     const policy::ZoneId cz = policy_.zone_of(camera);
     if (policy_.zone(cz) == nullptr || policy_.zone_of(viewer) == cz) return;
     const bool listed = policy::Policy::find_host(policy_.roles.camera_viewers, viewer) != nullptr;
-    if (listed) return;
+    if (listed) {
+      // A listed viewer outside the zone: the video crosses zones, so it should be SRTP. Only
+      // a stream whose SETUP was seen is judged (SRTP looks like RTP on the wire).
+      const auto it = setup_profile_.find({camera, viewer});
+      if (it == setup_profile_.end() || it->second.find("SAVP") != std::string::npos) return;
+      AlertEvent a;
+      a.rule = "ward.camera.unencrypted_stream";
+      a.severity = Severity::kMedium;
+      a.technique = techniques::kNetworkSniffing;
+      a.alert_id = make_alert_id(a.rule, "", camera.to_string() + ">" + viewer.to_string());
+      a.src_role = "camera";
+      a.dst_role = "viewer";
+      a.summary = "video (" + it->second + ", not SRTP) from camera " + camera.to_string() +
+                  " in zone " + std::string(policy_.zone_name(cz)) + " to viewer " +
+                  viewer.to_string() + " in zone " +
+                  std::string(policy_.zone_name(policy_.zone_of(viewer))) + " in clear";
+      a.evidence.emplace_back("profile", it->second);
+      a.evidence.emplace_back("ssrc", std::to_string(s->ssrc));
+      a.evidence.emplace_back("packets", std::to_string(s->packets));
+      a.evidence.emplace_back("transport", std::string(s->transport));
+      bus::EventContext from_camera = ctx;
+      from_camera.dir = s->sender;
+      raise(from_camera, a);
+      return;
+    }
     AlertEvent a;
     a.rule = "ward.camera.stream_leaves_zone";
     a.severity = Severity::kHigh;

@@ -53,6 +53,8 @@ roles:
   camera_viewers:
     - name: recorder
       hosts: [10.10.6.70]
+    - name: nurse-station
+      hosts: [10.10.1.40]
   upload_destinations:
     - name: telemetry-broker
       device_classes: [cognitive_monitor]
@@ -388,6 +390,37 @@ TEST(CameraDetector, RtspPlayFromAHostThatIsNotAViewerIsUnauthorized) {
   w.bus.publish(Ward::ctx("10.10.6.61", kRogue, kT0, 5000, bus::Transport::kUdp), s);
   ASSERT_EQ(w.alerts.size(), 3u);
   EXPECT_EQ(w.alerts[2].rule, "ward.camera.stream_leaves_zone");
+}
+
+TEST(CameraDetector, PlainRtpToAListedViewerOutsideTheCameraZoneIsUnencrypted) {
+  Ward w;
+  parsers::rtsp::RtspRequest setup;
+  setup.method = "SETUP";
+  setup.uri = "rtsp://10.10.6.61:554/test/stream=0";
+  setup.transport.raw = "RTP/AVP;unicast;client_port=5000-5001";
+  setup.transport.profile = "RTP/AVP";
+  parsers::rtp::RtpStream s;
+  s.sender = bus::Direction::kToClient;  // the camera answers the viewer's first datagram
+  s.packets = 300;
+  s.transport = "udp";
+  // The recorder, inside the camera zone: plain RTP is accepted there.
+  w.bus.publish(Ward::ctx("10.10.6.70", "10.10.6.61", kT0, 554), rtsp(setup, 200));
+  w.bus.publish(Ward::ctx("10.10.6.70", "10.10.6.61", kT0, 5000, bus::Transport::kUdp), s);
+  EXPECT_TRUE(w.alerts.empty());
+  // A listed viewer in the servers zone: SRTP (RTP/SAVP) is fine, plain RTP/AVP is not.
+  parsers::rtsp::RtspRequest srtp = setup;
+  srtp.transport.profile = "RTP/SAVP";
+  w.bus.publish(Ward::ctx("10.10.1.40", "10.10.6.61", kT0, 554), rtsp(srtp, 200));
+  w.bus.publish(Ward::ctx("10.10.1.40", "10.10.6.61", kT0, 5000, bus::Transport::kUdp), s);
+  EXPECT_TRUE(w.alerts.empty());
+  w.bus.publish(Ward::ctx("10.10.1.40", "10.10.6.61", kT0 + kNsPerSec, 554), rtsp(setup, 200));
+  w.bus.publish(Ward::ctx("10.10.1.40", "10.10.6.61", kT0 + kNsPerSec, 5002, bus::Transport::kUdp),
+                s);
+  ASSERT_EQ(w.alerts.size(), 1u);
+  EXPECT_EQ(w.alerts[0].rule, "ward.camera.unencrypted_stream");
+  EXPECT_EQ(w.alerts[0].severity, "medium");
+  EXPECT_EQ(w.alerts[0].technique, "T0842");
+  EXPECT_EQ(w.alerts[0].evidence.at("profile"), "RTP/AVP");
 }
 
 TEST(ExfiltrationDetector, ACognitiveMonitorPublishingToAnUnlistedBrokerIsExfiltration) {
