@@ -3,7 +3,7 @@
 namespace ward::detect {
 
 bool Detector::raise(const bus::EventContext& ctx, AlertEvent& a) {
-  if (policy_.is_suppressed(a.rule, ctx.orig_h, ctx.resp_h)) {
+  if (policy_.is_suppressed(a.rule, ctx.src_h(), ctx.dst_h(), ctx.service)) {
     ++stats_.suppressed;
     return false;
   }

@@ -668,12 +668,22 @@ const MaintenanceWindow* Policy::maintenance_window_at(TimeNs t) const noexcept 
   return nullptr;
 }
 
-bool Policy::is_suppressed(std::string_view rule, const IpAddr& a, const IpAddr& b) const {
+bool Policy::is_suppressed(std::string_view rule, const IpAddr& src, const IpAddr& dst,
+                           std::string_view service) const {
+  auto in = [](const std::vector<Cidr>& list, const IpAddr& ip) {
+    if (list.empty()) return true;
+    for (const Cidr& c : list)
+      if (c.contains(ip)) return true;
+    return false;
+  };
   for (const Suppression& s : suppressions) {
     if (s.rule != "*" && s.rule != rule) continue;
-    if (s.hosts.empty()) return true;
-    for (const Cidr& c : s.hosts)
-      if (c.contains(a) || c.contains(b)) return true;
+    if (!s.hosts.empty() && !in(s.hosts, src) && !in(s.hosts, dst)) continue;
+    if (!in(s.src, src) || !in(s.dst, dst)) continue;
+    if (!s.services.empty() && std::find(s.services.begin(), s.services.end(),
+                                         canonical_protocol(service)) == s.services.end())
+      continue;
+    return true;
   }
   return false;
 }
@@ -802,7 +812,7 @@ Result<Policy> parse_policy(std::string_view yaml_text, const std::string& name)
       if (sup && !sup.IsSequence()) r.fail(sup, "alerts.suppress", "expected a list");
       for (std::size_t i = 0; sup && sup.IsSequence() && i < sup.size() && !r.failed(); ++i) {
         const std::string path = "alerts.suppress[" + std::to_string(i) + "]";
-        r.check_keys(sup[i], path, {"rule", "hosts"});
+        r.check_keys(sup[i], path, {"rule", "hosts", "src", "dst", "services"});
         if (r.failed()) break;
         Suppression s;
         if (!sup[i]["rule"])
@@ -810,6 +820,22 @@ Result<Policy> parse_policy(std::string_view yaml_text, const std::string& name)
         else
           s.rule = r.str(sup[i]["rule"], path + ".rule");
         s.hosts = r.hosts(sup[i]["hosts"], path + ".hosts");
+        s.src = r.hosts(sup[i]["src"], path + ".src");
+        s.dst = r.hosts(sup[i]["dst"], path + ".dst");
+        const std::vector<std::string> services = r.strings(sup[i]["services"], path + ".services");
+        for (std::size_t k = 0; k < services.size() && !r.failed(); ++k) {
+          const std::string_view canon = canonical_protocol(services[k]);
+          if (canon.empty()) {
+            std::string msg = "unknown service '" + services[k] + "' (expected one of: ";
+            bool first = true;
+            for (std::string_view n : protocol_names()) {
+              msg += (first ? "" : ", ") + std::string(n);
+              first = false;
+            }
+            r.fail(sup[i]["services"][k], path + ".services[" + std::to_string(k) + "]", msg + ")");
+          }
+          s.services.emplace_back(canon);
+        }
         p.suppressions.push_back(std::move(s));
       }
     }

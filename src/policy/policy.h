@@ -48,9 +48,14 @@ struct Programmer {
   std::vector<Cidr> hosts;
 };
 
+// An alert is suppressed when its rule matches and every condition given holds (an empty list
+// is no condition).
 struct Suppression {
-  std::string rule;         // alert rule id, or "*" for all
-  std::vector<Cidr> hosts;  // empty = any host; else matches either endpoint
+  std::string rule;                   // alert rule id, or "*" for all
+  std::vector<Cidr> hosts;            // either endpoint is in one of these
+  std::vector<Cidr> src;              // the alert's source (sender) is in one of these
+  std::vector<Cidr> dst;              // the alert's destination is in one of these
+  std::vector<std::string> services;  // the flow's service ("hl7", "dicom", ...) is one of these
 };
 
 // Thresholds of the network-attack detectors (`thresholds:`, docs/policy.md). Counts are per
@@ -171,7 +176,9 @@ struct Policy {
                                                     const IpAddr& host) const noexcept;
   // The maintenance window that contains packet time `t`, or nullptr (also when none is set).
   [[nodiscard]] const MaintenanceWindow* maintenance_window_at(TimeNs t) const noexcept;
-  [[nodiscard]] bool is_suppressed(std::string_view rule, const IpAddr& a, const IpAddr& b) const;
+  // `src` and `dst` are the alert's source and destination, `service` its flow's service.
+  [[nodiscard]] bool is_suppressed(std::string_view rule, const IpAddr& src, const IpAddr& dst,
+                                   std::string_view service = {}) const;
 
   // The zone of `ip` by address (zones.h: longest prefix; kInternet; kUnzoned).
   [[nodiscard]] ZoneId zone_of(const IpAddr& ip) const noexcept { return zone_index.lookup(ip); }

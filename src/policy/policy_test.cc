@@ -70,6 +70,29 @@ TEST(Policy, AValidFileLoadsEverySection) {
   EXPECT_FALSE(p->is_suppressed("ward.infusion.hard_limit", a, s));
 }
 
+TEST(Policy, ASuppressionCanNameDirectionAndService) {
+  auto p = parse_policy(R"(alerts:
+  suppress:
+    - rule: ward.privacy.phi_cleartext
+      src: [10.10.1.0/24, 10.10.2.0/24]
+      dst: [10.10.1.0/24, 10.10.2.0/24]
+      services: [hl7, dicom]
+)",
+                        "ward.yaml");
+  ASSERT_TRUE(p.ok()) << p.error().to_string();
+  IpAddr server, pump, rogue;
+  ASSERT_TRUE(IpAddr::parse("10.10.1.5", server));
+  ASSERT_TRUE(IpAddr::parse("10.10.2.21", pump));
+  ASSERT_TRUE(IpAddr::parse("10.10.9.66", rogue));
+  const std::string_view rule = "ward.privacy.phi_cleartext";
+  EXPECT_TRUE(p->is_suppressed(rule, pump, server, "hl7"));  // the ward's own HL7
+  EXPECT_TRUE(p->is_suppressed(rule, server, pump, "dicom"));
+  EXPECT_FALSE(p->is_suppressed(rule, rogue, server, "hl7"));  // an intruder's, to a server
+  EXPECT_FALSE(p->is_suppressed(rule, server, rogue, "hl7"));  // and from one
+  EXPECT_FALSE(p->is_suppressed(rule, pump, server, "mqtt"));  // another service
+  EXPECT_FALSE(p->is_suppressed(rule, pump, server, ""));
+}
+
 struct BadCase {
   const char* name;
   const char* yaml;
@@ -79,6 +102,8 @@ struct BadCase {
 TEST(Policy, ErrorsNameTheLineColumnAndWhatIsWrong) {
   const auto cases = std::to_array<BadCase>({
       {"syntax", "site: [unclosed\n", "ward.yaml:2:1: YAML syntax error"},
+      {"suppression service", "alerts:\n  suppress:\n    - rule: x\n      services: [hl7, hl8]\n",
+       "ward.yaml:4:23: alerts.suppress[0].services[1]: unknown service 'hl8'"},
       {"unknown top key", "sight: x\n", "ward.yaml:1:1: policy: unknown key 'sight'"},
       {"version", "version: 2\n", "ward.yaml:1:10: version: unsupported policy version '2'"},
       {"limit order",
