@@ -419,7 +419,11 @@ void ClinicalDetector::on_upload(const bus::EventContext& ctx, std::string_view 
   a.evidence.emplace_back("transfer", std::string(how));
   if (!detail.empty()) a.evidence.emplace_back("uri", std::string(detail));
   a.evidence.emplace_back("sender", ctx.orig_h.to_string());
-  raise(ctx, a);
+  // HTTP transactions and connection records arrive in the response's or no direction: src is
+  // the client that sent the file.
+  bus::EventContext from_client = ctx;
+  from_client.dir = bus::Direction::kToServer;
+  raise(from_client, a);
 }
 
 }  // namespace ward::detect

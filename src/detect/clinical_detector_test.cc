@@ -85,6 +85,7 @@ struct Classes final : DeviceClassSource {
 struct Captured {
   std::string rule, severity, technique, summary, device;
   std::map<std::string, std::string> evidence;
+  std::string src;  // the alert's sender (EventContext::src_h)
 };
 
 // Passes what the parser emits to the bus, in the context of one connection.
@@ -114,7 +115,7 @@ struct Ward : bus::Subscriber {
     for (auto& d : detectors) bus.subscribe(*d);
     bus.subscribe(*this);
   }
-  void on_event(const bus::EventContext&, const bus::Event& e) override {
+  void on_event(const bus::EventContext& ctx, const bus::Event& e) override {
     const auto* a = bus::event_cast<AlertEvent>(e);
     if (a == nullptr) return;
     Captured c{std::string(a->rule),
@@ -122,7 +123,8 @@ struct Ward : bus::Subscriber {
                std::string(a->technique.id),
                a->summary,
                a->device_id,
-               {}};
+               {},
+               ctx.src_h().to_string()};
     for (const auto& [k, v] : a->evidence) c.evidence[std::string(k)] = v;
     alerts.push_back(std::move(c));
   }
@@ -292,8 +294,11 @@ TEST(ClinicalDetector, UploadsToAPumpFromHostsThatMayNotProgramItAreFileTransfer
   w.bus.publish(Ward::ctx(kRogue, kPump, kT0 + kNsPerSec, 8080), get);
   w.bus.publish(Ward::ctx(kRogue, "10.10.1.10", kT0 + kNsPerSec, 8080), put);  // not a pump
   EXPECT_TRUE(w.alerts.empty());
-  w.bus.publish(Ward::ctx(kRogue, kPump, kT0 + 2 * kNsPerSec, 8080), put);
+  bus::EventContext answered = Ward::ctx(kRogue, kPump, kT0 + 2 * kNsPerSec, 8080);
+  answered.dir = bus::Direction::kToClient;  // transactions are published with their response
+  w.bus.publish(answered, put);
   ASSERT_EQ(w.rules(), std::vector<std::string>{"ward.infusion.file_transfer"});
+  EXPECT_EQ(w.alerts[0].src, kRogue);
   EXPECT_EQ(w.alerts[0].severity, "high");
   EXPECT_EQ(w.alerts[0].technique, "T0843");
   EXPECT_EQ(w.alerts[0].evidence.at("transfer"), "HTTP PUT");

@@ -54,7 +54,10 @@ void ExfiltrationDetector::check(const bus::EventContext& ctx, std::string_view 
   a.evidence.emplace_back("bytes", std::to_string(bytes));
   a.evidence.emplace_back("destination", dest.to_string());
   a.evidence.emplace_back("allowed_destinations", listed);
-  raise(ctx, a);
+  // An HTTP transaction is published with its response: src is the uploading device.
+  bus::EventContext from_device = ctx;
+  from_device.dir = bus::Direction::kToServer;
+  raise(from_device, a);
 }
 
 }  // namespace ward::detect
