@@ -63,9 +63,14 @@ class SummaryCollector final : public bus::Subscriber {
  public:
   void on_event(const bus::EventContext& ctx, const bus::Event& e) override {
     if (const auto* conn = bus::event_cast<flow::ConnRecord>(e); conn != nullptr) {
-      if (!conn->partial)
-        ++services[ctx.service.empty() ? std::string(bus::transport_name(ctx.proto)) + " (other)"
-                                       : std::string(ctx.service)];
+      if (!conn->partial) {
+        // Flows of IP protocols other than TCP, UDP and ICMP (IGMP, GRE, ...): Zeek's
+        // "unknown_transport".
+        const std::string transport = ctx.proto == bus::Transport::kNone
+                                          ? std::string("unknown_transport")
+                                          : std::string(bus::transport_name(ctx.proto));
+        ++services[ctx.service.empty() ? transport + " (other)" : std::string(ctx.service)];
+      }
       return;
     }
     const auto* a = bus::event_cast<detect::AlertEvent>(e);
