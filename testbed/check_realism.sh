@@ -12,8 +12,10 @@
 #     with the ONVIF type and scopes;
 #   - the real peers' logs show their sessions succeeded: Mosquitto (the cognitive monitor's
 #     CONNECT accepted, its PUBLISHes received; the TLS monitor's too, on the TLS listener),
-#     the FHIR server (Observations created, 201), dcmtk (storescu's stores answered Success,
-#     storescp received them), dnsmasq (DHCP leases acknowledged, names answered);
+#     the FHIR server (Observations created, 201), dcmtk (storescu's stores answered Success and
+#     archived by the PACS, dcmqrscp; the workstation's findscu queries answered with pending
+#     responses naming the archived study and series: testbed/check_dicom.py; tshark reads the
+#     C-FIND on the wire), dnsmasq (DHCP leases acknowledged, names answered);
 #   - every HL7 message on the pump ports follows its IHE PCD segment structure
 #     (testbed/check_hl7.py).
 # Prints one ok/FAIL line per check; exits 0 when all pass, 1 otherwise, 2 on bad usage.
@@ -127,14 +129,23 @@ if grep -q "New connection from 10.10.3.32:[0-9]* on port 8883" "$logs/mosquitto
 else
   fail "mosquitto log shows no accepted TLS session of COGMON-0032"
 fi
-# dcmtk: both images stored (skipped by the runner without samples).
+# dcmtk: the CT's images stored on the PACS, the workstation's queries answered from its archive
+# (testbed/check_dicom.py); tshark reads the C-FIND on the wire (skipped by the runner without
+# samples).
 if [ -f "$logs/storescu.log" ]; then
-  stored=$(grep -c "Received Store Response (Success)" "$logs/storescu.log")
-  received=$(grep -c "Received Store Request" "$logs/storescp.log" 2> /dev/null)
-  if grep -q "storescu exit 0" "$logs/storescu.log" && [ "$stored" -ge 1 ] && [ "${received:-0}" -eq "$stored" ]; then
-    ok "dcmtk: storescu stored $stored images (Success), storescp received $received"
+  python3 "$here/check_dicom.py" "$logs" > "$tmp/dicom" 2>&1
+  cat "$tmp/dicom"
+  fails=$((fails + $(grep -c "^FAIL" "$tmp/dicom")))
+  grep -q "^ok\|^FAIL" "$tmp/dicom" || fail "check_dicom.py printed nothing"
+  "${ts[@]}" -Y "dicom && tcp.port == 104 && ip.addr == 10.10.4.50" -T fields -e ip.src -e _ws.col.Info \
+    > "$tmp/cfind" 2> /dev/null
+  rq=$(grep -c "^10.10.4.50.*C-FIND-RQ" "$tmp/cfind")
+  data=$(grep "^10.10.7.10" "$tmp/cfind" | grep -o "C-FIND-RSP-DATA" | wc -l)
+  final=$(grep "^10.10.7.10" "$tmp/cfind" | grep -o "C-FIND-RSP ID=[0-9]* (Success)" | wc -l)
+  if [ "$rq" -ge 1 ] && [ "$data" -ge 1 ] && [ "$final" -eq "$rq" ]; then
+    ok "tshark: DICOM C-FIND from the nurse workstation to the PACS: $rq requests, $data pending responses with data, $final final Success"
   else
-    fail "dcmtk: storescu exit/Success $stored, storescp received ${received:-0}"
+    fail "tshark: C-FIND from 10.10.4.50: $rq requests, $data responses with data, $final final Success"
   fi
 else
   echo "note: no DICOM samples, DICOM not run"

@@ -8,6 +8,8 @@
 #     broker (8883, TLS 1.3) and to the FHIR server (443, TLS 1.2, the CA-signed certificate of
 #     fhir.ward.internal); no crypto, exfiltration or segmentation alert on them; its inventory
 #     names the camera from its WS-Discovery Hello (class camera, model P3245-LVE, location);
+#   - its dicom log has the CT's C-STOREs to the PACS and the nurse workstation's Study Root
+#     C-FINDs (pending responses, final Success), each association accepted and released;
 #   - the ward's DHCP and DNS service: the cognitive monitor and the nurse workstation got their
 #     addresses by DHCP, and Ward's own dhcp and dns logs show those exchanges (DISCOVER, OFFER,
 #     REQUEST, ACK for each, with the host names) and the devices' lookups of the pump server
@@ -49,9 +51,9 @@ left=$(ip netns list 2> /dev/null | awk '{print $1}' | grep "^${prefix:-wsim}" |
 # Ward's own view of the DHCP and DNS exchanges.
 "$ward" monitor --read "$tmp/run/capture.pcap" --policy "$repo/testbed/ward.yaml" --out "$tmp/logs" \
   --phi-key "$tmp/k" --seed 1 > "$tmp/summary" 2>&1 || { cat "$tmp/summary"; fail "ward monitor failed"; }
-python3 - "$tmp/logs" << 'EOF' || fails=$((fails + 1))
+python3 - "$tmp/logs" "$tmp/run/logs" << 'EOF' || fails=$((fails + 1))
 import json, os, sys
-d = sys.argv[1]
+d, run_logs = sys.argv[1], sys.argv[2]
 def rows(name):
     p = os.path.join(d, name)
     assert os.path.exists(p), "no %s (have %s)" % (name, sorted(os.listdir(d)))
@@ -102,6 +104,27 @@ hello = [r for r in wsd if r.get("msg") == "Hello" and r.get("id.orig_h") == "10
 assert hello and hello[0].get("device_class") == "onvif_camera", hello
 assert any(r.get("msg") == "ProbeMatches" for r in wsd), wsd
 print("ok: Ward's wsd.log: the camera's Hello (onvif_camera) and ProbeMatches")
+# The imaging zone (run without DICOM samples: skipped): the CT's stores and the workstation's
+# queries of the PACS, as Ward decodes them.
+if os.path.exists(os.path.join(run_logs, "storescu.log")):
+    dicom = rows("dicom.jsonl")
+    def assoc(calling, src):
+        a = [r for r in dicom if r["record"] == "association" and r.get("calling_ae") == calling]
+        assert len(a) >= 1 and all(r["id.orig_h"] == src and r["id.resp_h"] == "10.10.7.10"
+                                   and r["id.resp_p"] == 104 and r.get("called_ae") == "PACS"
+                                   and r.get("result") == "accepted" and r.get("end") == "released"
+                                   for r in a), (calling, a)
+        return {r["uid"] for r in a}
+    ct, ws = assoc("CT01", "10.10.7.20"), assoc("NURSEWS", "10.10.4.50")
+    stores = [r for r in dicom if r["record"] == "command" and r["uid"] in ct]
+    assert len(stores) == 2 and all(r["command"] == "C-STORE" and r.get("status") == 0 for r in stores), stores
+    finds = [r for r in dicom if r["record"] == "command" and r["uid"] in ws]
+    assert len(finds) == 2 and all(
+        r["command"] == "C-FIND" and r.get("status") == 0 and r.get("pending_responses", 0) >= 1
+        and r.get("sop_class_name") == "Study Root Query/Retrieve Information Model - FIND" for r in finds), finds
+    print("ok: Ward's dicom.log: CT01 (10.10.7.20) stored 2 images on the PACS (Success); NURSEWS "
+          "(10.10.4.50) queried it: %d Study Root C-FIND, %d pending responses, final Success"
+          % (len(finds), sum(r["pending_responses"] for r in finds)))
 EOF
 # With encryption required in the cognitive monitors' zone and the FHIR server's, the plain
 # MQTT monitor is reported and the TLS one (MQTT over TLS, HTTPS) is not.

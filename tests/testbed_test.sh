@@ -7,7 +7,8 @@
 #     attacker's address inside the labelled window, and never for the EHR or the pump server,
 #     whose orders (within the drug library) raise no infusion alert at all;
 #   - tshark decodes the HL7, MQTT, RTSP/RTP, DICOM and HTTP sessions with no malformed packet;
-#   - the real peers' logs show their sessions succeeded (Mosquitto, dcmtk, the pumps);
+#   - the real peers' logs show their sessions succeeded (Mosquitto, dcmtk: stores on the PACS
+#     and the workstation's query of it, the pumps);
 #   - no namespace of the run is left behind.
 # Exits 77 (skipped) when namespaces cannot be created here (not root, no CAP_SYS_ADMIN) or a
 # tool is missing.
@@ -112,6 +113,10 @@ grep -Eq "order BCMA0001 from 10.10.1.10 for PUMP0021: AA" "$logs/pump-server.lo
 if [ -f "$logs/storescu.log" ]; then
   grep -q "storescu exit 0" "$logs/storescu.log" && grep -q "Received Store Response (Success)" "$logs/storescu.log" \
     && ok "dcmtk storescu stored its images" || fail "storescu log"
+  grep -q "findscu STUDY exit 0" "$logs/findscu.log" && grep -aq "Find Response: 1 (Pending)" "$logs/findscu.log" \
+    && grep -q "Find SCP Response 1 \[status: Pending\]" "$logs/dcmqrscp.log" \
+    && ok "dcmtk findscu found the stored study on the PACS (dcmqrscp answered pending)" ||
+    fail "findscu/dcmqrscp log"
 fi
 # The camera's own log (its exit code is not a signal: rtspsrc may fail its PAUSE on end of stream).
 grep -q '"method": "PLAY"' "$logs/camera.log" 2> /dev/null && grep -q '"method": "TEARDOWN"' "$logs/camera.log" \
