@@ -184,9 +184,12 @@ struct OnvifScopeKey {
   std::string_view signal;
 };
 constexpr OnvifScopeKey kOnvifKeys[] = {
-    {"hardware", "wsd.onvif.hardware"},         {"name", "wsd.onvif.name"},
-    {"firmware", "wsd.onvif.firmware"},         {"mac", "wsd.onvif.mac"},
-    {"manufacturer", "wsd.onvif.manufacturer"}, {"mfr", "wsd.onvif.manufacturer"},
+    {"hardware", "wsd.onvif.hardware"},
+    {"name", "wsd.onvif.name"},
+    {"firmware", "wsd.onvif.firmware"},
+    {"mac", "wsd.onvif.mac"},
+    {"manufacturer", "wsd.onvif.manufacturer"},
+    {"mfr", "wsd.onvif.manufacturer"},
     {"location", "wsd.location"},
 };
 
@@ -203,19 +206,32 @@ bool iequal(std::string_view a, std::string_view b) {
 // a TLS client uses when the server answers on that port. "" for other ports.
 std::string_view tls_port_service(std::uint16_t port) {
   switch (port) {
-    case 443: return "https";
-    case 465: return "submissions";
-    case 636: return "ldaps";
-    case 853: return "domain-s";
-    case 993: return "imaps";
-    case 995: return "pop3s";
-    case 2762: return "dicom-tls";
-    case 5061: return "sips";
-    case 5671: return "amqps";
-    case 5684: return "coaps";
-    case 6514: return "syslog-tls";
-    case 8883: return "secure-mqtt";
-    default: return {};
+    case 443:
+      return "https";
+    case 465:
+      return "submissions";
+    case 636:
+      return "ldaps";
+    case 853:
+      return "domain-s";
+    case 993:
+      return "imaps";
+    case 995:
+      return "pop3s";
+    case 2762:
+      return "dicom-tls";
+    case 5061:
+      return "sips";
+    case 5671:
+      return "amqps";
+    case 5684:
+      return "coaps";
+    case 6514:
+      return "syslog-tls";
+    case 8883:
+      return "secure-mqtt";
+    default:
+      return {};
   }
 }
 

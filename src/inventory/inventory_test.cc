@@ -359,9 +359,9 @@ std::vector<Device> onvif_hello(const std::vector<std::string_view>& scopes) {
   ctx.ts = 3 * kNsPerSec;
   ctx.orig_h = ip("10.6.0.61");
   ctx.resp_h = ip("239.255.255.250");
-  const parsers::wsd::QName types[] = {
-      {"dn:NetworkVideoTransmitter", "http://www.onvif.org/ver10/network/wsdl",
-       "NetworkVideoTransmitter"}};
+  const parsers::wsd::QName types[] = {{"dn:NetworkVideoTransmitter",
+                                        "http://www.onvif.org/ver10/network/wsdl",
+                                        "NetworkVideoTransmitter"}};
   parsers::wsd::Endpoint ep;
   ep.address = "urn:uuid:5f5a69c2-e0ae-504f-829b-00408c0a063d";
   ep.types = types;
@@ -430,23 +430,21 @@ TEST(Tracker, MalformedOrOversizedOnvifScopesAreIgnored) {
       "onvif://www.onvif.org/hardware/" + std::string(300, 'A');  // > 256 bytes: not cut
   const std::string nul = std::string("onvif://www.onvif.org/name/AXIS") + '\0' + "x";
   const auto ds = onvif_hello({
-      huge,
-      long_decoded,
-      nul,
-      "onvif://www.onvif.org/firmware/10.12%",        // escape cut short
-      "onvif://www.onvif.org/firmware/10.%zz.1",      // not hex
-      "onvif://www.onvif.org/firmware/10.12%0A.165",  // a decoded control character
-      "onvif://www.onvif.org/firmware/10.12%2F165",   // a decoded '/'
-      "onvif://www.onvif.org/firmware/10/12",         // two segments
-      "onvif://www.onvif.org/firmware/",              // empty
-      "onvif://www.onvif.org/firmware",               // no value
-      "onvif://www.onvif.org/",                       // no key
-      "onvif://www.onvif.org/MAC/00408C0A063",        // 11 digits
-      "onvif://www.onvif.org/MAC/00408C0A063DFF",     // 14 digits
-      "onvif://www.onvif.org/MAC/00:40:8c:0a:06:zz",  // not hex
+      huge, long_decoded, nul,
+      "onvif://www.onvif.org/firmware/10.12%",             // escape cut short
+      "onvif://www.onvif.org/firmware/10.%zz.1",           // not hex
+      "onvif://www.onvif.org/firmware/10.12%0A.165",       // a decoded control character
+      "onvif://www.onvif.org/firmware/10.12%2F165",        // a decoded '/'
+      "onvif://www.onvif.org/firmware/10/12",              // two segments
+      "onvif://www.onvif.org/firmware/",                   // empty
+      "onvif://www.onvif.org/firmware",                    // no value
+      "onvif://www.onvif.org/",                            // no key
+      "onvif://www.onvif.org/MAC/00408C0A063",             // 11 digits
+      "onvif://www.onvif.org/MAC/00408C0A063DFF",          // 14 digits
+      "onvif://www.onvif.org/MAC/00:40:8c:0a:06:zz",       // not hex
       "onvif://www.onvif.org/location/a/b/c/d/e/f/g/h/i",  // more than 8 segments
-      "http://www.onvif.org/firmware/1.0",  // not an ONVIF scope
-      "onvif://www.onvif.org/colour/%",     // a key Ward does not read
+      "http://www.onvif.org/firmware/1.0",                 // not an ONVIF scope
+      "onvif://www.onvif.org/colour/%",                    // a key Ward does not read
   });
   const Device* cam = with_ip(ds, "10.6.0.61");
   ASSERT_NE(cam, nullptr);
@@ -682,6 +680,32 @@ TEST(DemoCapture, PumpsMonitorsAndCamerasAreIdentifiedWithVendorModelAndFirmware
   EXPECT_EQ(cog->device_class(), DeviceClass::kCognitiveMonitor);
   // The vulnerability matcher's input: vendor, model, version per device.
   EXPECT_EQ(with_ip(ds, "10.10.2.22")->vendor(), "BD");
+}
+
+TEST(DemoCapture, TheTestbedCameraFirmwareAndTheTlsCognitiveMonitorAreIdentified) {
+  // demo/ward-demo.pcap, the testbed's ward-day run: the camera announces firmware 10.12.165 in
+  // a vendor scope; COGMON-0032 publishes MQTT over TLS 1.3 to the broker's 8883, and its
+  // static address means no DHCP host name.
+  const auto ds = identify({source_dir() + "/demo/ward-demo.pcap"});
+  const Device* cam = with_ip(ds, "10.10.6.61");
+  ASSERT_NE(cam, nullptr);
+  EXPECT_EQ(cam->device_class(), DeviceClass::kCamera);
+  EXPECT_EQ(cam->vendor(), "Axis Communications");
+  EXPECT_EQ(cam->model(), "P3245-LVE");
+  EXPECT_EQ(cam->version(), "10.12.165");
+  const Device* cog = with_ip(ds, "10.10.3.32");
+  ASSERT_NE(cog, nullptr);
+  EXPECT_EQ(cog->device_class(), DeviceClass::kCognitiveMonitor);
+  EXPECT_TRUE(cog->roles.contains("mqtt client"));
+  EXPECT_EQ(cog->attributes.at(std::string(attr::kClass)).values.front().evidence.front().rule,
+            "mqtt-tls-client");
+  EXPECT_EQ(with_ip(ds, "10.10.3.31")->device_class(), DeviceClass::kCognitiveMonitor);
+  // The rule names no one else: the broker, the FHIR server, the nurse workstation and the
+  // attacker (MQTT in clear only) are not cognitive monitors.
+  std::size_t cognitive = 0;
+  for (const auto& d : ds) cognitive += d.device_class() == DeviceClass::kCognitiveMonitor;
+  EXPECT_EQ(cognitive, 2u);
+  EXPECT_TRUE(with_ip(ds, "10.10.3.2")->roles.contains("mqtt broker"));
 }
 
 // ------------------------------------------------------------ intended inventory
