@@ -801,11 +801,11 @@ void DeviceTracker::onvif_scope(Device& d, TimeNs ts, std::string_view scope) {
   }
   signal(d, ts, k->signal, decoded);
   // The name scope is the device's display name: often "<vendor> <model>" ("AXIS P3245-LVE"),
-  // but any text an installer typed. Its first word is the vendor only when that word is one
-  // the vendor table knows.
+  // but any text an installer typed. Its first word is the vendor only when that word is a
+  // name or alias of the vendor table ("Philipsburg" is not Philips).
   if (k->key == "name" && o_.rules != nullptr) {
     const std::string_view first = std::string_view(decoded).substr(0, decoded.find(' '));
-    if (auto v = o_.rules->known_vendor(first)) {
+    if (auto v = o_.rules->known_vendor(first, false)) {
       const Evidence ev{"wsd.onvif.name", "", decoded, ts, ts, 55, 1};
       (void)add_value(d, attr::kVendor, *v, ev);
     }

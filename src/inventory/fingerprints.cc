@@ -285,7 +285,7 @@ void RuleSet::match(std::string_view signal, std::string_view value,
   }
 }
 
-std::optional<std::string> RuleSet::known_vendor(std::string_view name) const {
+std::optional<std::string> RuleSet::known_vendor(std::string_view name, bool prefixes) const {
   const std::string n = normalise_name(name);
   if (n.empty()) return std::nullopt;
   const std::pair<std::string, std::string>* best = nullptr;
@@ -293,7 +293,7 @@ std::optional<std::string> RuleSet::known_vendor(std::string_view name) const {
     const bool exact = a.first == n;
     // A long alias also names what starts with it ("philipsmedicalsystems..."); a short one
     // ("ge") only itself.
-    const bool prefix = a.first.size() >= 5 && n.rfind(a.first, 0) == 0;
+    const bool prefix = prefixes && a.first.size() >= 5 && n.rfind(a.first, 0) == 0;
     if (exact) return a.second;
     if (prefix && (best == nullptr || a.first.size() > best->first.size())) best = &a;
   }

@@ -411,7 +411,7 @@ TEST(Tracker, OnvifManufacturerScopeWinsOverANameThatIsNoVendor) {
   // vendor, so only the manufacturer scope names one.
   const auto ds = onvif_hello({
       "onvif://www.onvif.org/hardware/DS-2CD2143G2-I",
-      "onvif://www.onvif.org/name/Corridor%20cam%203",
+      "onvif://www.onvif.org/name/Philipsburg%20corridor%203",
       "onvif://www.onvif.org/manufacturer/HIKVISION",
       "ONVIF://www.onvif.org/Firmware/V5.7.3%20build%20220112",
   });
@@ -421,7 +421,7 @@ TEST(Tracker, OnvifManufacturerScopeWinsOverANameThatIsNoVendor) {
   EXPECT_EQ(cam->attributes.at(std::string(attr::kVendor)).values.size(), 1u);
   EXPECT_EQ(cam->model(), "DS-2CD2143G2-I");
   EXPECT_EQ(cam->version(), "V5.7.3 build 220112");
-  EXPECT_EQ(cam->best("onvif_name"), "Corridor cam 3");
+  EXPECT_EQ(cam->best("onvif_name"), "Philipsburg corridor 3");  // not Philips
 }
 
 TEST(Tracker, MalformedOrOversizedOnvifScopesAreIgnored) {
