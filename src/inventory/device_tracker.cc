@@ -68,6 +68,11 @@ constexpr Direct kDirect[] = {
     {"wsd.type", "wsd_type", 100},
     {"wsd.scope", "wsd_scope", 100},
     {"wsd.location", attr::kLocation, 90},
+    {"wsd.onvif.hardware", attr::kModel, 75},
+    {"wsd.onvif.firmware", attr::kVersion, 70},
+    {"wsd.onvif.manufacturer", attr::kVendor, 70},
+    {"wsd.onvif.name", "onvif_name", 100},
+    {"wsd.onvif.mac", "onvif_mac", 90},
     {"mdns.name", "mdns_name", 100},
     {"mdns.name", attr::kHostName, 70},
 };
@@ -123,6 +128,111 @@ std::string_view eui64_of(std::string_view field, char comp) {
   for (auto c : comps)
     if (is_hex16(c)) return c;
   return {};
+}
+
+// RFC 3986 §2.1: percent-decodes one scope value into `out`. False (the value is not used)
+// for a malformed escape, a decoded control character or '/', or a result longer than
+// kMaxValueBytes: a cut version or model would be wrong, not short.
+bool percent_decode(std::string_view in, std::string& out) {
+  out.clear();
+  if (in.empty() || in.size() > 3 * kMaxValueBytes) return false;
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    auto c = static_cast<unsigned char>(in[i]);
+    if (c == '%') {
+      if (in.size() - i < 3) return false;
+      const int hi = hex(in[i + 1]);
+      const int lo = hex(in[i + 2]);
+      if (hi < 0 || lo < 0) return false;
+      c = static_cast<unsigned char>(hi * 16 + lo);
+      i += 2;
+    }
+    if (c < 0x20 || c == 0x7f || c == '/') return false;
+    out += static_cast<char>(c);
+  }
+  return !out.empty() && out.size() <= kMaxValueBytes;
+}
+
+// A MAC address written as 12 hex digits, optionally separated by ':', '-' or '.', as
+// "aa:bb:cc:dd:ee:ff"; "" when it is not one.
+std::string normalise_mac(std::string_view s) {
+  if (s.size() > 17) return {};
+  std::string out;
+  int digits = 0;
+  for (char c : s) {
+    if (c == ':' || c == '-' || c == '.') continue;
+    const bool h = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    if (!h || digits == 12) return {};
+    if (digits > 0 && digits % 2 == 0) out += ':';
+    out += static_cast<char>(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);
+    ++digits;
+  }
+  return digits == 12 ? out : std::string();
+}
+
+// ONVIF Core §7.3.2.2 scope keys ("onvif://www.onvif.org/<key>/<value>") the inventory reads,
+// and the signal each feeds. `hardware`, `name` and `location` are ONVIF's; `firmware`, `MAC`
+// and `manufacturer`/`mfr` are vendor scopes cameras commonly add. Keys compare
+// case-insensitively. Only `location` may span several path segments ("location/city/lund").
+struct OnvifScopeKey {
+  std::string_view key;
+  std::string_view signal;
+};
+constexpr OnvifScopeKey kOnvifKeys[] = {
+    {"hardware", "wsd.onvif.hardware"},
+    {"name", "wsd.onvif.name"},
+    {"firmware", "wsd.onvif.firmware"},
+    {"mac", "wsd.onvif.mac"},
+    {"manufacturer", "wsd.onvif.manufacturer"},
+    {"mfr", "wsd.onvif.manufacturer"},
+    {"location", "wsd.location"},
+};
+
+bool iequal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const char x = (a[i] >= 'A' && a[i] <= 'Z') ? static_cast<char>(a[i] - 'A' + 'a') : a[i];
+    if (x != b[i]) return false;
+  }
+  return true;
+}
+
+// IANA service names of the TCP and UDP ports registered for a protocol over TLS or DTLS: what
+// a TLS client uses when the server answers on that port. "" for other ports.
+std::string_view tls_port_service(std::uint16_t port) {
+  switch (port) {
+    case 443:
+      return "https";
+    case 465:
+      return "submissions";
+    case 636:
+      return "ldaps";
+    case 853:
+      return "domain-s";
+    case 993:
+      return "imaps";
+    case 995:
+      return "pop3s";
+    case 2762:
+      return "dicom-tls";
+    case 5061:
+      return "sips";
+    case 5671:
+      return "amqps";
+    case 5684:
+      return "coaps";
+    case 6514:
+      return "syslog-tls";
+    case 8883:
+      return "secure-mqtt";
+    default:
+      return {};
+  }
 }
 
 std::string hex_colon(ByteView b) {
@@ -493,6 +603,16 @@ void DeviceTracker::on_event(const bus::EventContext& ctx, const bus::Event& e) 
       observe(client, ctx.ts, "tls.ja3", s.ja3);
       observe(client, ctx.ts, "tls.ja4", s.ja4);
       observe(client, ctx.ts, "tls.client_subject", s.client_subject);
+      // What the client uses, when the server answered on a port registered for a protocol over
+      // TLS: MQTT over TLS (8883) hides the CONNECT and its client id, but not the port.
+      if (s.client_hello_seen && s.server_hello_seen) {
+        const std::string_view svc = tls_port_service(s.flipped ? ctx.orig_p : ctx.resp_p);
+        observe(client, ctx.ts, "tls.client_service", svc);
+        if (svc == "secure-mqtt") {
+          if (Device* c = get_ip(client, ctx.ts)) add_name(c->roles, "mqtt client");
+          if (Device* b = get_ip(server, ctx.ts)) add_name(b->roles, "mqtt broker");
+        }
+      }
       return;
     }
     default:
@@ -627,9 +747,7 @@ void DeviceTracker::on_wsd(const bus::EventContext& ctx, const bus::Event& e) {
       if (++n > kMaxWsdScopes) break;
       if (sc.find("sdc.ctxt.pat") != std::string_view::npos) continue;  // patient context: PHI
       signal(*d, ctx.ts, "wsd.scope", sc);
-      constexpr std::string_view kOnvifLoc = "onvif://www.onvif.org/location/";
-      if (sc.rfind(kOnvifLoc, 0) == 0)
-        signal(*d, ctx.ts, "wsd.location", sc.substr(kOnvifLoc.size()));
+      onvif_scope(*d, ctx.ts, sc);
     }
     // IEEE 11073-20701 §9.4.1.1 location context (sdc.ctxt.loc query fields).
     std::string loc;
@@ -646,6 +764,51 @@ void DeviceTracker::on_wsd(const bus::EventContext& ctx, const bus::Event& e) {
       loc += std::string(k) + "=" + std::string(v);
     }
     signal(*d, ctx.ts, "wsd.location", loc);
+  }
+}
+
+void DeviceTracker::onvif_scope(Device& d, TimeNs ts, std::string_view scope) {
+  constexpr std::string_view kOnvif = "onvif://www.onvif.org/";
+  if (scope.size() <= kOnvif.size() || !iequal(scope.substr(0, kOnvif.size()), kOnvif)) return;
+  std::string_view rest = scope.substr(kOnvif.size());
+  const auto slash = rest.find('/');
+  if (slash == std::string_view::npos) return;
+  const std::string_view key = rest.substr(0, slash);
+  std::string_view value = rest.substr(slash + 1);
+  while (!value.empty() && value.back() == '/') value.remove_suffix(1);
+  const OnvifScopeKey* k = nullptr;
+  for (const auto& x : kOnvifKeys)
+    if (iequal(key, x.key)) k = &x;
+  if (k == nullptr || value.empty()) return;
+  std::string decoded;
+  if (k->key == "location") {
+    // Hierarchical: each segment decoded on its own, joined again by '/'.
+    std::string seg;
+    for (std::size_t n = 0; n < 8 && !value.empty(); ++n) {
+      const auto p = value.find('/');
+      if (!percent_decode(value.substr(0, p), seg)) return;
+      if (!decoded.empty()) decoded += '/';
+      decoded += seg;
+      value = p == std::string_view::npos ? std::string_view() : value.substr(p + 1);
+    }
+    if (!value.empty() || decoded.size() > kMaxValueBytes) return;
+  } else if (!percent_decode(value, decoded)) {
+    return;
+  }
+  if (k->key == "mac") {
+    decoded = normalise_mac(decoded);
+    if (decoded.empty()) return;
+  }
+  signal(d, ts, k->signal, decoded);
+  // The name scope is the device's display name: often "<vendor> <model>" ("AXIS P3245-LVE"),
+  // but any text an installer typed. Its first word is the vendor only when that word is a
+  // name or alias of the vendor table ("Philipsburg" is not Philips).
+  if (k->key == "name" && o_.rules != nullptr) {
+    const std::string_view first = std::string_view(decoded).substr(0, decoded.find(' '));
+    if (auto v = o_.rules->known_vendor(first, false)) {
+      const Evidence ev{"wsd.onvif.name", "", decoded, ts, ts, 55, 1};
+      (void)add_value(d, attr::kVendor, *v, ev);
+    }
   }
 }
 

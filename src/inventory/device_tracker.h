@@ -84,6 +84,7 @@ class DeviceTracker final : public bus::Subscriber {
   void on_dhcp(const bus::EventContext& ctx, const bus::Event& e);
   void on_dns(const bus::EventContext& ctx, const bus::Event& e);
   void on_wsd(const bus::EventContext& ctx, const bus::Event& e);
+  void onvif_scope(Device& d, TimeNs ts, std::string_view scope);
   void merge_into(Device& to, const Device& from) const;
 
   TrackerOptions o_;

@@ -285,19 +285,25 @@ void RuleSet::match(std::string_view signal, std::string_view value,
   }
 }
 
-std::string RuleSet::canonical_vendor(std::string_view name) const {
+std::optional<std::string> RuleSet::known_vendor(std::string_view name, bool prefixes) const {
   const std::string n = normalise_name(name);
-  if (n.empty()) return std::string(name);
+  if (n.empty()) return std::nullopt;
   const std::pair<std::string, std::string>* best = nullptr;
   for (const auto& a : vendor_aliases_) {
     const bool exact = a.first == n;
     // A long alias also names what starts with it ("philipsmedicalsystems..."); a short one
     // ("ge") only itself.
-    const bool prefix = a.first.size() >= 5 && n.rfind(a.first, 0) == 0;
+    const bool prefix = prefixes && a.first.size() >= 5 && n.rfind(a.first, 0) == 0;
     if (exact) return a.second;
     if (prefix && (best == nullptr || a.first.size() > best->first.size())) best = &a;
   }
-  return best != nullptr ? best->second : std::string(name);
+  if (best != nullptr) return best->second;
+  return std::nullopt;
+}
+
+std::string RuleSet::canonical_vendor(std::string_view name) const {
+  auto v = known_vendor(name);
+  return v ? std::move(*v) : std::string(name);
 }
 
 std::string default_fingerprints_path() {

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <regex>
 #include <string>
 #include <string_view>
@@ -62,6 +63,10 @@ class RuleSet {
   // The canonical vendor for `name` (alias table, case- and punctuation-insensitive), or
   // `name` itself.
   [[nodiscard]] std::string canonical_vendor(std::string_view name) const;
+  // The canonical vendor when `name` is one of the `vendors:` names or aliases (or, with
+  // `prefixes`, starts with one of 5 letters or more), else nullopt.
+  [[nodiscard]] std::optional<std::string> known_vendor(std::string_view name,
+                                                        bool prefixes = true) const;
 
   [[nodiscard]] std::size_t size() const noexcept { return rules_.size(); }
   [[nodiscard]] const std::vector<std::unique_ptr<Rule>>& rules() const { return rules_; }

@@ -14,6 +14,8 @@
 #include "inventory/oui.h"
 #include "parsers/dicom/dicom_events.h"
 #include "parsers/http/http_events.h"
+#include "parsers/tls/tls_events.h"
+#include "parsers/wsdiscovery/wsd_events.h"
 #include "policy/zones.h"
 
 namespace ward::inventory {
@@ -350,6 +352,165 @@ TEST(Tracker, HttpUserAgentsDescribeClientsAndServerHeadersServers) {
   EXPECT_EQ(cam->best("server"), "App-webs/");
 }
 
+// One ONVIF camera's Hello with the given scopes, from 10.6.0.61.
+std::vector<Device> onvif_hello(const std::vector<std::string_view>& scopes) {
+  DeviceTracker t(ident().tracker_options());
+  bus::EventContext ctx;
+  ctx.ts = 3 * kNsPerSec;
+  ctx.orig_h = ip("10.6.0.61");
+  ctx.resp_h = ip("239.255.255.250");
+  const parsers::wsd::QName types[] = {{"dn:NetworkVideoTransmitter",
+                                        "http://www.onvif.org/ver10/network/wsdl",
+                                        "NetworkVideoTransmitter"}};
+  parsers::wsd::Endpoint ep;
+  ep.address = "urn:uuid:5f5a69c2-e0ae-504f-829b-00408c0a063d";
+  ep.types = types;
+  ep.scopes = scopes;
+  ep.device_class = parsers::wsd::DeviceClass::kOnvifCamera;
+  parsers::wsd::WsdMessage m;
+  m.kind = parsers::wsd::MessageKind::kHello;
+  m.endpoints = std::span<const parsers::wsd::Endpoint>(&ep, 1);
+  t.on_event(ctx, m);
+  return t.snapshot();
+}
+
+TEST(Tracker, OnvifScopesGiveModelFirmwareVendorMacAndLocationPercentDecoded) {
+  // The scopes of an Axis camera's ProbeMatch (name "<vendor> <model>", ONVIF Core §7.3.2.2),
+  // with the vendor scopes for the firmware and the MAC that cameras add.
+  const auto ds = onvif_hello({
+      "onvif://www.onvif.org/type/video_encoder",
+      "onvif://www.onvif.org/Profile/Streaming",
+      "onvif://www.onvif.org/hardware/P3245-LVE",
+      "onvif://www.onvif.org/name/AXIS%20P3245-LVE",
+      "onvif://www.onvif.org/location/country/sweden",
+      "onvif://www.onvif.org/location/city/Lund%20Clinic",
+      "onvif://www.onvif.org/firmware/10.12.165",
+      "onvif://www.onvif.org/MAC/00408C0A063D",
+  });
+  const Device* cam = with_ip(ds, "10.6.0.61");
+  ASSERT_NE(cam, nullptr);
+  EXPECT_EQ(cam->device_class(), DeviceClass::kCamera);
+  EXPECT_EQ(cam->model(), "P3245-LVE");
+  EXPECT_EQ(cam->version(), "10.12.165");
+  EXPECT_EQ(cam->best_confidence(attr::kVersion), 70);
+  EXPECT_EQ(cam->vendor(), "Axis Communications");  // "AXIS", the name's first word, an alias
+  EXPECT_EQ(cam->best("onvif_name"), "AXIS P3245-LVE");
+  EXPECT_EQ(cam->best("onvif_mac"), "00:40:8c:0a:06:3d");
+  std::set<std::string> locations;
+  for (const auto& v : cam->attributes.at(std::string(attr::kLocation)).values)
+    locations.insert(v.value);
+  EXPECT_EQ(locations, (std::set<std::string>{"country/sweden", "city/Lund Clinic"}));
+  const auto& ev = cam->attributes.at(std::string(attr::kVersion)).values.front().evidence;
+  ASSERT_FALSE(ev.empty());
+  EXPECT_EQ(ev.front().source, "wsd.onvif.firmware");
+  EXPECT_EQ(ev.front().raw, "10.12.165");
+}
+
+TEST(Tracker, OnvifManufacturerScopeWinsOverANameThatIsNoVendor) {
+  // A Hikvision-style ProbeMatch whose name an installer changed: the name's first word is no
+  // vendor, so only the manufacturer scope names one.
+  const auto ds = onvif_hello({
+      "onvif://www.onvif.org/hardware/DS-2CD2143G2-I",
+      "onvif://www.onvif.org/name/Philipsburg%20corridor%203",
+      "onvif://www.onvif.org/manufacturer/HIKVISION",
+      "ONVIF://www.onvif.org/Firmware/V5.7.3%20build%20220112",
+  });
+  const Device* cam = with_ip(ds, "10.6.0.61");
+  ASSERT_NE(cam, nullptr);
+  EXPECT_EQ(cam->vendor(), "Hikvision");
+  EXPECT_EQ(cam->attributes.at(std::string(attr::kVendor)).values.size(), 1u);
+  EXPECT_EQ(cam->model(), "DS-2CD2143G2-I");
+  EXPECT_EQ(cam->version(), "V5.7.3 build 220112");
+  EXPECT_EQ(cam->best("onvif_name"), "Philipsburg corridor 3");  // not Philips
+}
+
+TEST(Tracker, MalformedOrOversizedOnvifScopesAreIgnored) {
+  const std::string huge = "onvif://www.onvif.org/firmware/" + std::string(4096, '9');
+  const std::string long_decoded =
+      "onvif://www.onvif.org/hardware/" + std::string(300, 'A');  // > 256 bytes: not cut
+  const std::string nul = std::string("onvif://www.onvif.org/name/AXIS") + '\0' + "x";
+  const auto ds = onvif_hello({
+      huge, long_decoded, nul,
+      "onvif://www.onvif.org/firmware/10.12%",             // escape cut short
+      "onvif://www.onvif.org/firmware/10.%zz.1",           // not hex
+      "onvif://www.onvif.org/firmware/10.12%0A.165",       // a decoded control character
+      "onvif://www.onvif.org/firmware/10.12%2F165",        // a decoded '/'
+      "onvif://www.onvif.org/firmware/10/12",              // two segments
+      "onvif://www.onvif.org/firmware/",                   // empty
+      "onvif://www.onvif.org/firmware",                    // no value
+      "onvif://www.onvif.org/",                            // no key
+      "onvif://www.onvif.org/MAC/00408C0A063",             // 11 digits
+      "onvif://www.onvif.org/MAC/00408C0A063DFF",          // 14 digits
+      "onvif://www.onvif.org/MAC/00:40:8c:0a:06:zz",       // not hex
+      "onvif://www.onvif.org/location/a/b/c/d/e/f/g/h/i",  // more than 8 segments
+      "http://www.onvif.org/firmware/1.0",                 // not an ONVIF scope
+      "onvif://www.onvif.org/colour/%",                    // a key Ward does not read
+  });
+  const Device* cam = with_ip(ds, "10.6.0.61");
+  ASSERT_NE(cam, nullptr);
+  EXPECT_EQ(cam->device_class(), DeviceClass::kCamera);  // the type still says so
+  EXPECT_EQ(cam->version(), "");
+  EXPECT_EQ(cam->model(), "");
+  EXPECT_EQ(cam->best("onvif_name"), "");
+  EXPECT_EQ(cam->best("onvif_mac"), "");
+  EXPECT_EQ(cam->vendor(), "");
+  EXPECT_EQ(cam->best(attr::kLocation), "");
+}
+
+TEST(Tracker, MqttOverTlsClientIsACognitiveMonitorAndOtherTlsClientsAreNot) {
+  // The demo's TLS cognitive monitor: TLS 1.3 to the broker's 8883 (SNI broker.ward.internal,
+  // libmosquitto's ClientHello) and HTTPS to the FHIR server; the client id is encrypted.
+  DeviceTracker t(ident().tracker_options());
+  auto session = [&](std::string_view client, std::string_view server, std::uint16_t port,
+                     std::string_view sni, bool answered) {
+    bus::EventContext ctx;
+    ctx.ts = 7 * kNsPerSec;
+    ctx.orig_h = ip(client);
+    ctx.resp_h = ip(server);
+    ctx.orig_p = 41460;
+    ctx.resp_p = port;
+    parsers::tls::TlsSession s;
+    s.client_hello_seen = true;
+    s.server_hello_seen = answered;
+    s.version = answered ? 0x0304 : 0;
+    s.server_name = std::string(sni);
+    s.ja3 = "a3afc2c46ba4a7d7fbe1cfb7a3031c2f";
+    t.on_event(ctx, s);
+  };
+  session("10.10.3.32", "10.10.3.2", 8883, "broker.ward.internal", true);
+  session("10.10.3.32", "10.10.8.10", 443, "fhir.ward.internal", true);
+  session("10.10.4.50", "10.10.8.10", 443, "fhir.ward.internal", true);  // HTTPS only
+  session("10.10.9.66", "10.10.3.5", 8883, "", false);                   // nothing answered
+  const auto ds = t.snapshot();
+  const Device* cog = with_ip(ds, "10.10.3.32");
+  ASSERT_NE(cog, nullptr);
+  EXPECT_EQ(cog->device_class(), DeviceClass::kCognitiveMonitor);
+  EXPECT_EQ(cog->best_confidence(attr::kClass), 35);
+  EXPECT_TRUE(cog->roles.contains("mqtt client"));
+  std::set<std::string> used;
+  for (const auto& v : cog->attributes.at("tls_client_service").values) used.insert(v.value);
+  EXPECT_EQ(used, (std::set<std::string>{"secure-mqtt", "https"}));
+  const Device* broker = with_ip(ds, "10.10.3.2");
+  ASSERT_NE(broker, nullptr);
+  EXPECT_TRUE(broker->roles.contains("mqtt broker"));
+  EXPECT_EQ(broker->device_class(), DeviceClass::kUnknown);
+  EXPECT_EQ(with_ip(ds, "10.10.4.50")->device_class(), DeviceClass::kUnknown);
+  const Device* prober = with_ip(ds, "10.10.9.66");
+  ASSERT_NE(prober, nullptr);
+  EXPECT_EQ(prober->device_class(), DeviceClass::kUnknown);
+  EXPECT_FALSE(prober->roles.contains("mqtt client"));
+}
+
+TEST(Tracker, AStrongerIdentificationWinsOverTheMqttOverTlsPort) {
+  // A Windows workstation (DHCP vendor class) that also publishes over MQTT/TLS stays one.
+  DeviceTracker t(ident().tracker_options());
+  t.observe(ip("10.10.4.51"), kNsPerSec, "dhcp.vendor_class", "MSFT 5.0");
+  t.observe(ip("10.10.4.51"), 2 * kNsPerSec, "tls.client_service", "secure-mqtt");
+  const auto ds = t.snapshot();
+  ASSERT_EQ(ds.size(), 1u);
+  EXPECT_EQ(ds[0].device_class(), DeviceClass::kWorkstation);
+}
+
 // ------------------------------------------------------------------ real captures
 
 TEST(RealCaptures, DhcpHostNamesFingerprintsAndVendorClasses) {
@@ -519,6 +680,32 @@ TEST(DemoCapture, PumpsMonitorsAndCamerasAreIdentifiedWithVendorModelAndFirmware
   EXPECT_EQ(cog->device_class(), DeviceClass::kCognitiveMonitor);
   // The vulnerability matcher's input: vendor, model, version per device.
   EXPECT_EQ(with_ip(ds, "10.10.2.22")->vendor(), "BD");
+}
+
+TEST(DemoCapture, TheTestbedCameraFirmwareAndTheTlsCognitiveMonitorAreIdentified) {
+  // demo/ward-demo.pcap, the testbed's ward-day run: the camera announces firmware 10.12.165 in
+  // a vendor scope; COGMON-0032 publishes MQTT over TLS 1.3 to the broker's 8883, and its
+  // static address means no DHCP host name.
+  const auto ds = identify({source_dir() + "/demo/ward-demo.pcap"});
+  const Device* cam = with_ip(ds, "10.10.6.61");
+  ASSERT_NE(cam, nullptr);
+  EXPECT_EQ(cam->device_class(), DeviceClass::kCamera);
+  EXPECT_EQ(cam->vendor(), "Axis Communications");
+  EXPECT_EQ(cam->model(), "P3245-LVE");
+  EXPECT_EQ(cam->version(), "10.12.165");
+  const Device* cog = with_ip(ds, "10.10.3.32");
+  ASSERT_NE(cog, nullptr);
+  EXPECT_EQ(cog->device_class(), DeviceClass::kCognitiveMonitor);
+  EXPECT_TRUE(cog->roles.contains("mqtt client"));
+  EXPECT_EQ(cog->attributes.at(std::string(attr::kClass)).values.front().evidence.front().rule,
+            "mqtt-tls-client");
+  EXPECT_EQ(with_ip(ds, "10.10.3.31")->device_class(), DeviceClass::kCognitiveMonitor);
+  // The rule names no one else: the broker, the FHIR server, the nurse workstation and the
+  // attacker (MQTT in clear only) are not cognitive monitors.
+  std::size_t cognitive = 0;
+  for (const auto& d : ds) cognitive += d.device_class() == DeviceClass::kCognitiveMonitor;
+  EXPECT_EQ(cognitive, 2u);
+  EXPECT_TRUE(with_ip(ds, "10.10.3.2")->roles.contains("mqtt broker"));
 }
 
 // ------------------------------------------------------------ intended inventory
