@@ -175,7 +175,7 @@ check "demo eval" 0 "$ward" eval --policy "$repo/demo/ward.yaml" --labels "$repo
 python3 - "$tmp/out" <<'PY' || { echo "FAIL: demo eval"; fails=$((fails + 1)); }
 import json, sys
 s = json.load(open(sys.argv[1]))
-assert s["labels"] == 21 and s["detected"] == 21, s
+assert s["labels"] == 22 and s["detected"] == 22, s
 assert s["precision"] == 1 and s["recall"] == 1, s
 assert all(c["precision"] == 1 for c in s["classes"].values() if c["alerts"]), s["classes"]
 PY
